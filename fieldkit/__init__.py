@@ -1,0 +1,70 @@
+"""fieldkit: a web toolkit for the fieldwork of evaluation research."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from fieldkit import config as cfg
+from fieldkit.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_PATH = cfg.PROJECT_ROOT / "migrations"
+TEMPLATES_PATH = cfg.PROJECT_ROOT / "templates"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints and CLI commands."""
+    overrides = dict(overrides or {})
+    instance_path = Path(overrides.pop("INSTANCE_PATH", None) or cfg.instance_path_from_env())
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        template_folder=str(TEMPLATES_PATH),
+    )
+    app.config.update(cfg.defaults(instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(cfg.from_environment())
+    app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = cfg.normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    instance_path.mkdir(parents=True, exist_ok=True)
+    cfg.ensure_secret_key(app.config, instance_path)
+    if app.config["PRODUCTION"] or app.config["BASE_URL"].startswith("https://"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_PATH))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from fieldkit.core import database, i18n, security
+
+    database.configure_engine_events()
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    i18n.init_app(app)
+    security.init_app(app)
+
+    from fieldkit.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+
+    from fieldkit.cli import register_commands
+
+    register_commands(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+    return app

@@ -1,0 +1,1 @@
+"""Dialog conferences: rounds, groups, referents' points, plenary and summary documents."""

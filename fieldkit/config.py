@@ -1,0 +1,142 @@
+"""Configuration: built-in defaults, then ``instance/config.py``, then ``FIELDKIT_*`` variables.
+
+The instance folder holds everything a running installation owns: the SQLite database, the
+generated secret key, the mail outbox and uploads. Its location comes from
+``FIELDKIT_INSTANCE_PATH`` (default: ``instance/`` in the project folder).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Environment variables read, with the config key each one sets and how its text is parsed.
+ENVIRONMENT = {
+    "FIELDKIT_SECRET_KEY": ("SECRET_KEY", str),
+    "FIELDKIT_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "FIELDKIT_REDIS_URL": ("REDIS_URL", str),
+    "FIELDKIT_BASE_URL": ("BASE_URL", str),
+    "FIELDKIT_PRODUCTION": ("PRODUCTION", "bool"),
+    "FIELDKIT_MAIL_FROM": ("MAIL_FROM", str),
+    "FIELDKIT_SMTP_HOST": ("SMTP_HOST", str),
+    "FIELDKIT_SMTP_PORT": ("SMTP_PORT", int),
+    "FIELDKIT_SMTP_USERNAME": ("SMTP_USERNAME", str),
+    "FIELDKIT_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "FIELDKIT_SMTP_STARTTLS": ("SMTP_STARTTLS", "bool"),
+    "FIELDKIT_SMTP_SSL": ("SMTP_SSL", "bool"),
+    "FIELDKIT_SMTP_TIMEOUT": ("SMTP_TIMEOUT", float),
+    "FIELDKIT_SMTP_CA_FILE": ("SMTP_CA_FILE", str),
+    "FIELDKIT_JOB_QUEUE": ("JOB_QUEUE", str),
+}
+
+#: Secret keys that are known to the world and therefore never acceptable in production.
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to change."""
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    """Built-in defaults for an installation whose instance folder is ``instance_path``."""
+    return {
+        "PRODUCTION": False,
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'fieldkit.sqlite'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": None,
+        "JOB_QUEUE": "fieldkit",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_FROM": "fieldkit <fieldkit@localhost>",
+        "SMTP_HOST": None,
+        "SMTP_PORT": 587,
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_STARTTLS": True,
+        "SMTP_SSL": False,
+        "SMTP_TIMEOUT": 30.0,
+        #: A CA bundle for a mail server with a private certificate (default: the system's).
+        "SMTP_CA_FILE": None,
+        "OUTBOX_PATH": str(instance_path / "outbox"),
+        "UPLOAD_PATH": str(instance_path / "uploads"),
+        "BABEL_DEFAULT_LOCALE": "nb",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+        "LANGUAGES": {"nb": "Norsk (bokmål)", "nn": "Norsk (nynorsk)", "en": "English"},
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    }
+
+
+def instance_path_from_env() -> Path:
+    """The instance folder named by ``FIELDKIT_INSTANCE_PATH``, else ``instance/``."""
+    raw = os.environ.get("FIELDKIT_INSTANCE_PATH")
+    return Path(raw).expanduser().resolve() if raw else PROJECT_ROOT / "instance"
+
+
+def _parse(raw: str, kind: Any) -> Any:
+    if kind == "bool":
+        value = raw.strip().lower()
+        if value in {"1", "true", "yes", "on"}:
+            return True
+        if value in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"expected a yes/no value, got {raw!r}")
+    return kind(raw)
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Config values set by ``FIELDKIT_*`` environment variables."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, (key, kind) in ENVIRONMENT.items():
+        if name in environ:
+            try:
+                values[key] = _parse(environ[name], kind)
+            except (ValueError, ConfigError) as exc:
+                raise ConfigError(f"{name}: {exc}") from exc
+    return values
+
+
+def ensure_secret_key(config: dict[str, Any], instance_path: Path) -> None:
+    """Give the app a secret key: the configured one, else one generated into the instance.
+
+    In production mode a generated or well-known key is refused, since sessions and personal
+    links signed with it would not survive a move of the instance folder and could be forged.
+    """
+    key = config.get("SECRET_KEY")
+    if config.get("PRODUCTION"):
+        if not key or key in WEAK_SECRETS or len(key) < 32:
+            raise ConfigError(
+                "Production mode needs a real secret key: set FIELDKIT_SECRET_KEY "
+                "(at least 32 random characters, e.g. from `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`)."
+            )
+        return
+    if key:
+        return
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        config["SECRET_KEY"] = key_file.read_text().strip()
+        return
+    instance_path.mkdir(parents=True, exist_ok=True)
+    generated = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(generated + "\n")
+    config["SECRET_KEY"] = generated
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept ``postgres://`` and ``postgresql://`` and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,39 @@
+"""Languages: bokmål by default, nynorsk and English on request; dates shown in Europe/Oslo."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import format_datetime, get_locale
+
+SESSION_KEY = "lang"
+
+
+def select_locale() -> str:
+    """The language the user chose for this session, else the default (bokmål)."""
+    chosen = session.get(SESSION_KEY) if has_request_context() else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def set_language(code: str) -> bool:
+    """Remember ``code`` as this session's language; False when it is not offered."""
+    if code not in current_app.config["LANGUAGES"]:
+        return False
+    session[SESSION_KEY] = code
+    return True
+
+
+def init_app(app: Flask) -> None:
+    """Give templates the current language and the languages offered."""
+
+    @app.context_processor
+    def language_context():
+        return {
+            "current_language": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+        }
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
+        format_datetime(value, fmt) if value else ""
+    )

@@ -1,0 +1,1 @@
+"""Surveys: questionnaires, surveys, sampling frames, invitations, responses and results."""

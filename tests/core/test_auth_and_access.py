@@ -1,0 +1,155 @@
+"""Logging in and out, and who may see which project."""
+
+import sqlalchemy as sa
+
+from fieldkit.core.models import AuditEvent, Role, User
+from fieldkit.extensions import db
+from tests.conftest import PASSWORD
+
+
+def test_login_page_speaks_bokmal_by_default(client):
+    response = client.get("/login")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="nb">' in html
+    assert "<h1>Logg inn</h1>" in html
+    assert "Passord" in html
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_login_shows_own_projects_only(client, make_user, make_project, login):
+    kari = make_user("kari@example.no", "Kari Nordmann")
+    ola = make_user("ola@example.no", "Ola Nordmann")
+    make_project("storby", "Storbysatsingen", members=[kari])
+    make_project("nav-reform", "NAV-reformen", members=[ola])
+    login(kari)
+    html = client.get("/").get_data(as_text=True)
+    assert "Storbysatsingen" in html
+    assert "NAV-reformen" not in html
+
+
+def test_wrong_password_is_refused_with_a_message(client, make_user):
+    user = make_user("kari@example.no")
+    response = client.post("/login", data={"email": user.email, "password": "wrong password"})
+    assert response.status_code == 422
+    assert "Feil e-postadresse eller passord." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_address_gets_the_same_message(client):
+    response = client.post("/login", data={"email": "nobody@example.no", "password": "x" * 12})
+    assert response.status_code == 422
+    assert "Feil e-postadresse eller passord." in response.get_data(as_text=True)
+
+
+def test_inactive_user_cannot_log_in(client, make_user):
+    user = make_user("kari@example.no")
+    user.active = False
+    db.session.commit()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 422
+
+
+def test_login_is_case_insensitive_on_email(client, make_user):
+    make_user("kari@example.no")
+    response = client.post("/login", data={"email": "Kari@Example.NO", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_next_goes_to_local_pages_only(client, make_user, make_project):
+    user = make_user()
+    make_project("storby", members=[user])
+    data = {"email": user.email, "password": PASSWORD}
+    response = client.post("/login", data={**data, "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+    client.post("/logout")
+    response = client.post("/login", data={**data, "next": "/p/storby/"})
+    assert response.headers["Location"] == "/p/storby/"
+
+
+def test_logout_needs_post(client, make_user, login):
+    login(make_user())
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_passwords_are_stored_as_argon2id(app, make_user):
+    user = make_user()
+    stored = db.session.scalar(sa.select(User.password_hash).where(User.id == user.id))
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+def test_non_member_gets_403_member_200_admin_200(client, make_user, make_project, login):
+    member = make_user("member@example.no")
+    outsider = make_user("outsider@example.no")
+    admin = make_user("admin@example.no", role=Role.ADMIN)
+    make_project("storby", "Storbysatsingen", members=[member])
+
+    login(outsider)
+    response = client.get("/p/storby/")
+    assert response.status_code == 403
+    assert "Storbysatsingen" not in response.get_data(as_text=True)
+    response = client.post("/p/storby/members", data={"email": "outsider@example.no"})
+    assert response.status_code == 403
+    client.post("/logout")
+
+    login(member)
+    assert client.get("/p/storby/").status_code == 200
+    client.post("/logout")
+
+    login(admin)
+    assert client.get("/p/storby/").status_code == 200
+    assert client.get("/p/no-such-project/").status_code == 404
+
+
+def test_member_adds_a_colleague_and_it_is_audited(client, make_user, make_project, login):
+    member = make_user("member@example.no")
+    colleague = make_user("colleague@example.no", "Per Hansen")
+    project = make_project("storby", members=[member])
+    login(member)
+    response = client.post("/p/storby/members", data={"email": "colleague@example.no"})
+    assert response.status_code == 302
+    html = client.get("/p/storby/").get_data(as_text=True)
+    assert "Per Hansen er nå medlem." in html
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "project.member_added", AuditEvent.actor_id == member.id
+        )
+    )
+    assert event.project_id == project.id
+    assert event.details == {"user_id": colleague.id}
+    client.post("/logout")
+    login(colleague)
+    assert client.get("/p/storby/").status_code == 200
+
+
+def test_creating_a_project_makes_the_creator_a_member(client, make_user, login):
+    user = make_user()
+    login(user)
+    response = client.post(
+        "/projects/new", data={"name": "Evaluering av NAV-reformen", "slug": "nav-reform"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/p/nav-reform/"
+    assert client.get("/p/nav-reform/").status_code == 200
+
+
+def test_project_short_name_must_be_unique(client, make_user, make_project, login):
+    user = make_user()
+    make_project("storby", members=[user])
+    login(user)
+    response = client.post("/projects/new", data={"name": "Andre", "slug": "storby"})
+    assert response.status_code == 200
+    assert "finnes allerede" in response.get_data(as_text=True)
+
+
+def test_outbox_is_for_administrators(client, make_user, login):
+    login(make_user("researcher@example.no"))
+    assert client.get("/admin/outbox").status_code == 403

@@ -1,0 +1,55 @@
+"""The database: SQLite settings, and migrations that agree with the models."""
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from fieldkit import create_app
+from fieldkit.core.database import upgrade_schema
+from fieldkit.extensions import db
+from tests.conftest import make_config
+
+
+def test_sqlite_has_foreign_keys_wal_and_busy_timeout(tmp_path):
+    app = create_app(make_config(f"sqlite:///{tmp_path / 'x.sqlite'}", tmp_path))
+    with app.app_context():
+        assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 10000
+
+
+def test_models_and_migrations_agree(app):
+    """Autogenerate finds nothing to do on the database the migrations built."""
+    import fieldkit.models  # noqa: F401
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
+    from flask_migrate import downgrade
+
+    app = create_app(make_config(f"sqlite:///{tmp_path / 'm.sqlite'}", tmp_path))
+    with app.app_context():
+        upgrade_schema()
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert {"users", "projects", "memberships", "audit_events", "jobs"} <= tables
+        downgrade(directory=app.extensions["migrate"].directory, revision="base")
+        assert set(sa.inspect(db.engine).get_table_names()) == {"alembic_version"}
+        upgrade_schema()
+        assert set(sa.inspect(db.engine).get_table_names()) == tables
+
+
+def test_foreign_keys_are_enforced(app, make_user):
+    from fieldkit.core.models import Membership
+
+    user = make_user()
+    db.session.add(Membership(user_id=user.id, project_id=999_999))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()

@@ -1,0 +1,108 @@
+"""Background jobs: recorded, inline by default, on RQ workers when Redis is configured."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from fieldkit.core.jobs import enqueue, func_path
+from fieldkit.core.models import AuditEvent, Job, JobStatus
+from fieldkit.extensions import db
+from tests.core.job_functions import count_to, explode
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("FIELDKIT_TEST_REDIS_URL")
+
+
+def test_inline_job_runs_at_once_and_is_recorded(app):
+    job = enqueue(count_to, 4, label="svar")
+    assert job.status == JobStatus.DONE
+    assert job.func == "tests.core.job_functions:count_to"
+    assert job.args == [4]
+    assert job.kwargs == {"label": "svar"}
+    assert (job.progress_done, job.progress_total) == (4, 4)
+    assert job.message == "svar 4/4"
+    assert job.percent == 100
+    assert job.result == {"counted": 4, "events": 1}
+    assert job.started_at <= job.finished_at
+
+
+def test_failed_job_records_the_error_and_keeps_nothing_half_done(app):
+    job = enqueue(explode, "SMTP-tjeneren svarte ikke")
+    assert job.status == JobStatus.FAILED
+    assert job.error == "RuntimeError: SMTP-tjeneren svarte ikke"
+    assert "Traceback" in job.message
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "test.half_done")
+        )
+        == 0
+    )
+
+
+def test_job_status_page_reports_progress(client, app, make_user, login):
+    user = make_user()
+    job = enqueue(count_to, 2, created_by=user)
+    login(user)
+    data = client.get(f"/jobs/{job.id}").get_json()
+    assert data["status"] == "done"
+    assert (data["done"], data["total"], data["percent"]) == (2, 2, 100)
+    other = make_user("other@example.no")
+    client.post("/logout")
+    login(other)
+    assert client.get(f"/jobs/{job.id}").status_code == 403
+    assert client.get(f"/jobs/{uuid.uuid4()}").status_code == 404
+
+
+def test_only_importable_functions_can_be_jobs():
+    def local():
+        pass
+
+    with pytest.raises(ValueError, match="not importable"):
+        func_path(local)
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="FIELDKIT_TEST_REDIS_URL is not set")
+def test_with_redis_a_worker_process_runs_the_job(app, database_url, tmp_path):
+    queue_name = f"fieldkit-test-{uuid.uuid4().hex[:8]}"
+    app.config.update(REDIS_URL=REDIS_URL, JOB_QUEUE=queue_name)
+    job = enqueue(count_to, 3, label="rq")
+    assert job.status == JobStatus.QUEUED  # nothing ran in this process
+    env = {
+        **os.environ,
+        "FIELDKIT_DATABASE_URL": database_url,
+        "FIELDKIT_REDIS_URL": REDIS_URL,
+        "FIELDKIT_JOB_QUEUE": queue_name,
+        "FIELDKIT_INSTANCE_PATH": str(tmp_path / "worker-instance"),
+        "FIELDKIT_SECRET_KEY": app.config["SECRET_KEY"],
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "fieldkit.cli", "worker", "--burst"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    assert job.status == JobStatus.DONE, job.error
+    assert job.result == {"counted": 3, "events": 1}
+    assert job.message == "rq 3/3"
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="FIELDKIT_TEST_REDIS_URL is not set")
+def test_health_checks_redis_when_configured(client, app):
+    app.config["REDIS_URL"] = REDIS_URL
+    assert client.get("/healthz").get_json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "redis": "ok"},
+    }

@@ -1,0 +1,121 @@
+"""The README's first command: `fieldkit serve --demo` on the embedded default, end to end."""
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.smtp import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """`fieldkit serve --demo` in a fresh instance folder; yields (base URL, its output, env)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDKIT_")}
+    env["FIELDKIT_INSTANCE_PATH"] = str(tmp_path / "instance")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fieldkit.cli",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    output = []
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            output.append(line)
+            if "Booting worker" in line or "Listening at" in line:
+                break
+            assert process.poll() is None, "".join(output)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        yield base, "".join(output), env
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def browser_session():
+    jar = http.cookiejar.CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+
+def log_in(opener, base, email, password):
+    html = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password})
+    return opener.open(base + "/login", data=data.encode())
+
+
+def test_serve_demo_prints_a_login_that_works(served, tmp_path):
+    base, output, env = served
+    assert f"fieldkit is running at {base}/" in output
+    email = re.search(r"Log in as:\s+(\S+)", output).group(1)
+    password = re.search(r"Password:\s+(\S+)", output).group(1)
+
+    opener = browser_session()
+    login_page = opener.open(base + "/login").read().decode()
+    assert '<html lang="nb">' in login_page and "Logg inn" in login_page
+    page = log_in(opener, base, email, password).read().decode()
+    assert "Storbysatsingen (demo)" in page
+    assert opener.open(base + "/p/demo/").status == 200
+
+    # Another user, not a member, is refused the demo project.
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fieldkit.cli",
+            "user",
+            "create",
+            "ola@example.no",
+            "--name",
+            "Ola Nordmann",
+            "--password",
+            "et helt annet passord",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    other = browser_session()
+    assert (
+        "Prosjekter"
+        in log_in(other, base, "ola@example.no", "et helt annet passord").read().decode()
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        other.open(base + "/p/demo/")
+    assert refused.value.code == 403
+    assert (tmp_path / "instance" / "fieldkit.sqlite").exists()
+    assert (tmp_path / "instance" / "secret_key").exists()
