@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,17 @@ from flask import Flask
 from fieldkit import config as cfg
 from fieldkit.extensions import babel, csrf, db, login_manager, migrate
 
+#: Feature packages; each may define ``init_app(app)`` to register its blueprint and commands,
+#: and ``load_demo(project, user)`` to add its part of the demo project.
+FEATURES = ("fieldkit.surveys", "fieldkit.conferences")
+
 MIGRATIONS_PATH = cfg.PROJECT_ROOT / "migrations"
 TEMPLATES_PATH = cfg.PROJECT_ROOT / "templates"
+
+
+def feature_modules() -> list:
+    """The imported feature packages, in ``FEATURES`` order."""
+    return [importlib.import_module(name) for name in FEATURES]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -44,14 +54,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from fieldkit.core import database, i18n, security
+    from fieldkit.core import catalogues, database, i18n, security
 
     database.configure_engine_events()
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
         timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        default_translation_directories=";".join(catalogues.translation_directories()),
     )
     i18n.init_app(app)
     security.init_app(app)
@@ -59,6 +69,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from fieldkit.core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
+    for module in feature_modules():
+        if hasattr(module, "init_app"):
+            module.init_app(app)
 
     from fieldkit.cli import register_commands
 

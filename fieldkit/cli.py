@@ -9,7 +9,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from fieldkit.core.models import Role
 
@@ -36,6 +36,50 @@ def fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
 
+
+@click.command("run", context_settings={"ignore_unknown_options": True})
+@click.argument("flask_run_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def run_command(ctx: click.Context, flask_run_args: tuple[str, ...]) -> None:
+    """Upgrade the database schema, then run Flask's development server."""
+    from flask.cli import run_command as flask_run
+
+    from fieldkit.core.database import upgrade_schema
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        upgrade_schema()
+    flask_run.main(args=list(flask_run_args), obj=ctx.obj, standalone_mode=True)
+
+
+main.add_command(run_command)
+
+i18n_cli = click.Group("i18n", help="Translation catalogues (bokmål, nynorsk, English).")
+
+
+@i18n_cli.command("update")
+def i18n_update_command() -> None:
+    """Extract the strings of every feature and update its .po files."""
+    from fieldkit.core import catalogues
+
+    for catalogue in catalogues.CATALOGUES:
+        catalogues.update(catalogue)
+        for language in ("nb", "nn"):
+            missing = catalogues.untranslated(catalogue, language)
+            if missing:
+                click.echo(f"{catalogue.name}/{language}: {len(missing)} to translate")
+
+
+@i18n_cli.command("compile")
+def i18n_compile_command() -> None:
+    """Compile every .po file to .mo."""
+    from fieldkit.core import catalogues
+
+    for catalogue in catalogues.CATALOGUES:
+        catalogues.compile_catalogue(catalogue)
+
+
+main.add_command(i18n_cli)
 
 user_cli = click.Group("user", help="Manage user accounts.")
 project_cli = click.Group("project", help="Manage projects and their members.")

@@ -35,4 +35,5 @@ def upgrade_schema() -> None:
     """Bring the database schema to the newest migration (what ``fieldkit db upgrade`` does)."""
     from flask_migrate import upgrade
 
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    # "heads": feature branches of the migration history may each have their own head.
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")

@@ -54,5 +54,11 @@ def load_demo() -> DemoLogin:
         )
         created = True
     operations.add_member(project, user)
+    db.session.flush()
+    from fieldkit import feature_modules
+
+    for module in feature_modules():
+        if hasattr(module, "load_demo"):
+            created = module.load_demo(project, user) or created
     db.session.commit()
     return DemoLogin(DEMO_SLUG, DEMO_EMAIL, password, created)

@@ -56,7 +56,7 @@ def test_keyboard_only_language_switch(page):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Gå til innholdet"
     page.get_by_role("button", name="Norsk (nynorsk)").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator("html").get_attribute("lang") == "nn"
     assert page.get_by_role("link", name="Gå til innhaldet").count() == 1

@@ -98,3 +98,22 @@ def test_project_commands(runner, make_user):
     assert result.output.strip() == "kari@example.no is a member of storby"
     result = runner.invoke(args=["project", "add-member", "nope", "kari@example.no"])
     assert result.exit_code == 1
+
+
+def test_flask_run_upgrades_the_schema_first(tmp_path, monkeypatch):
+    """`fieldkit run` brings a new instance's database up to date before serving."""
+    import flask.cli
+
+    from fieldkit.cli import main
+
+    monkeypatch.setenv("FIELDKIT_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("FIELDKIT_DATABASE_URL", raising=False)
+    served = []
+    monkeypatch.setattr(flask.cli, "run_simple", lambda *a, **k: served.append((a, k)))
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["run", "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    assert served and served[0][0][1] == 5099
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'fieldkit.sqlite'}")
+    assert {"users", "projects", "alembic_version"} <= set(sa.inspect(engine).get_table_names())

@@ -1,15 +1,11 @@
 """Languages: bokmål by default, nynorsk and English selectable; every string translated."""
 
-from pathlib import Path
-
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = ROOT / "fieldkit" / "translations"
+from fieldkit.core import catalogues
+from fieldkit.core.catalogues import CATALOGUES
 
 
 def test_language_switch_is_remembered(client):
@@ -36,36 +32,19 @@ def test_form_validation_messages_follow_the_language(client):
     assert "Dette feltet er påkrevd" in html or "Feltet er påkrevd" in html
 
 
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda c: c.name)
 @pytest.mark.parametrize("language", ["nb", "nn"])
-def test_every_message_is_translated(language):
-    """The catalogues hold every string in the code and templates, each translated."""
-    with (ROOT / "babel.cfg").open() as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
-    keywords = dict(DEFAULT_KEYWORDS, _l=None, lazy_gettext=None)
-    wanted = {
-        message if isinstance(message, str) else message[0]
-        for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT, method_map, options_map, keywords=keywords
-        )
-    }
-    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalogue = read_po(handle)
-    translated = {
-        m.id if isinstance(m.id, str) else m.id[0]
-        for m in catalogue
-        if m.id
-        and m.string
-        and (not isinstance(m.string, tuple) or all(m.string))
-        and "fuzzy" not in m.flags
-    }
-    assert sorted(wanted - translated) == []
+def test_every_message_is_translated(catalogue, language):
+    """Each feature's catalogue holds every string of its code and templates, translated."""
+    assert catalogues.untranslated(catalogue, language) == [], "run: fieldkit i18n update"
 
 
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda c: c.name)
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])
-def test_compiled_catalogues_match_the_sources(language):
-    folder = TRANSLATIONS / language / "LC_MESSAGES"
-    with (folder / "messages.po").open("rb") as handle:
+def test_compiled_catalogues_match_the_sources(catalogue, language):
+    path = catalogue.po_path(language)
+    with path.open("rb") as handle:
         source = {m.id: m.string for m in read_po(handle) if m.id and "fuzzy" not in m.flags}
-    with (folder / "messages.mo").open("rb") as handle:
+    with path.with_suffix(".mo").open("rb") as handle:
         compiled = {m.id: m.string for m in read_mo(handle) if m.id}
-    assert compiled == source, "run: pybabel compile -d fieldkit/translations"
+    assert compiled == source, "run: fieldkit i18n compile"
