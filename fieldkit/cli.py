@@ -58,11 +58,14 @@ i18n_cli = click.Group("i18n", help="Translation catalogues (bokmål, nynorsk, E
 
 
 @i18n_cli.command("update")
-def i18n_update_command() -> None:
-    """Extract the strings of every feature and update its .po files."""
+@click.argument("names", nargs=-1)
+def i18n_update_command(names: tuple[str, ...]) -> None:
+    """Extract the strings of the named catalogues (default: all) and update their .po files."""
     from fieldkit.core import catalogues
 
     for catalogue in catalogues.CATALOGUES:
+        if names and catalogue.name not in names:
+            continue
         catalogues.update(catalogue)
         for language in ("nb", "nn"):
             missing = catalogues.untranslated(catalogue, language)
@@ -71,11 +74,14 @@ def i18n_update_command() -> None:
 
 
 @i18n_cli.command("compile")
-def i18n_compile_command() -> None:
-    """Compile every .po file to .mo."""
+@click.argument("names", nargs=-1)
+def i18n_compile_command(names: tuple[str, ...]) -> None:
+    """Compile the .po files of the named catalogues (default: all) to .mo."""
     from fieldkit.core import catalogues
 
     for catalogue in catalogues.CATALOGUES:
+        if names and catalogue.name not in names:
+            continue
         catalogues.compile_catalogue(catalogue)
 
 
