@@ -1,1 +1,19 @@
 """Surveys: questionnaires, surveys, sampling frames, invitations, responses and results."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the survey pages and commands."""
+    from fieldkit.surveys.cli import questionnaire_cli
+    from fieldkit.surveys.views import bp
+
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def survey_helpers():
+        from fieldkit.surveys.questionnaires import project_questionnaires
+
+        return {"project_questionnaires": project_questionnaires}
+
+    app.cli.add_command(questionnaire_cli)
