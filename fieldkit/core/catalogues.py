@@ -50,11 +50,34 @@ CATALOGUES = (
             "templates/errors/**.html",
         ),
     ),
+    # The survey module's strings are split by area so that each can be translated on its own.
     Catalogue(
         "surveys",
         PROJECT_ROOT / "fieldkit" / "surveys" / "translations",
-        ("fieldkit/surveys/**.py",),
-        ("templates/surveys/**.html", "templates/pdf/surveys/**.html"),
+        (
+            "fieldkit/surveys/*.py",
+            "fieldkit/surveys/views/__init__.py",
+            "fieldkit/surveys/views/questionnaires.py",
+        ),
+        ("templates/surveys/*.html",),
+    ),
+    Catalogue(
+        "surveys_items",
+        PROJECT_ROOT / "fieldkit" / "surveys" / "translations_items",
+        ("fieldkit/surveys/items/**.py", "fieldkit/surveys/views/preview.py"),
+        ("templates/surveys/items/**.html",),
+    ),
+    Catalogue(
+        "surveys_editor",
+        PROJECT_ROOT / "fieldkit" / "surveys" / "translations_editor",
+        ("fieldkit/surveys/editor/**.py", "fieldkit/surveys/views/editor.py"),
+        ("templates/surveys/editor/**.html",),
+    ),
+    Catalogue(
+        "surveys_paper",
+        PROJECT_ROOT / "fieldkit" / "surveys" / "translations_paper",
+        ("fieldkit/surveys/paper/**.py", "fieldkit/surveys/views/paper.py"),
+        ("templates/surveys/paper/**.html", "templates/pdf/surveys/**.html"),
     ),
     Catalogue(
         "conferences",
@@ -63,6 +86,17 @@ CATALOGUES = (
         ("templates/conferences/**.html", "templates/pdf/conferences/**.html"),
     ),
 )
+
+
+def covered(path: str) -> bool:
+    """Whether some catalogue takes the strings of ``path`` (relative to the project root)."""
+    from babel.util import pathmatch
+
+    return any(
+        pathmatch(pattern, path)
+        for catalogue in CATALOGUES
+        for pattern in catalogue.python + catalogue.templates
+    )
 
 
 def translation_directories() -> list[str]:

@@ -6,9 +6,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the survey pages and commands."""
     from fieldkit.surveys.cli import questionnaire_cli
-    from fieldkit.surveys.views import bp
+    from fieldkit.surveys.views import load_routes
 
-    app.register_blueprint(bp)
+    app.register_blueprint(load_routes())
 
     @app.context_processor
     def survey_helpers():

@@ -48,3 +48,16 @@ def test_compiled_catalogues_match_the_sources(catalogue, language):
     with path.with_suffix(".mo").open("rb") as handle:
         compiled = {m.id: m.string for m in read_mo(handle) if m.id}
     assert compiled == source, "run: fieldkit i18n compile"
+
+
+def test_every_source_file_belongs_to_a_catalogue():
+    """A file whose strings no catalogue extracts would go untranslated unnoticed."""
+    from fieldkit.config import PROJECT_ROOT
+
+    files = [
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for pattern in ("fieldkit/**/*.py", "templates/**/*.html")
+        for path in PROJECT_ROOT.glob(pattern)
+    ]
+    assert len(files) > 20
+    assert [f for f in files if not catalogues.covered(f)] == []

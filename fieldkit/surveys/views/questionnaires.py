@@ -1,31 +1,18 @@
-"""Pages of questionnaires for researchers (the respondent's pages live in their own module)."""
+"""Questionnaire pages for researchers: list, import, overview, upload, download."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from io import BytesIO
+
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from fieldkit.core import access, audit
 from fieldkit.extensions import db
 from fieldkit.surveys import questionnaires
 from fieldkit.surveys.definition import DefinitionError
 from fieldkit.surveys.forms import DefinitionUploadForm
-from fieldkit.surveys.models import Questionnaire
-
-bp = Blueprint("surveys", __name__, url_prefix="/p/<slug>")
-
-
-def questionnaire_or_404(project, questionnaire_id: int) -> Questionnaire:
-    """The questionnaire ``questionnaire_id`` of ``project``, or 404."""
-    record = db.session.get(Questionnaire, questionnaire_id)
-    if record is None or record.project_id != project.id:
-        abort(404)
-    return record
-
-
-def actor():
-    return current_user._get_current_object()
+from fieldkit.surveys.views import actor, bp, questionnaire_or_404
 
 
 @bp.route("/questionnaires/")
@@ -110,8 +97,6 @@ def questionnaire_export(project, qid: int, fmt: str):
     content, filename, mimetype = questionnaires.export(record.current, fmt)
     audit.record("questionnaire.exported", record, actor=actor(), format=fmt)
     db.session.commit()
-    from io import BytesIO
-
     return send_file(
         BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename
     )
