@@ -198,6 +198,18 @@ class Case(db.Model):
     open_response_id: so.Mapped[str | None] = so.mapped_column(sa.String(36), nullable=True)
     #: When the case's response was submitted (for anonymous surveys: the date only).
     submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
+    #: False for a unit found not to belong to the population (AAPOR: not eligible).
+    eligible: so.Mapped[bool] = so.mapped_column(nullable=False, default=True)
+    ineligible_reason: so.Mapped[str] = so.mapped_column(sa.Text, nullable=False, default="")
+    #: The case used the decline (opt-out) link: no more mail, an explicit refusal.
+    declined_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
+    #: Mail to the case's address came back undeliverable: no more mail to it.
+    bounced_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
+    #: When the personal link was first opened.
+    opened_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
+    #: A researcher's AAPOR code replacing the derived disposition, with the reason.
+    disposition_override: so.Mapped[str | None] = so.mapped_column(sa.String(10), nullable=True)
+    override_reason: so.Mapped[str] = so.mapped_column(sa.Text, nullable=False, default="")
     #: For anonymous surveys, whose responses cannot be traced back to the case: how complete
     #: the submitted response was, only as its AAPOR class (I complete, P partial, R break-off),
     #: never the exact share (which could be matched against the responses).
@@ -271,6 +283,10 @@ class Response(db.Model):
     submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
     #: The day of submission (all an anonymous survey keeps).
     submitted_on: so.Mapped[date | None] = so.mapped_column(sa.Date, nullable=True)
+    #: Discarded by a researcher as unusable ("forkastet på grunn av mangelfull utfylling"):
+    #: counts as a break-off, kept out of results.
+    discarded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
+    discard_reason: so.Mapped[str] = so.mapped_column(sa.Text, nullable=False, default="")
     #: Entered by a researcher (interviewer or paper mode).
     entered_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
