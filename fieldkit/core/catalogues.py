@@ -58,8 +58,16 @@ CATALOGUES = (
             "fieldkit/surveys/*.py",
             "fieldkit/surveys/views/__init__.py",
             "fieldkit/surveys/views/questionnaires.py",
+            "fieldkit/surveys/views/survey_admin.py",
+            "fieldkit/surveys/views/respond.py",
         ),
         ("templates/surveys/*.html",),
+    ),
+    Catalogue(
+        "surveys_fieldwork",
+        PROJECT_ROOT / "fieldkit" / "surveys" / "translations_fieldwork",
+        ("fieldkit/surveys/fieldwork/**.py", "fieldkit/surveys/views/fieldwork*.py"),
+        ("templates/surveys/fieldwork/**.html", "templates/mail/surveys/**.html"),
     ),
     Catalogue(
         "surveys_items",

@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the survey pages and commands."""
-    from fieldkit.surveys.cli import questionnaire_cli
+    from fieldkit.surveys.cli import questionnaire_cli, survey_cli
     from fieldkit.surveys.views import load_routes
 
     app.register_blueprint(load_routes())
@@ -13,7 +13,12 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def survey_helpers():
         from fieldkit.surveys.questionnaires import project_questionnaires
+        from fieldkit.surveys.surveys import project_surveys
 
-        return {"project_questionnaires": project_questionnaires}
+        return {
+            "project_questionnaires": project_questionnaires,
+            "project_surveys": project_surveys,
+        }
 
     app.cli.add_command(questionnaire_cli)
+    app.cli.add_command(survey_cli)

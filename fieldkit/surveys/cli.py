@@ -58,3 +58,142 @@ def export_command(questionnaire_id: int, fmt: str, output: Path) -> None:
     content, _name, _type = questionnaires.export(record.current, fmt)
     output.write_bytes(content)
     click.echo(f"Wrote {output} ({len(content)} bytes)")
+
+
+survey_cli = click.Group("survey", help="Surveys: create, links, fieldwork and results.")
+
+
+def _survey(survey_id: int):
+    from fieldkit.extensions import db
+    from fieldkit.surveys.models import Survey
+
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        _fail(f"no survey has id {survey_id}")
+    return survey
+
+
+def _start_of_day(value):
+    from fieldkit.surveys.views.survey_admin import start_of_day
+
+    return start_of_day(value.date()) if value else None
+
+
+@survey_cli.command("create")
+@click.option("--questionnaire", "questionnaire_id", type=int, required=True)
+@click.option("--title", required=True)
+@click.option("--open-link", is_flag=True, help="Anyone with the survey's link may answer.")
+@click.option("--kiosk", is_flag=True, help="One shared tablet (needs --open-link).")
+@click.option("--anonymous", is_flag=True, help="Responses carry no link to a person or case.")
+@click.option("--opens", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
+@click.option("--draft", is_flag=True, help="Do not put the survey in the field yet.")
+@with_appcontext
+def survey_create_command(
+    questionnaire_id, title, open_link, kiosk, anonymous, opens, closes, draft
+) -> None:
+    """Create a survey of a questionnaire's current version; prints its id (and open link)."""
+    from datetime import timedelta
+
+    from fieldkit.core.operations import OperationError
+    from fieldkit.extensions import db
+    from fieldkit.surveys import links, surveys
+    from fieldkit.surveys.models import Questionnaire
+
+    record = db.session.get(Questionnaire, questionnaire_id)
+    if record is None:
+        _fail(f"no questionnaire has id {questionnaire_id}")
+    try:
+        survey = surveys.create_survey(
+            record,
+            title,
+            open_link=open_link,
+            kiosk=kiosk,
+            anonymous=True if anonymous else None,
+            opens_at=_start_of_day(opens),
+            closes_at=_start_of_day(closes + timedelta(days=1)) if closes else None,
+        )
+        if not draft:
+            surveys.launch(survey)
+    except OperationError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(survey.id)
+    if survey.open_link:
+        click.echo(links.open_url(survey))
+
+
+@survey_cli.command("launch")
+@click.argument("survey_id", type=int)
+@with_appcontext
+def survey_launch_command(survey_id: int) -> None:
+    """Put a draft survey in the field."""
+    from fieldkit.core.operations import OperationError
+    from fieldkit.extensions import db
+    from fieldkit.surveys import surveys
+
+    try:
+        surveys.launch(_survey(survey_id))
+    except OperationError as exc:
+        _fail(str(exc))
+    db.session.commit()
+
+
+@survey_cli.command("add-case")
+@click.argument("survey_id", type=int)
+@click.argument("case_id")
+@click.option("--name", default="")
+@click.option("--email", default=None)
+@click.option("--contact-person", default="")
+@click.option(
+    "--stratum",
+    "strata",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="A stratum value, e.g. --stratum etat=Aetat (repeatable).",
+)
+@with_appcontext
+def survey_add_case_command(survey_id, case_id, name, email, contact_person, strata) -> None:
+    """Add one case by hand and print its personal link."""
+    from fieldkit.core.operations import OperationError
+    from fieldkit.extensions import db
+    from fieldkit.surveys import links, surveys
+
+    values = {}
+    for pair in strata:
+        column, sep, value = pair.partition("=")
+        if not sep or not column:
+            _fail(f"--stratum {pair!r}: write COLUMN=VALUE")
+        values[column] = value
+    try:
+        case = surveys.add_case(
+            _survey(survey_id),
+            case_id,
+            name=name,
+            email=email,
+            contact_person=contact_person,
+            strata=values,
+        )
+    except OperationError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(links.personal_url(case))
+
+
+@survey_cli.command("link")
+@click.argument("survey_id", type=int)
+@click.argument("case_id")
+@with_appcontext
+def survey_link_command(survey_id: int, case_id: str) -> None:
+    """Print the personal link of the case with id CASE_ID (the frame's id)."""
+    from fieldkit.extensions import db
+    from fieldkit.surveys import links
+    from fieldkit.surveys.models import Case
+
+    survey = _survey(survey_id)
+    case = db.session.scalar(
+        sa.select(Case).where(Case.survey_id == survey.id, Case.external_id == case_id)
+    )
+    if case is None:
+        _fail(f"survey {survey_id} has no case with id {case_id}")
+    click.echo(links.personal_url(case))

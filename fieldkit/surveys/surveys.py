@@ -126,3 +126,14 @@ def add_case(
     db.session.flush()
     audit.record("case.added", case, actor=actor, project=survey.project_id)
     return case
+
+
+def project_surveys(project) -> list[Survey]:
+    """The project's surveys, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(Survey)
+            .where(Survey.project_id == project.id)
+            .order_by(Survey.created_at.desc(), Survey.id.desc())
+        )
+    )
