@@ -273,6 +273,9 @@ class Response(db.Model):
     current_section: so.Mapped[str | None] = so.mapped_column(sa.String(64), nullable=True)
     #: Soft-required items the respondent has been warned about once.
     warned: so.Mapped[list[str]] = so.mapped_column(sa.JSON, nullable=False, default=list)
+    #: Share of applicable questions answered, kept up to date on every save (so that
+    #: dispositions can be counted in SQL).
+    completeness: so.Mapped[float] = so.mapped_column(nullable=False, default=0.0)
     #: Bumped on every save; a save based on an older revision is merged, never blind.
     revision: so.Mapped[int] = so.mapped_column(nullable=False, default=0)
     #: SHA-256 of an open-link respondent's resume token; removed at submission.

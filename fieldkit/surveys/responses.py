@@ -159,6 +159,7 @@ def save_answers(
         merged = logic.prune(questionnaire, merged)
         values: dict[str, Any] = {
             "answers": merged,
+            "completeness": completeness(questionnaire, merged),
             "revision": response.revision + 1,
         }
         if section is not None:
@@ -220,6 +221,7 @@ def submit(response: Response) -> bool:
     share = completeness(survey.definition, response.answers)
     values: dict[str, Any] = {
         "status": ResponseStatus.SUBMITTED,
+        "completeness": share,
         "submitted_on": now.date(),
         "resume_hash": None,
         "revision": Response.revision + 1,
