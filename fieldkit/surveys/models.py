@@ -205,6 +205,9 @@ class Case(db.Model):
     declined_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
     #: Mail to the case's address came back undeliverable: no more mail to it.
     bounced_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
+    #: When the first invitation to the case was sent successfully (set by the fieldwork
+    #: module's sending; dispositions count a case as invited from then on).
+    invited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
     #: When the personal link was first opened.
     opened_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
     #: A researcher's AAPOR code replacing the derived disposition, with the reason.
