@@ -2,3 +2,4 @@
 
 from fieldkit.core.models import AuditEvent, Job, Membership, Project, User  # noqa: F401
 from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion  # noqa: F401
+import fieldkit.conferences.models  # noqa: F401

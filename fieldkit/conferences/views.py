@@ -1,0 +1,602 @@
+"""Pages of dialog conferences: set-up and facilitation (members) and the referent's tablet."""
+
+from __future__ import annotations
+
+import segno
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from fieldkit.conferences import operations, photos, queries, sync
+from fieldkit.conferences.design import DesignError, read_design
+from fieldkit.conferences.forms import (
+    AutoGroupsForm,
+    ConferenceForm,
+    GroupNameForm,
+    ImportDesignForm,
+    NoteForm,
+    ParticipantForm,
+    ParticipantImportForm,
+    RoundForm,
+)
+from fieldkit.conferences.models import Conference, Group, Participant, Photo, ReferentLink, Round
+from fieldkit.core.access import require_project_access
+from fieldkit.core.forms import EmptyForm
+from fieldkit.core.operations import OperationError
+from fieldkit.extensions import db
+
+bp = Blueprint("conferences", __name__)
+
+#: Session key: group id → referent link id, for the links this browser has opened.
+REFERENT_SESSION_KEY = "referent_links"
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _conference(project, conference_id: int) -> Conference:
+    conference = db.session.get(Conference, conference_id)
+    if conference is None or conference.project_id != project.id:
+        abort(404)
+    return conference
+
+
+def _round(conference: Conference, round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or round_.conference_id != conference.id:
+        abort(404)
+    return round_
+
+
+def _group(conference: Conference, group_id: int) -> Group:
+    group = db.session.get(Group, group_id)
+    if group is None or group.round.conference_id != conference.id:
+        abort(404)
+    return group
+
+
+def referent_url(link: ReferentLink) -> str:
+    """The address a referent's tablet opens (the token in the query, never in logs)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return f"{base}{url_for('conferences.referent_entry')}?t={operations.token_for(link)}"
+
+
+def qr_svg(url: str) -> Markup:
+    """A QR code as inline SVG."""
+    svg = segno.make(url, error="m").svg_inline(scale=5, title=_("QR code to the group's page"))
+    return Markup(svg)  # noqa: S704 - made by segno from our own URL
+
+
+# --- set-up ---------------------------------------------------------------------------------
+
+
+@bp.route("/p/<slug>/conferences/new", methods=["GET", "POST"])
+@require_project_access
+def new_conference(project):
+    """Create a conference from a design file (or from the built-in Storbysatsingen design)."""
+    form = ImportDesignForm()
+    if form.validate_on_submit():
+        upload = form.design.data
+        try:
+            design = read_design(upload.read(), upload.filename or "design")
+        except DesignError as exc:
+            form.design.errors.append(str(exc))
+        else:
+            conference = operations.create_conference(project, design, actor=_actor())
+            db.session.commit()
+            flash(_("Conference %(title)s created.", title=conference.title), "success")
+            return redirect(url_for(".conference", slug=project.slug, conference_id=conference.id))
+    return render_template("conferences/new.html", project=project, form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/")
+@require_project_access
+def conference(project, conference_id: int):
+    """A conference: its details, programme, rounds and the ways into facilitation."""
+    conference = _conference(project, conference_id)
+    return render_template(
+        "conferences/conference.html",
+        project=project,
+        conference=conference,
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/edit", methods=["GET", "POST"])
+@require_project_access
+def edit_conference(project, conference_id: int):
+    """Change the conference's details and programme."""
+    conference = _conference(project, conference_id)
+    titles = [r.title for r in conference.rounds]
+    form = ConferenceForm(obj=conference, round_titles=titles)
+    if request.method == "GET":
+        form.programme.data = "\n".join(
+            (f"{i.starts_at:%H:%M} " if i.starts_at else "") + i.title for i in conference.programme
+        )
+    if form.validate_on_submit():
+        operations.update_conference(
+            conference,
+            title=form.title.data,
+            subtitle=form.subtitle.data or "",
+            place=form.place.data or "",
+            day=form.date.data,
+            organiser=form.organiser.data or "",
+            introduction=form.introduction.data or "",
+            programme=form.programme_items,
+            actor=_actor(),
+        )
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for(".conference", slug=project.slug, conference_id=conference.id))
+    return render_template(
+        "conferences/edit.html", project=project, conference=conference, form=form
+    ), (422 if form.errors else 200)
+
+
+@bp.route(
+    "/p/<slug>/conferences/<int:conference_id>/rounds/<int:round_id>/edit",
+    methods=["GET", "POST"],
+)
+@require_project_access
+def edit_round(project, conference_id: int, round_id: int):
+    """Change a round's tasks and rules."""
+    conference = _conference(project, conference_id)
+    round_ = _round(conference, round_id)
+    form = RoundForm(obj=round_)
+    if request.method == "GET":
+        form.tasks.data = "\n".join(t.text for t in round_.tasks)
+        form.rules.data = "\n".join(round_.rules)
+    if form.validate_on_submit():
+        try:
+            operations.update_round(
+                round_,
+                title=form.title.data,
+                label=form.label.data or "",
+                preamble=form.preamble.data or "",
+                group_composition=form.group_composition.data or "",
+                rules_title=form.rules_title.data or "",
+                rules=(form.rules.data or "").splitlines(),
+                tasks=form.tasks.data.splitlines(),
+                actor=_actor(),
+            )
+        except OperationError as exc:
+            form.tasks.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".conference", slug=project.slug, conference_id=conference.id))
+    return render_template(
+        "conferences/round_edit.html",
+        project=project,
+        conference=conference,
+        round=round_,
+        form=form,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/copy", methods=["POST"])
+@require_project_access
+def copy_conference(project, conference_id: int):
+    """A new conference with this one's design, without participants and points."""
+    conference = _conference(project, conference_id)
+    EmptyForm().validate_on_submit() or abort(400)
+    copy = operations.copy_conference(conference, actor=_actor())
+    db.session.commit()
+    flash(_("Copied. Give the new conference its place and date."), "success")
+    return redirect(url_for(".edit_conference", slug=project.slug, conference_id=copy.id))
+
+
+# --- participants and groups ------------------------------------------------------------------
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/participants", methods=["GET", "POST"])
+@require_project_access
+def participants(project, conference_id: int):
+    """The participants: list, add one, import a list."""
+    conference = _conference(project, conference_id)
+    form = ParticipantForm(prefix="one")
+    import_form = ParticipantImportForm(prefix="file")
+    status = 200
+    if request.method == "POST" and "one-name" in request.form:
+        if form.validate_on_submit():
+            operations.add_participant(
+                conference,
+                name=form.name.data,
+                organisation=form.organisation.data or "",
+                category_name=form.category.data or "",
+                kommune=form.kommune.data or "",
+                email=form.email.data or "",
+                actor=_actor(),
+            )
+            db.session.commit()
+            flash(_("%(name)s is registered.", name=form.name.data), "success")
+            return redirect(request.path)
+        status = 422
+    elif request.method == "POST":
+        if import_form.validate_on_submit():
+            upload = import_form.file.data
+            try:
+                added = operations.import_participants(
+                    conference, upload.filename or "", upload.read(), actor=_actor()
+                )
+            except OperationError as exc:
+                db.session.rollback()
+                import_form.file.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("%(count)d participants imported.", count=len(added)), "success")
+                return redirect(request.path)
+        status = 422
+    return render_template(
+        "conferences/participants.html",
+        project=project,
+        conference=conference,
+        form=form,
+        import_form=import_form,
+        categories=operations.categories(project),
+        remove_form=EmptyForm(),
+    ), status
+
+
+@bp.route(
+    "/p/<slug>/conferences/<int:conference_id>/participants/<int:participant_id>/remove",
+    methods=["POST"],
+)
+@require_project_access
+def remove_participant(project, conference_id: int, participant_id: int):
+    """Remove a participant."""
+    conference = _conference(project, conference_id)
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.conference_id != conference.id:
+        abort(404)
+    EmptyForm().validate_on_submit() or abort(400)
+    operations.remove_participant(participant, actor=_actor())
+    db.session.commit()
+    return redirect(url_for(".participants", slug=project.slug, conference_id=conference.id))
+
+
+@bp.route(
+    "/p/<slug>/conferences/<int:conference_id>/rounds/<int:round_id>/groups",
+    methods=["GET", "POST"],
+)
+@require_project_access
+def groups(project, conference_id: int, round_id: int):
+    """The groups of a round: make them automatically, then adjust who is in which."""
+    conference = _conference(project, conference_id)
+    round_ = _round(conference, round_id)
+    auto_form = AutoGroupsForm(prefix="auto", count=max(1, len(round_.groups)) or 4)
+    name_form = GroupNameForm(prefix="new")
+    assign_form = EmptyForm(prefix="assign")
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "auto" and auto_form.validate_on_submit():
+            try:
+                made = operations.make_groups(
+                    round_, auto_form.count.data, auto_form.strategy.data, actor=_actor()
+                )
+            except OperationError as exc:
+                auto_form.count.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("%(count)d groups made.", count=len(made)), "success")
+                return redirect(request.path)
+        elif action == "add" and name_form.validate_on_submit():
+            operations.add_group(round_, name_form.name.data, actor=_actor())
+            db.session.commit()
+            return redirect(request.path)
+        elif action == "assign" and assign_form.validate_on_submit():
+            by_id = {g.id: g for g in round_.groups}
+            for participant in conference.participants:
+                raw = request.form.get(f"p{participant.id}", "")
+                group = by_id.get(int(raw)) if raw.isdigit() else None
+                operations.assign(round_, participant, group, actor=_actor())
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(request.path)
+        status = 422
+    placed = operations.memberships(round_)
+    return render_template(
+        "conferences/groups.html",
+        project=project,
+        conference=conference,
+        round=round_,
+        auto_form=auto_form,
+        name_form=name_form,
+        assign_form=assign_form,
+        placed=placed,
+        form=EmptyForm(),
+    ), status
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/rounds/<int:round_id>/cards")
+@require_project_access
+def cards(project, conference_id: int, round_id: int):
+    """Printable referent cards: group name, tasks and a QR code to the group's page."""
+    conference = _conference(project, conference_id)
+    round_ = _round(conference, round_id)
+    items = []
+    for group in round_.groups:
+        link = operations.active_link(group)
+        if link is None:
+            link = operations.create_referent_link(group, actor=_actor())
+        url = referent_url(link)
+        items.append({"group": group, "url": url, "qr": qr_svg(url)})
+    db.session.commit()
+    return render_template(
+        "conferences/cards.html", project=project, conference=conference, round=round_, cards=items
+    )
+
+
+@bp.route(
+    "/p/<slug>/conferences/<int:conference_id>/groups/<int:group_id>/renew-link",
+    methods=["POST"],
+)
+@require_project_access
+def renew_link(project, conference_id: int, group_id: int):
+    """Revoke the group's referent link and make a new one (print its card again)."""
+    conference = _conference(project, conference_id)
+    group = _group(conference, group_id)
+    EmptyForm().validate_on_submit() or abort(400)
+    operations.renew_link(group, actor=_actor())
+    db.session.commit()
+    flash(
+        _("The old link of %(group)s no longer works. Print its new card.", group=group.name),
+        "success",
+    )
+    return redirect(
+        url_for(".groups", slug=project.slug, conference_id=conference.id, round_id=group.round_id)
+    )
+
+
+@bp.route(
+    "/p/<slug>/conferences/<int:conference_id>/groups/<int:group_id>/reopen", methods=["POST"]
+)
+@require_project_access
+def reopen_group(project, conference_id: int, group_id: int):
+    """Unlock a group's handed-in slides."""
+    conference = _conference(project, conference_id)
+    group = _group(conference, group_id)
+    EmptyForm().validate_on_submit() or abort(400)
+    try:
+        operations.reopen_group(group, actor=_actor())
+    except OperationError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(group)s can edit its slides again.", group=group.name), "success")
+    return redirect(url_for(".live", slug=project.slug, conference_id=conference.id))
+
+
+# --- during the conference ------------------------------------------------------------------
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/live")
+@require_project_access
+def live(project, conference_id: int):
+    """The live overview of all groups (the page polls ``live.json``)."""
+    conference = _conference(project, conference_id)
+    return render_template(
+        "conferences/live.html",
+        project=project,
+        conference=conference,
+        overview=queries.live_overview(conference),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/live.json")
+@require_project_access
+def live_json(project, conference_id: int):
+    """The live overview as JSON."""
+    conference = _conference(project, conference_id)
+    return jsonify(rounds=queries.live_overview(conference))
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/groups/<int:group_id>/")
+@require_project_access
+def group(project, conference_id: int, group_id: int):
+    """A group as the facilitators see it: points, minutes, photos, notes."""
+    conference = _conference(project, conference_id)
+    group = _group(conference, group_id)
+    return render_template(
+        "conferences/group.html",
+        project=project,
+        conference=conference,
+        group=group,
+        state=sync.group_state(group),
+        slides=queries.slides(group),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/plenary")
+@require_project_access
+def plenary(project, conference_id: int):
+    """The plenary view for the projector (the page polls ``plenary.json``)."""
+    conference = _conference(project, conference_id)
+    return render_template(
+        "conferences/plenary.html",
+        project=project,
+        conference=conference,
+        note_form=NoteForm(),
+    )
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/plenary.json")
+@require_project_access
+def plenary_json(project, conference_id: int):
+    """The handed-in groups' slides in programme order."""
+    conference = _conference(project, conference_id)
+    return jsonify(groups=queries.plenary(conference))
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/groups/<int:group_id>/notes", methods=["POST"])
+@require_project_access
+def add_note(project, conference_id: int, group_id: int):
+    """Add a note to a group from the plenum (JSON from the plenary view, or a form)."""
+    conference = _conference(project, conference_id)
+    group = _group(conference, group_id)
+    text = (request.get_json(silent=True) or {}).get("text") if request.is_json else None
+    if text is None:
+        form = NoteForm()
+        text = form.text.data if form.validate_on_submit() else ""
+    try:
+        operations.add_group_note(group, str(text), actor=_actor())
+    except OperationError as exc:
+        if request.is_json:
+            return jsonify(ok=False, message=str(exc)), 422
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        if request.is_json:
+            return jsonify(ok=True, notes=[n.text for n in group.notes])
+    return redirect(
+        url_for(".group", slug=project.slug, conference_id=conference.id, group_id=group.id)
+    )
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/photos/<int:photo_id>/<size>")
+@require_project_access
+def photo(project, conference_id: int, photo_id: int, size: str):
+    """A group's photo, for members of the project."""
+    conference = _conference(project, conference_id)
+    found = db.session.get(Photo, photo_id)
+    if found is None or found.group.round.conference_id != conference.id:
+        abort(404)
+    return _send_photo(found, size)
+
+
+def _send_photo(found: Photo, size: str):
+    if size not in ("print", "thumb"):
+        abort(404)
+    path = photos.rendition_path(found, size)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the referent's tablet ------------------------------------------------------------------
+
+
+@bp.route("/r")
+def referent_entry():
+    """Open a referent link: remember it in this browser's session and go to the group."""
+    link = operations.link_for_token(request.args.get("t", ""))
+    if link is None:
+        return render_template("conferences/referent_invalid.html"), 404
+    links = dict(session.get(REFERENT_SESSION_KEY, {}))
+    links[str(link.group_id)] = link.id
+    session[REFERENT_SESSION_KEY] = links
+    session.permanent = True
+    return redirect(url_for(".referent", group_id=link.group_id))
+
+
+def _referent_group(group_id: int) -> Group:
+    """The group, if this browser opened a link to it that still works; else 403."""
+    link_id = session.get(REFERENT_SESSION_KEY, {}).get(str(group_id))
+    link = db.session.get(ReferentLink, link_id) if link_id else None
+    if link is None or not link.active or link.group_id != group_id:
+        abort(403)
+    return link.group
+
+
+@bp.route("/r/<int:group_id>")
+def referent(group_id: int):
+    """The referent's tablet page: tasks, rules, points, slides, minutes, photos."""
+    group = _referent_group(group_id)
+    return render_template(
+        "conferences/referent.html",
+        group=group,
+        round=group.round,
+        conference=group.round.conference,
+    )
+
+
+@bp.route("/r/<int:group_id>/api/state")
+def referent_state(group_id: int):
+    """The group's current state."""
+    group = _referent_group(group_id)
+    return jsonify(sync.group_state(group))
+
+
+@bp.route("/r/<int:group_id>/api/ops", methods=["POST"])
+def referent_ops(group_id: int):
+    """Apply the tablet's queued changes and answer with the results and the state."""
+    group = _referent_group(group_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error="invalid", message="expected a JSON object"), 400
+    try:
+        results = sync.apply_ops(group, body.get("ops"))
+    except sync.OpError as exc:
+        return jsonify(error=exc.code, message=str(exc)), 400
+    db.session.commit()
+    return jsonify(results=results, state=sync.group_state(group))
+
+
+@bp.route("/r/<int:group_id>/api/hand-in", methods=["POST"])
+def referent_hand_in(group_id: int):
+    """ "Lever til plenum": lock the group's slides."""
+    group = _referent_group(group_id)
+    try:
+        operations.hand_in_group(group)
+    except OperationError as exc:
+        return jsonify(ok=False, message=str(exc), state=sync.group_state(group)), 409
+    db.session.commit()
+    return jsonify(ok=True, state=sync.group_state(group))
+
+
+@bp.route("/r/<int:group_id>/api/photos", methods=["POST"])
+def referent_photo_upload(group_id: int):
+    """Upload a photo of a flip chart or paper slide."""
+    group = _referent_group(group_id)
+    upload = request.files.get("photo")
+    if upload is None:
+        return jsonify(ok=False, message=_("Choose a photo.")), 400
+    try:
+        saved = photos.save_photo(group, upload.read(photos.MAX_BYTES + 1))
+    except OperationError as exc:
+        return jsonify(ok=False, message=str(exc)), 422
+    db.session.commit()
+    return jsonify(ok=True, id=saved.id, state=sync.group_state(group))
+
+
+@bp.route("/r/<int:group_id>/photos/<int:photo_id>/<size>")
+def referent_photo(group_id: int, photo_id: int, size: str):
+    """A photo of the referent's own group."""
+    group = _referent_group(group_id)
+    found = db.session.get(Photo, photo_id)
+    if found is None or found.group_id != group.id:
+        abort(404)
+    return _send_photo(found, size)
+
+
+def project_conferences(project) -> list[Conference]:
+    """The project's conferences, newest first (for the project page)."""
+    return list(
+        db.session.scalars(
+            sa.select(Conference)
+            .where(Conference.project_id == project.id)
+            .order_by(Conference.date.desc(), Conference.id.desc())
+        )
+    )

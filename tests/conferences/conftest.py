@@ -1,0 +1,46 @@
+"""Fixtures for conference tests: a project with a facilitator and the Storbysatsingen design."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fieldkit.conferences import operations
+from fieldkit.core.models import Role
+from fieldkit.extensions import db
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dialogkonferanse_storbysatsingen.yaml"
+
+
+@pytest.fixture
+def facilitator(make_user):
+    return make_user("fasilitator@example.no", "Fia Fasilitator", Role.FACILITATOR)
+
+
+@pytest.fixture
+def project(make_project, facilitator):
+    return make_project(members=[facilitator])
+
+
+@pytest.fixture
+def conference(project):
+    conference = operations.import_conference(project, FIXTURE)
+    db.session.commit()
+    return conference
+
+
+@pytest.fixture
+def group(conference):
+    group = operations.add_group(conference.rounds[0])
+    db.session.commit()
+    return group
+
+
+@pytest.fixture
+def referent(client, group):
+    """A client that opened the group's referent link (as a tablet does)."""
+    token = operations.token_for(operations.active_link(group))
+    response = client.get(f"/r?t={token}")
+    assert response.status_code == 302
+    return client

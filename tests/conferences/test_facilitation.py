@@ -1,0 +1,214 @@
+"""Set-up and facilitation pages: participants, groups, cards, live overview, plenary, access."""
+
+import io
+import json
+
+import openpyxl
+
+from fieldkit.conferences import operations
+from fieldkit.conferences.demo import load_demo
+from fieldkit.conferences.models import Conference, GroupMembership, Participant, Point
+from fieldkit.extensions import db
+from tests.conferences.conftest import FIXTURE
+
+CSV = (
+    "navn;organisasjon;kategori;kommune;e-post\n"
+    "Ola Hansen;Aetat Bergen;Aetat;Bergen;ola@example.no\n"
+    "Kari Lie;Fretex;Tiltaksarrangør;Askøy;kari@example.no\n"
+    "Per Berg;;Tiltaksdeltaker (bruker);Bergen;\n"
+    "Siri Dahl;Aetat Askøy;Aetat;Askøy;siri@example.no\n"
+)
+
+
+def base(conference):
+    return f"/p/{conference.project.slug}/conferences/{conference.id}"
+
+
+def test_only_members_see_a_conference(client, login, make_user, conference, group):
+    assert client.get(base(conference) + "/").status_code == 302  # to the login page
+    login(make_user("annen@example.no"))
+    for path in ("/", "/participants", "/live", "/live.json", "/plenary", "/plenary.json"):
+        assert client.get(base(conference) + path).status_code == 403, path
+
+
+def test_create_conference_from_an_uploaded_design(client, login, facilitator, project):
+    login(facilitator)
+    response = client.post(
+        f"/p/{project.slug}/conferences/new",
+        data={"design": (io.BytesIO(FIXTURE.read_bytes()), "design.yaml")},
+    )
+    assert response.status_code == 302
+    conference = db.session.query(Conference).one()
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Hva er det dere ønsker å oppnå gjennom Storbysatsingen?" in page
+    bad = client.post(
+        f"/p/{project.slug}/conferences/new",
+        data={"design": (io.BytesIO(b"header: T\n"), "feil.yaml")},
+    )
+    assert bad.status_code == 422
+    assert "feil.yaml: sessions: expected a list" in bad.get_data(as_text=True)
+    assert db.session.query(Conference).count() == 1
+    assert conference.title in client.get(f"/p/{project.slug}/").get_data(as_text=True)
+
+
+def test_edit_programme_and_round(client, login, facilitator, conference):
+    login(facilitator)
+    response = client.post(
+        base(conference) + "/edit",
+        data={
+            "title": "Storbysatsingen",
+            "place": "Oslo",
+            "date": "2006-06-01",
+            "organiser": "AFI",
+            "programme": (
+                "09:30 Innledning\n10:00 Gruppearbeid I – Nå-situasjon og mål\n12.00 Plenum"
+            ),
+        },
+    )
+    assert response.status_code == 302
+    assert [(i.starts_at.strftime("%H:%M"), i.round is not None) for i in conference.programme] == [
+        ("09:30", False),
+        ("10:00", True),
+        ("12:00", False),
+    ]
+    bad = client.post(base(conference) + "/edit", data={"title": "T", "programme": "9x Kaffe"})
+    assert bad.status_code == 422
+    round_ = conference.rounds[0]
+    response = client.post(
+        base(conference) + f"/rounds/{round_.id}/edit",
+        data={"title": round_.title, "tasks": "Én\nTo", "rules": "Regel A\n\nRegel B"},
+    )
+    assert response.status_code == 302
+    assert [t.text for t in round_.tasks] == ["Én", "To"]
+    assert round_.rules == ["Regel A", "Regel B"]
+
+
+def test_import_participants_from_csv_and_xlsx(client, login, facilitator, conference):
+    login(facilitator)
+    url = base(conference) + "/participants"
+    response = client.post(url, data={"file-file": (io.BytesIO(CSV.encode()), "liste.csv")})
+    assert response.status_code == 302
+    assert [(p.name, p.category.name, p.kommune) for p in conference.participants][:2] == [
+        ("Ola Hansen", "Aetat", "Bergen"),
+        ("Kari Lie", "Tiltaksarrangør", "Askøy"),
+    ]
+    book = openpyxl.Workbook()
+    book.active.append(["Navn", "Kommune", "E-post"])
+    book.active.append(["Eva", "Bergen", "eva@example.no"])
+    book.active.append(["", "Bergen", "x@example.no"])
+    book.active.append(["Tor", "Bergen", "ikke-epost"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = client.post(
+        url, data={"file-file": (io.BytesIO(buffer.getvalue()), "deltakere.xlsx")}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "deltakere.xlsx" in html and "3" in html and "4" in html
+    assert db.session.query(Participant).count() == 4  # nothing of the bad file was added
+
+
+def test_automatic_groups_mix_categories_or_follow_kommune(conference):
+    for name, category, kommune in [
+        ("A1", "Aetat", "Bergen"),
+        ("A2", "Aetat", "Askøy"),
+        ("A3", "Aetat", "Bergen"),
+        ("T1", "Tiltaksarrangør", "Bergen"),
+        ("T2", "Tiltaksarrangør", "Askøy"),
+        ("T3", "Tiltaksarrangør", "Askøy"),
+    ]:
+        operations.add_participant(conference, name=name, category_name=category, kommune=kommune)
+    first, second = conference.rounds
+    groups = operations.make_groups(first, 3, "mix")
+    db.session.commit()
+    for group in groups:
+        categories = sorted(m.participant.category.name for m in group.memberships)
+        assert categories == ["Aetat", "Tiltaksarrangør"]
+    groups = operations.make_groups(second, 2, "kommune")
+    db.session.commit()
+    assert sorted({m.participant.kommune for m in g.memberships}.pop() for g in groups) == [
+        "Askøy",
+        "Bergen",
+    ]
+    assert all(len({m.participant.kommune for m in g.memberships}) == 1 for g in groups)
+    # One place per participant per round.
+    assert db.session.query(GroupMembership).count() == 12
+
+
+def test_groups_page_assigns_by_form(client, login, facilitator, conference):
+    p = operations.add_participant(conference, name="Ola")
+    round_ = conference.rounds[0]
+    g1, g2 = operations.add_group(round_), operations.add_group(round_)
+    db.session.commit()
+    login(facilitator)
+    url = base(conference) + f"/rounds/{round_.id}/groups"
+    assert client.post(url, data={"action": "assign", f"p{p.id}": str(g2.id)}).status_code == 302
+    assert operations.memberships(round_) == {p.id: g2.id}
+    assert client.post(url, data={"action": "assign", f"p{p.id}": ""}).status_code == 302
+    assert operations.memberships(round_) == {}
+    assert g1.name == "Gruppe 1"
+
+
+def test_cards_show_group_tasks_and_a_working_qr_link(
+    client, login, facilitator, conference, group
+):
+    login(facilitator)
+    html = client.get(base(conference) + f"/rounds/{group.round_id}/cards").get_data(as_text=True)
+    token = operations.token_for(operations.active_link(group))
+    assert f"http://fieldkit.test/r?t={token}" in html
+    assert "<svg" in html
+    assert "Hvilke virkemidler var det som manglet" in html
+
+
+def test_demo_conference_is_made_once_and_hides_names(client, login, facilitator, make_project):
+    project = make_project("demo", members=[facilitator])
+    assert load_demo(project, facilitator) is True
+    db.session.commit()
+    assert load_demo(project, facilitator) is False
+    conference = db.session.query(Conference).one()
+    assert len(conference.participants) == 12
+    assert db.session.query(Point).count() == 7
+    names = [p.name for p in conference.participants]
+    group = conference.rounds[0].groups[0]
+
+    login(facilitator)
+    live = client.get(base(conference) + "/live").get_data(as_text=True)
+    assert "Gruppe 1" in live
+    plenary = json.dumps(
+        client.get(base(conference) + "/plenary.json").get_json(), ensure_ascii=False
+    )
+    assert "Mangel på fleksibilitet i tilbudene til målgruppa" in plenary
+    group_page = client.get(base(conference) + f"/groups/{group.id}/").get_data(as_text=True)
+    member_names = [m.participant.name for m in group.memberships]
+    assert all(name in group_page for name in member_names)  # facilitators see the members
+
+    client.post("/logout")
+    token = operations.token_for(operations.active_link(group))
+    client.get(f"/r?t={token}")
+    pages = [
+        client.get(f"/r/{group.id}").get_data(as_text=True),
+        json.dumps(client.get(f"/r/{group.id}/api/state").get_json(), ensure_ascii=False),
+        plenary,
+        client.get(base(conference) + "/plenary").get_data(as_text=True),
+    ]
+    for page in pages:
+        for name in names:
+            assert name not in page
+
+
+def test_plenary_follows_programme_order_and_takes_notes(client, login, facilitator, conference):
+    first, second = conference.rounds
+    g2 = operations.add_group(second, "Bergen")
+    g1 = operations.add_group(first, "Blandet")
+    operations.hand_in_group(g2)
+    operations.hand_in_group(g1)
+    db.session.commit()
+    login(facilitator)
+    groups = client.get(base(conference) + "/plenary.json").get_json()["groups"]
+    assert [g["name"] for g in groups] == ["Blandet", "Bergen"]
+    response = client.post(base(conference) + f"/groups/{g1.id}/notes", json={"text": "Spørsmål"})
+    assert response.get_json() == {"ok": True, "notes": ["Spørsmål"]}
+    assert (
+        client.post(base(conference) + f"/groups/{g1.id}/notes", json={"text": " "}).status_code
+        == 422
+    )
