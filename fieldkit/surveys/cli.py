@@ -60,6 +60,29 @@ def export_command(questionnaire_id: int, fmt: str, output: Path) -> None:
     click.echo(f"Wrote {output} ({len(content)} bytes)")
 
 
+@questionnaire_cli.command("paper")
+@click.argument("questionnaire_id", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--lang", "language", default=None, help="nb, nn or en (default: the first).")
+@with_appcontext
+def paper_command(questionnaire_id: int, output: Path, language: str | None) -> None:
+    """Write the printable paper version (PDF) of a questionnaire's current version."""
+    from fieldkit.extensions import db
+    from fieldkit.surveys.models import Questionnaire
+    from fieldkit.surveys.paper import exports
+
+    record = db.session.get(Questionnaire, questionnaire_id)
+    if record is None:
+        _fail(f"no questionnaire has id {questionnaire_id}")
+    try:
+        content, _name, _type = exports.export_paper(record, language)
+    except exports.UnknownLanguage as exc:
+        _fail(str(exc))
+    db.session.commit()
+    output.write_bytes(content)
+    click.echo(f"Wrote {output} ({len(content)} bytes)")
+
+
 survey_cli = click.Group("survey", help="Surveys: create, links, fieldwork and results.")
 
 

@@ -26,7 +26,7 @@ def actor():
 
 
 #: Modules holding the blueprint's routes, imported when the blueprint is registered.
-ROUTE_MODULES = ("questionnaires", "survey_admin")
+ROUTE_MODULES = ("questionnaires", "survey_admin", "paper")
 
 
 def load_routes() -> Blueprint:

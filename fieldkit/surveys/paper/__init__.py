@@ -1,0 +1,7 @@
+"""The printable paper version of a questionnaire and its codebook.
+
+``words`` turns skip-logic conditions into instructions a respondent reads ("Besvares bare hvis
+«Ja» på spørsmål 12"), ``paper`` builds the paper form and ``codebook`` the variable list; both
+render to PDF through ``rendering``. ``exports`` holds the audited verbs that views and the CLI
+call.
+"""

@@ -1,0 +1,69 @@
+"""HTML to PDF with WeasyPrint, fetching nothing but our bundled fonts.
+
+Print templates refer to fonts as ``fieldkit-font:LiberationSans-Regular.ttf``; the fetcher
+serves those from ``fieldkit/static/fonts`` and refuses every other address (``file://``,
+``http(s)://``, ``data:`` …), so a questionnaire text can never make the renderer read a file
+or call a server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
+SCHEME = "fieldkit-font:"
+
+#: The faces print templates declare with @font-face: (style, weight, file).
+FONT_FACES = [
+    {"style": "normal", "weight": "normal", "url": f"{SCHEME}LiberationSans-Regular.ttf"},
+    {"style": "normal", "weight": "bold", "url": f"{SCHEME}LiberationSans-Bold.ttf"},
+    {"style": "italic", "weight": "normal", "url": f"{SCHEME}LiberationSans-Italic.ttf"},
+    {"style": "italic", "weight": "bold", "url": f"{SCHEME}LiberationSans-BoldItalic.ttf"},
+]
+
+
+class RefusedURL(ValueError):
+    """An address the renderer may not fetch."""
+
+
+class BundledFontFetcher(URLFetcher):
+    """Serves the bundled fonts and nothing else."""
+
+    def fetch(self, url, headers=None):
+        if not url.startswith(SCHEME):
+            raise RefusedURL(f"refused to fetch {url[:80]!r}: print documents use bundled files")
+        name = url[len(SCHEME) :]
+        path = (FONT_DIR / name).resolve()
+        if path.parent != FONT_DIR or path.suffix != ".ttf" or not path.is_file():
+            raise RefusedURL(f"no bundled font named {name[:80]!r}")
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+
+
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal."""
+    escaped = "".join(ch if ch.isalnum() or ch in " .,:;-()" else f"\\{ord(ch):x} " for ch in text)
+    return f'"{escaped}"'
+
+
+def page_counter_css(text: str) -> str:
+    """CSS ``content`` for a footer such as "Side %(page)s av %(pages)s" (already translated)."""
+    parts = []
+    for index, piece in enumerate(text.replace("%(pages)s", "\x00pages\x00").split("\x00")):
+        if index % 2:
+            parts.append("counter(pages)")
+            continue
+        for number_index, chunk in enumerate(piece.split("%(page)s")):
+            if number_index:
+                parts.append("counter(page)")
+            if chunk:
+                parts.append(css_string(chunk))
+    return " ".join(parts)
+
+
+def write_pdf(html: str) -> bytes:
+    """The PDF of ``html`` (a filled-in print template)."""
+    document = HTML(string=html, base_url=SCHEME, url_fetcher=BundledFontFetcher())
+    return document.write_pdf()

@@ -1,0 +1,68 @@
+"""The paper version (PDF) and the codebook (page, PDF, XLSX) of a questionnaire."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import abort, render_template, request, send_file
+from flask_babel import force_locale
+
+from fieldkit.core import access
+from fieldkit.extensions import db
+from fieldkit.surveys.paper import exports
+from fieldkit.surveys.paper.codebook import codebook_context
+from fieldkit.surveys.views import actor, bp, questionnaire_or_404
+
+LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
+
+
+def _language(record) -> str:
+    """The ``lang`` asked for, when the questionnaire has it (else 404)."""
+    try:
+        return exports.language_of(record, request.args.get("lang"))
+    except exports.UnknownLanguage:
+        abort(404)
+
+
+def _download(result: tuple[bytes, str, str]):
+    content, filename, mimetype = result
+    db.session.commit()  # the audit record of the export
+    return send_file(
+        BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename
+    )
+
+
+@bp.route("/questionnaires/<int:qid>/paper.pdf")
+@access.require_project_access
+def questionnaire_paper(project, qid: int):
+    """The printable paper version, in the language ``?lang=`` (default: the first)."""
+    record = questionnaire_or_404(project, qid)
+    return _download(exports.export_paper(record, _language(record), actor=actor()))
+
+
+@bp.route("/questionnaires/<int:qid>/codebook")
+@access.require_project_access
+def questionnaire_codebook(project, qid: int):
+    """The codebook as a page, with links to its PDF and XLSX."""
+    record = questionnaire_or_404(project, qid)
+    language = _language(record)
+    version = record.current
+    with force_locale(language):
+        codebook = codebook_context(version.definition, language)
+    return render_template(
+        "surveys/paper/codebook.html",
+        project=project,
+        record=record,
+        version=version,
+        codebook=codebook,
+        language=language,
+        language_names={code: LANGUAGE_NAMES[code] for code in version.definition.languages},
+    )
+
+
+@bp.route("/questionnaires/<int:qid>/codebook.<any(pdf, xlsx):fmt>")
+@access.require_project_access
+def questionnaire_codebook_file(project, qid: int, fmt: str):
+    """The codebook as a PDF or an XLSX workbook."""
+    record = questionnaire_or_404(project, qid)
+    return _download(exports.export_codebook(record, fmt, _language(record), actor=actor()))

@@ -1,0 +1,38 @@
+"""Fixtures for the paper version and codebook: the two questionnaires, parsed or stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fieldkit.extensions import db
+from fieldkit.surveys import definition, questionnaires
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+STAFF = FIXTURES / "ansatteskjema_storbysatsingen.yaml"
+PARTICIPANT = FIXTURES / "deltakerskjema_storbysatsingen.yaml"
+
+
+@pytest.fixture
+def staff() -> definition.Questionnaire:
+    """The staff questionnaire (every item type, nb/nn/en)."""
+    return definition.load(STAFF.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def participant() -> definition.Questionnaire:
+    """The participant form (bokmål only)."""
+    return definition.load(PARTICIPANT.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def stored_staff(app):
+    """Factory: the staff questionnaire stored in ``project``."""
+
+    def make(project):
+        record = questionnaires.import_questionnaire(project, STAFF.name, STAFF.read_bytes())
+        db.session.commit()
+        return record
+
+    return make
