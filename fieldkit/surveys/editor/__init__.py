@@ -1,0 +1,1 @@
+"""The questionnaire editor: pure editing verbs (``verbs``), forms, and saving (``operations``)."""

@@ -1,0 +1,329 @@
+"""The editor's pages through the test client: create, edit, refuse, version, reorder, delete."""
+
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from fieldkit.core.models import AuditEvent
+from fieldkit.extensions import db
+from fieldkit.surveys import definition, questionnaires
+from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+STAFF = FIXTURES / "ansatteskjema_storbysatsingen.yaml"
+PARTICIPANT = FIXTURES / "deltakerskjema_storbysatsingen.yaml"
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def form_data(html: str) -> dict:
+    """What the browser would send for the page's form as it stands (ticked boxes only)."""
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if not name or name.group(1) == "csrf_token":
+            continue
+        if 'type="checkbox"' in tag and " checked" not in tag:
+            continue
+        data[name.group(1)] = unescape(value.group(1)) if value else ""
+    for name, text in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>\r?\n?([^<]*)</textarea>', html
+    ):
+        data[name] = unescape(text)
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html):
+        selected = re.search(r'<option selected value="([^"]*)"', options)
+        first = re.search(r'<option value="([^"]*)"', options)
+        data[name] = unescape((selected or first).group(1))
+    return data
+
+
+def new_questionnaire(client, **extra) -> Questionnaire:
+    data = {"languages": ["nb", "en"], "title_nb": "Ansatteskjema", "title_en": "Staff form"}
+    data.update(extra)
+    response = client.post("/p/storby/questionnaires/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    record = db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.id.desc())).first()
+    assert response.headers["Location"] == f"/p/storby/questionnaires/{record.id}/edit/"
+    return record
+
+
+def current(record) -> definition.Questionnaire:
+    db.session.expire_all()
+    return db.session.get(Questionnaire, record.id).current.definition
+
+
+def test_links_lead_to_the_editor(client, make_user, make_project, login):
+    user = make_user()
+    make_project("storby", members=[user])
+    login(user)
+    html = client.get("/p/storby/").get_data(as_text=True)
+    assert 'href="/p/storby/questionnaires/new">Nytt spørreskjema</a>' in html
+    record = new_questionnaire(client)
+    overview = client.get(f"/p/storby/questionnaires/{record.id}/").get_data(as_text=True)
+    assert f'href="/p/storby/questionnaires/{record.id}/edit/">Rediger spørreskjema</a>' in overview
+
+
+def test_create_a_questionnaire_from_scratch(client, make_user, make_project, login):
+    user = make_user()
+    make_project("storby", members=[user])
+    login(user)
+    empty = client.post("/p/storby/questionnaires/new", data={"languages": ["nn"]})
+    assert empty.status_code == 422
+    assert "Oppgi tittelen i hvert fall på det første språket som tilbys." in empty.get_data(
+        as_text=True
+    )
+    assert count(Questionnaire) == 0
+    record = new_questionnaire(client, intro_nb="Velkommen")
+    assert record.title == "Ansatteskjema"
+    assert definition.to_dict(current(record)) == {
+        "format": "fieldkit-questionnaire/1",
+        "title": {"nb": "Ansatteskjema", "en": "Staff form"},
+        "languages": ["nb", "en"],
+        "instruction": "Velkommen",
+        "sections": [{"name": "s1", "questions": []}],
+    }
+    page = client.get(f"/p/storby/questionnaires/{record.id}/edit/").get_data(as_text=True)
+    assert "Ingen spørsmål i denne delen ennå." in page
+    assert "ingen svar ennå: endringer lagres i denne versjonen" in page
+
+
+def test_add_and_edit_a_single_choice_with_annet(client, make_user, make_project, login):
+    user = make_user()
+    make_project("storby", members=[user])
+    login(user)
+    record = new_questionnaire(client)
+    form = client.get(
+        f"/p/storby/questionnaires/{record.id}/edit/new-item?section=s1&type=single"
+    ).get_data(as_text=True)
+    assert "Nytt spørsmål: Ett valg" in form
+    assert 'id="choices-2-code"' in form and 'id="choices-3-code"' not in form
+    response = client.post(
+        f"/p/storby/questionnaires/{record.id}/edit/new-item?section=s1&type=single",
+        data={
+            "type": "single",
+            "number": "2",
+            "name": "stilling",
+            "label_nb": "Hva er din stilling?",
+            "label_en": "What is your position?",
+            "required": "y",
+            "layout": "vertical",
+            "choice_list": "",
+            "choices-0-code": "",
+            "choices-0-label_nb": "Saksbehandler",
+            "choices-1-code": "",
+            "choices-1-label_nb": "Leder",
+            "choices-2-code": "9",
+            "choices-2-label_nb": "Annet, i så fall hva",
+            "choices-2-other": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith("/edit/#item-stilling")
+    item = current(record).item("stilling")
+    assert definition.to_dict(current(record))["sections"][0]["questions"] == [
+        {
+            "no": "2",
+            "name": "stilling",
+            "type": "single",
+            "text": {"nb": "Hva er din stilling?", "en": "What is your position?"},
+            "required": True,
+            "options": [
+                {"code": "1", "label": "Saksbehandler"},
+                {"code": "2", "label": "Leder"},
+                {"code": "9", "label": "Annet, i så fall hva", "other": True},
+            ],
+        }
+    ]
+    edit_page = client.get(f"/p/storby/questionnaires/{record.id}/edit/items/stilling")
+    html = edit_page.get_data(as_text=True)
+    assert 'value="Saksbehandler"' in html and 'id="choices-5-code"' in html
+    assert item.choices[2].other is True
+
+
+def test_a_broken_condition_shows_its_message_and_changes_nothing(
+    client, make_user, make_project, login
+):
+    user = make_user()
+    project = make_project("storby", members=[user])
+    login(user)
+    record = questionnaires.import_questionnaire(
+        project, "staff.yaml", STAFF.read_bytes(), actor=user
+    )
+    db.session.commit()
+    before = record.current.definition_json
+    events = count(AuditEvent)
+    edit = client.get(f"/p/storby/questionnaires/{record.id}/edit/items/q2")
+    assert edit.status_code == 200
+    html = edit.get_data(as_text=True)
+    data = form_data(html)
+    data.update(type="single", layout="vertical", choice_list="", relevant="${q1} = = '1'")
+    response = client.post(f"/p/storby/questionnaires/{record.id}/edit/items/q2", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Endringen ble ikke lagret" in page
+    assert "Ikke lagret: spørsmål q2, vilkår: " in page
+    assert 'aria-invalid="true"' in page
+    data["relevant"] = "${q4} > 3"
+    later = client.post(f"/p/storby/questionnaires/{record.id}/edit/items/q2", data=data)
+    assert later.status_code == 422
+    assert (
+        "Ikke lagret: spørsmål q2, vilkår: refers to &#39;q4&#39;, which is not a question "
+        "before this one" in later.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    assert db.session.get(Questionnaire, record.id).current.definition_json == before
+    assert count(QuestionnaireVersion) == 1
+    assert count(AuditEvent) == events
+
+
+def test_wording_fix_and_structural_change_after_answers(client, make_user, make_project, login):
+    user = make_user()
+    project = make_project("storby", members=[user])
+    login(user)
+    record = questionnaires.import_questionnaire(
+        project, "staff.yaml", STAFF.read_bytes(), actor=user
+    )
+    questionnaires.freeze(record.current)
+    db.session.commit()
+    page = client.get(f"/p/storby/questionnaires/{record.id}/edit/").get_data(as_text=True)
+    assert "har svar: språkrettinger blir i denne versjonen" in page
+    wording = client.post(
+        f"/p/storby/questionnaires/{record.id}/edit/sections/om_kontoret",
+        data={
+            "name": "om_kontoret",
+            "title_nb": "Om kontoret ditt",
+            "title_nn": "Om kontoret",
+            "title_en": "About the office",
+        },
+        follow_redirects=True,
+    )
+    assert "Språkrettingen er lagret i versjon 1, som har svar" in wording.get_data(as_text=True)
+    assert current(record).sections[0].title["nb"] == "Om kontoret ditt"
+    assert count(QuestionnaireVersion) == 1
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "questionnaire.wording_fixed" in actions
+    moved = client.post(
+        f"/p/storby/questionnaires/{record.id}/edit/move",
+        data={"kind": "item", "name": "q5", "direction": "up"},
+        follow_redirects=True,
+    )
+    assert "så den ble lagret som en ny versjon 2" in moved.get_data(as_text=True)
+    assert count(QuestionnaireVersion) == 2
+    db.session.expire_all()
+    record = db.session.get(Questionnaire, record.id)
+    assert [i.name for i in record.versions[0].definition.sections[0].items][-2:] == ["q4", "q5"]
+    assert [i.name for i in record.current.definition.sections[0].items][-2:] == ["q5", "q4"]
+
+
+def test_delete_asks_first(client, make_user, make_project, login):
+    user = make_user()
+    project = make_project("storby", members=[user])
+    login(user)
+    record = questionnaires.import_questionnaire(
+        project, "staff.yaml", STAFF.read_bytes(), actor=user
+    )
+    db.session.commit()
+    confirm = client.get(f"/p/storby/questionnaires/{record.id}/edit/items/q5/delete")
+    assert "Slette spørsmål q5?" in confirm.get_data(as_text=True)
+    assert current(record).item("q5") is not None
+    client.post(f"/p/storby/questionnaires/{record.id}/edit/items/q5/delete")
+    assert current(record).item("q5") is None
+    refused = client.post(f"/p/storby/questionnaires/{record.id}/edit/items/q12/delete")
+    assert refused.status_code == 422
+    assert "refers to &#39;q12&#39;" in refused.get_data(as_text=True)
+    assert current(record).item("q12") is not None
+
+
+def test_shared_choice_list_is_created_and_reused(client, make_user, make_project, login):
+    user = make_user()
+    make_project("storby", members=[user])
+    login(user)
+    record = new_questionnaire(client)
+    url = f"/p/storby/questionnaires/{record.id}/edit/new-list"
+    response = client.post(
+        url,
+        data={
+            "name": "enighet",
+            "choices-0-label_nb": "Helt enig",
+            "choices-1-label_nb": "Helt uenig",
+            "choices-2-code": "9",
+            "choices-2-label_nb": "Vet ikke",
+            "choices-2-nonsubstantive": "y",
+        },
+    )
+    assert response.status_code == 302
+    client.post(
+        f"/p/storby/questionnaires/{record.id}/edit/new-item?section=s1&type=grid_single",
+        data={
+            "type": "grid_single",
+            "name": "q7",
+            "label_nb": "Hvor enig er du?",
+            "layout": "horizontal",
+            "choice_list": "enighet",
+            "rows-0-label_nb": "Tiltakene virker",
+            "rows-1-label_nb": "Andre? Hvilke",
+            "rows-1-other": "y",
+        },
+    )
+    q = current(record)
+    assert q.item("q7").choice_list == "enighet"
+    assert [(r.name, r.other) for r in q.item("q7").rows] == [("q7_1", False), ("q7_2", True)]
+    assert definition.to_dict(q)["choice_lists"] == {
+        "enighet": [
+            {"code": "1", "label": "Helt enig"},
+            {"code": "2", "label": "Helt uenig"},
+            {"code": "9", "label": "Vet ikke", "nonsubstantive": True},
+        ]
+    }
+    refused = client.post(
+        f"/p/storby/questionnaires/{record.id}/edit/lists/enighet/delete", follow_redirects=True
+    )
+    assert "Svarlisten «enighet» brukes av q7" in refused.get_data(as_text=True)
+
+
+def test_only_members_reach_the_editor(client, make_user, make_project, login):
+    member, stranger = make_user(), make_user()
+    project = make_project("storby", members=[member])
+    record = questionnaires.import_questionnaire(
+        project, "staff.yaml", STAFF.read_bytes(), actor=member
+    )
+    db.session.commit()
+    login(stranger)
+    for url in (
+        "/p/storby/questionnaires/new",
+        f"/p/storby/questionnaires/{record.id}/edit/",
+        f"/p/storby/questionnaires/{record.id}/edit/items/q1",
+    ):
+        assert client.get(url).status_code == 403
+    assert (
+        client.post(f"/p/storby/questionnaires/{record.id}/edit/items/q1/delete").status_code == 403
+    )
+    assert current(record).item("q1") is not None
+
+
+@pytest.mark.parametrize("fixture", [STAFF, PARTICIPANT], ids=lambda p: p.stem)
+def test_saving_every_item_unchanged_keeps_the_definition(
+    client, make_user, make_project, login, fixture
+):
+    """The item form shows everything an item holds: saving it as shown changes nothing."""
+    user = make_user()
+    project = make_project("storby", members=[user])
+    login(user)
+    record = questionnaires.import_questionnaire(
+        project, fixture.name, fixture.read_bytes(), actor=user
+    )
+    db.session.commit()
+    before = definition.dump(record.current.definition)
+    names = [item.name for _s, item in record.current.definition.items()]
+    for name in names:
+        url = f"/p/storby/questionnaires/{record.id}/edit/items/{name}"
+        response = client.post(url, data=form_data(client.get(url).get_data(as_text=True)))
+        assert response.status_code == 302, (name, response.get_data(as_text=True)[-3000:])
+    assert definition.dump(current(record)) == before
+    assert count(QuestionnaireVersion) == 1
