@@ -147,6 +147,7 @@
     queue.push(op);
     persist();
     rebuild();
+    showStatus();
     schedule();
   }
   function schedule(delay) {
