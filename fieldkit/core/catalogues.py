@@ -60,6 +60,7 @@ CATALOGUES = (
             "fieldkit/surveys/views/questionnaires.py",
             "fieldkit/surveys/views/survey_admin.py",
             "fieldkit/surveys/views/respond.py",
+            "fieldkit/surveys/views/dashboard.py",
         ),
         ("templates/surveys/*.html",),
     ),

@@ -220,3 +220,40 @@ def survey_link_command(survey_id: int, case_id: str) -> None:
     if case is None:
         _fail(f"survey {survey_id} has no case with id {case_id}")
     click.echo(links.personal_url(case))
+
+
+@survey_cli.command("rates")
+@click.argument("survey_id", type=int)
+@click.option("--by", "by", default=None, help="A frame column: rates for each of its values.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "table"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--e-method",
+    type=click.Choice(["proportional", "fixed"]),
+    default="proportional",
+    show_default=True,
+    help="How e (share of unknown-eligibility cases that are eligible) is estimated.",
+)
+@click.option(
+    "--e", "e_value", type=float, default=None, help="The value of e with --e-method fixed."
+)
+@with_appcontext
+def survey_rates_command(
+    survey_id: int, by: str | None, fmt: str, e_method: str, e_value: float | None
+) -> None:
+    """AAPOR disposition counts and outcome rates (percent), overall or by a frame column."""
+    from fieldkit.surveys import rates_output
+
+    survey = _survey(survey_id)
+    try:
+        click.echo(
+            rates_output.render(survey, by=by, fmt=fmt, e_method=e_method, e_value=e_value),
+            nl=False,
+        )
+    except ValueError as exc:
+        _fail(str(exc))

@@ -10,29 +10,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import lazy_gettext as _l
+
 #: Disposition classes, in AAPOR's order.
 CLASSES = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
 
 #: AAPOR codes for Internet surveys of specifically named persons: code -> (class, label).
-CODES: dict[str, tuple[str, str]] = {
-    "1.1": ("I", "Complete"),
-    "1.2": ("P", "Partial"),
-    "2.111": ("R", "Explicit refusal"),
-    "2.1121": ("R", "Logged on to survey, did not complete any items"),
-    "2.12": ("R", "Break-off or partial with insufficient information"),
-    "2.21": ("NC", "Respondent unavailable during field period"),
-    "2.22": ("NC", "Completed questionnaire, but not returned during field period"),
-    "2.31": ("O", "Death"),
-    "2.32": ("O", "Physically or mentally unable/incompetent"),
-    "2.33": ("O", "Language barrier"),
-    "2.36": ("O", "Miscellaneous"),
-    "3.11": ("UH", "No invitation sent"),
-    "3.19": ("UH", "Nothing ever returned"),
-    "3.20": ("UO", "Invitation returned undelivered"),
-    "3.30": ("UO", "Invitation returned with forwarding information"),
-    "3.90": ("UO", "Other"),
-    "4.10": ("NE", "Selected respondent screened out of sample"),
-    "4.90": ("NE", "Other"),
+CODES: dict[str, tuple[str, object]] = {
+    "1.1": ("I", _l("Complete")),
+    "1.2": ("P", _l("Partial")),
+    "2.111": ("R", _l("Explicit refusal")),
+    "2.1121": ("R", _l("Logged on to survey, did not complete any items")),
+    "2.12": ("R", _l("Break-off or partial with insufficient information")),
+    "2.21": ("NC", _l("Respondent unavailable during field period")),
+    "2.22": ("NC", _l("Completed questionnaire, but not returned during field period")),
+    "2.31": ("O", _l("Death")),
+    "2.32": ("O", _l("Physically or mentally unable/incompetent")),
+    "2.33": ("O", _l("Language barrier")),
+    "2.36": ("O", _l("Miscellaneous")),
+    "3.11": ("UH", _l("No invitation sent")),
+    "3.19": ("UH", _l("Nothing ever returned")),
+    "3.20": ("UO", _l("Invitation returned undelivered")),
+    "3.30": ("UO", _l("Invitation returned with forwarding information")),
+    "3.90": ("UO", _l("Other")),
+    "4.10": ("NE", _l("Selected respondent screened out of sample")),
+    "4.90": ("NE", _l("Other")),
 }
 
 RATE_NAMES = (

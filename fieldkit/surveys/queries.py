@@ -226,3 +226,14 @@ def completes_by_day(survey: Survey) -> list[tuple[date, int]]:
             day_value = day_value.date()
         rows.append((day_value, n))
     return sorted(rows)
+
+
+def mailing_markers(survey: Survey) -> list[tuple[date, str]]:
+    """Days invitations went out, for the rate chart (reminders join when they are sent)."""
+    day = sa.func.min(Case.invited_at)
+    first = db.session.scalar(sa.select(day).where(Case.survey_id == survey.id))
+    if first is None:
+        return []
+    if isinstance(first, str):
+        first = datetime.fromisoformat(first)
+    return [(first.date(), "Invitasjon")]

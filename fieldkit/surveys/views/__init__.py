@@ -26,7 +26,7 @@ def actor():
 
 
 #: Modules holding the blueprint's routes, imported when the blueprint is registered.
-ROUTE_MODULES = ("questionnaires", "preview", "survey_admin", "paper", "editor")
+ROUTE_MODULES = ("questionnaires", "preview", "survey_admin", "editor", "paper", "dashboard")
 
 
 def load_routes() -> Blueprint:

@@ -1,0 +1,76 @@
+"""The live fieldwork dashboard: dispositions and response rates, overall and by stratum."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request
+
+from fieldkit.core import access
+from fieldkit.core.models import utcnow
+from fieldkit.surveys import dispositions, queries, rate_chart, rates_output
+from fieldkit.surveys.views import bp
+from fieldkit.surveys.views.survey_admin import survey_or_404
+
+
+def _rate_options():
+    e_method = request.args.get("e_method", "proportional")
+    if e_method not in dispositions.E_METHODS:
+        e_method = "proportional"
+    e_value = request.args.get("e", type=float)
+    if e_method == "fixed" and (e_value is None or not 0 <= e_value <= 1):
+        e_method, e_value = "proportional", None
+    return e_method, e_value
+
+
+@bp.route("/surveys/<int:sid>/dashboard")
+@access.require_project_access
+def survey_dashboard(project, sid: int):
+    """Counts by disposition and the chosen rates, live, with strata that lag standing out."""
+    survey = survey_or_404(project, sid)
+    columns = queries.frame_columns(survey)
+    by = request.args.get("by") or (columns[0] if columns else None)
+    if by not in columns:
+        by = columns[0] if columns else None
+    e_method, e_value = _rate_options()
+    result = queries.survey_rates(survey, by, e_method=e_method, e_value=e_value)
+    markers = [rate_chart.Marker(day, label) for day, label in queries.mailing_markers(survey)]
+    points = rate_chart.cumulative_rate(
+        queries.completes_by_day(survey), result.total.cases, utcnow().date()
+    )
+    chart = rate_chart.svg(points, markers, title=f"RR1 – {survey.title}")
+    template = (
+        "surveys/dashboard_body.html" if request.args.get("partial") else ("surveys/dashboard.html")
+    )
+    return render_template(
+        template,
+        project=project,
+        survey=survey,
+        result=result,
+        columns=columns,
+        by=by,
+        e_method=e_method,
+        e_value=e_value,
+        codes=dispositions.CODES,
+        classes=dispositions.CLASSES,
+        chart=chart,
+        percent=dispositions.percent,
+        updated=utcnow(),
+    )
+
+
+@bp.route("/surveys/<int:sid>/rates.<fmt>")
+@access.require_project_access
+def survey_rates_download(project, sid: int, fmt: str):
+    """The dashboard's figures as CSV or JSON (the same numbers as the page and the CLI)."""
+    survey = survey_or_404(project, sid)
+    if fmt not in ("csv", "json"):
+        return Response(status=404)
+    e_method, e_value = _rate_options()
+    body = rates_output.render(
+        survey, by=request.args.get("by") or None, fmt=fmt, e_method=e_method, e_value=e_value
+    )
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    return Response(
+        body,
+        mimetype=f"{mimetype}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="survey-{survey.id}-rates.{fmt}"'},
+    )
