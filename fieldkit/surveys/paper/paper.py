@@ -14,9 +14,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from fieldkit.surveys import definition as d
+from fieldkit.surveys import logic
 from fieldkit.surveys.definition import Item, Questionnaire, text_in
 from fieldkit.surveys.paper import rendering
-from fieldkit.surveys.paper.conditions_in_words import ConditionWords
+from fieldkit.surveys.paper.conditions_in_words import ConditionWords, question_name
 
 #: Writing lines printed for a short and a long text answer.
 TEXT_LINES = 1
@@ -75,8 +76,13 @@ def _instruction(item: Item, language: str) -> str:
     return _("Tick as many boxes as apply.")
 
 
-def item_data(item: Item, words: ConditionWords, language: str) -> dict[str, Any]:
-    """One question as printed."""
+def item_data(
+    item: Item,
+    words: ConditionWords,
+    language: str,
+    routing: dict[tuple[str, str], Item | None] | None = None,
+) -> dict[str, Any]:
+    """One question as printed (``routing``: see ``routes``)."""
     data: dict[str, Any] = {
         "name": item.name,
         "type": item.type,
@@ -93,6 +99,9 @@ def item_data(item: Item, words: ConditionWords, language: str) -> dict[str, Any
         for before, choice in zip(data["choices"], data["choices"][1:], strict=False):
             choice["separated"] = choice["nonsubstantive"] and not before["nonsubstantive"]
         data["choices"][0]["separated"] = False
+        for choice in data["choices"]:
+            key = (item.name, choice["code"])
+            choice["route"] = _route_text(routing[key], language) if key in (routing or {}) else ""
     if item.type in (d.SINGLE, d.MULTIPLE):
         data["layout"] = _layout(item)
         points = [c for c in item.choices if not c.nonsubstantive]
@@ -122,9 +131,61 @@ def item_data(item: Item, words: ConditionWords, language: str) -> dict[str, Any
     return data
 
 
+def _ruled_out(expression: str | None, name: str, answers: dict[str, Any]) -> bool:
+    """Whether the answer in ``answers`` to question ``name`` alone makes ``expression`` false.
+
+    Only a conjunct that reads nothing but that question counts, so the answer to any other
+    question cannot change the outcome.
+    """
+    if not expression:
+        return False
+    node = logic.parse(expression)
+    conjuncts = node[1:] if node[0] == "and" else [node]
+    return any(
+        logic.references(part) == [name] and not logic.evaluate(part, answers) for part in conjuncts
+    )
+
+
+def routes(questionnaire: Questionnaire) -> dict[tuple[str, str], Item | None]:
+    """Where the respondent goes next after a choice that skips the following questions.
+
+    For a single-choice question and one of its choices, the questions right after it that this
+    answer rules out are skipped; the first question it does not rule out is the target
+    (``None``: the rest of the form). Choices that lead to the next question have no route.
+    """
+    order = [(section, item) for section, item in questionnaire.items()]
+    found: dict[tuple[str, str], Item | None] = {}
+    for index, (_section, item) in enumerate(order):
+        if item.type != d.SINGLE:
+            continue
+        for choice in item.choices:
+            answers = {item.name: choice.code}
+            after = index + 1
+            skipped_questions = 0
+            while after < len(order):
+                section, following = order[after]
+                if not (
+                    _ruled_out(section.relevant, item.name, answers)
+                    or _ruled_out(following.relevant, item.name, answers)
+                ):
+                    break
+                skipped_questions += following.type != d.NOTE
+                after += 1
+            if skipped_questions:
+                found[(item.name, choice.code)] = order[after][1] if after < len(order) else None
+    return found
+
+
+def _route_text(target: Item | None, language: str) -> str:
+    if target is None:
+        return _("Skip the rest of the form")
+    return _("Go to %(question)s", question=question_name(target, language))
+
+
 def paper_context(questionnaire: Questionnaire, language: str) -> dict[str, Any]:
     """What the paper form shows, in ``language`` (call under ``force_locale(language)``)."""
     words = ConditionWords(questionnaire, language)
+    routing = routes(questionnaire)
     sections = []
     for section in questionnaire.sections:
         sections.append(
@@ -132,7 +193,7 @@ def paper_context(questionnaire: Questionnaire, language: str) -> dict[str, Any]
                 "name": section.name,
                 "title": text_in(section.title, language),
                 "condition": words.section_instruction(section.relevant),
-                "items": [item_data(item, words, language) for item in section.items],
+                "items": [item_data(item, words, language, routing) for item in section.items],
             }
         )
     return {

@@ -7,8 +7,9 @@ import pytest
 from flask_babel import force_locale
 from pypdf import PdfReader
 
+from fieldkit.surveys import definition
 from fieldkit.surveys.paper import rendering
-from fieldkit.surveys.paper.paper import paper_context, paper_html, paper_pdf
+from fieldkit.surveys.paper.paper import paper_context, paper_html, paper_pdf, routes
 
 
 def item(context, name):
@@ -107,6 +108,8 @@ def test_the_staff_form_prints(app, staff):
     assert "Besvares bare hvis «Ja» på spørsmål 12 og «Nei» på spørsmål 14." in flat  # q15
     assert "Besvares bare hvis du har krysset av for «Annet, i så fall hva» i spørsmål 8." in flat
     assert "av 10" in flat
+    assert "Nei → Gå til spørsmål 16" in flat
+    assert "Ja → Gå til spørsmål 16" in flat
     assert "Svært lett" in flat and "Svært vanskelig" in flat
 
 
@@ -180,3 +183,38 @@ def test_the_bundled_fonts_are_what_the_pdf_uses(app, participant, monkeypatch):
     assert "fieldkit-font:LiberationSans-Regular.ttf" in fetched
     assert "fieldkit-font:LiberationSans-Bold.ttf" in fetched
     assert all(url.startswith("fieldkit-font:") for url in fetched)
+
+
+def test_routes_skip_the_questions_an_answer_rules_out(app, staff):
+    found = routes(staff)
+    assert {key: target.name for key, target in found.items()} == {
+        ("q12", "2"): "q16",  # "Nei" rules out q13-q15
+        ("q14", "1"): "q16",  # "Ja" rules out q15 ("Ja" on 12 and "Nei" on 14)
+    }
+    with force_locale("nb"):
+        context = paper_context(staff, "nb")
+    assert [c["route"] for c in item(context, "q12")["choices"]] == ["", "Gå til spørsmål 16"]
+
+
+def test_a_route_past_the_last_question_and_one_that_depends_on_another_answer(app):
+    questionnaire = definition.from_dict(
+        {
+            "title": "T",
+            "questions": [
+                {"no": "1", "type": "single", "text": "Jobb?", "options": ["ja", "nei"]},
+                {"no": "2", "type": "integer", "text": "Alder"},
+                {"no": "3", "type": "text", "text": "Hvor?", "relevant": "${q1} = '1'"},
+                {"no": "4", "type": "text", "text": "Hvorfor?",
+                 "relevant": "${q1} = '1' or ${q2} > 60"},
+                {"no": "5", "type": "single", "text": "Fornøyd?", "options": ["ja", "nei"]},
+                {"no": "6", "type": "text", "text": "Hva?", "relevant": "${q5} = '1'"},
+            ],
+        }
+    )  # fmt: skip
+    found = routes(questionnaire)
+    # q1 = "nei" does not skip q2 (unconditional), and q4 may still be asked: no route.
+    assert ("q1", "2") not in found
+    assert found == {("q5", "2"): None}
+    with force_locale("nb"):
+        context = paper_context(questionnaire, "nb")
+    assert item(context, "q5")["choices"][1]["route"] == "Hopp over resten av skjemaet"
