@@ -1,0 +1,1 @@
+"""Fieldwork: the sampling frame, e-mail templates, invitations, reminders and bounces."""

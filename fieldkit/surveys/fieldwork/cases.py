@@ -1,0 +1,177 @@
+"""The cases of a survey's frame: find, filter, edit, not eligible, decline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fieldkit.core import audit
+from fieldkit.core.models import User, utcnow
+from fieldkit.core.operations import OperationError
+from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork.frame import EMAIL_PATTERN
+from fieldkit.surveys.fieldwork.sending import completed_clause, started_clause
+from fieldkit.surveys.models import Case, SentMessage, Survey
+
+#: Status filters on the cases page, in the order shown.
+STATUSES = (
+    "not_invited",
+    "invited",
+    "started",
+    "completed",
+    "declined",
+    "bounced",
+    "not_eligible",
+    "no_email",
+)
+
+
+@dataclass
+class CasePage:
+    cases: list[Case]
+    total: int
+    page: int
+    pages: int
+
+
+def status_clause(status: str):
+    """SQL for one status filter."""
+    invited = sa.exists().where(SentMessage.case_id == Case.id, SentMessage.status == "sent")
+    return {
+        "not_invited": sa.not_(invited),
+        "invited": invited,
+        "started": sa.and_(started_clause(), sa.not_(completed_clause())),
+        "completed": completed_clause(),
+        "declined": Case.declined_at.is_not(None),
+        "bounced": Case.bounced_at.is_not(None),
+        "not_eligible": Case.eligible.is_(False),
+        "no_email": sa.or_(Case.email.is_(None), Case.email == ""),
+    }[status]
+
+
+def strata_values(survey: Survey) -> dict[str, list[str]]:
+    """Every frame column with its distinct values (for the filters)."""
+    values: dict[str, set[str]] = {}
+    for strata in db.session.scalars(sa.select(Case.strata).where(Case.survey_id == survey.id)):
+        for column, value in (strata or {}).items():
+            values.setdefault(column, set()).add(value)
+    return {column: sorted(v) for column, v in sorted(values.items())}
+
+
+def find_cases(
+    survey: Survey,
+    *,
+    text: str = "",
+    status: str = "",
+    strata: dict[str, str] | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> CasePage:
+    """The survey's cases matching a search (name, id, e-mail, contact), a status and strata."""
+    query = sa.select(Case).where(Case.survey_id == survey.id)
+    text = text.strip().lower()
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Case.name).like(pattern),
+                sa.func.lower(Case.external_id).like(pattern),
+                sa.func.lower(Case.email).like(pattern),
+                sa.func.lower(Case.contact_person).like(pattern),
+            )
+        )
+    if status in STATUSES:
+        query = query.where(status_clause(status))
+    query = query.order_by(Case.external_id, Case.id)
+    if strata:
+        matching = [
+            c
+            for c in db.session.scalars(query)
+            if all((c.strata or {}).get(k) == v for k, v in strata.items())
+        ]
+        total = len(matching)
+        start = (page - 1) * per_page
+        chosen = matching[start : start + per_page]
+    else:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        chosen = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    pages = max(1, -(-total // per_page))
+    return CasePage(chosen, total, page, pages)
+
+
+def case_of(survey: Survey, case_id: int) -> Case | None:
+    case = db.session.get(Case, case_id)
+    return case if case is not None and case.survey_id == survey.id else None
+
+
+def edit_case(
+    case: Case,
+    *,
+    name: str,
+    email: str | None,
+    contact_person: str,
+    strata: dict[str, str],
+    actor: User | None = None,
+) -> Case:
+    """Change a case's name, address, contact person and frame values."""
+    email = (email or "").strip().lower() or None
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise OperationError(_("%(email)s is not an e-mail address.", email=email))
+    changed = []
+    for attribute, value in (
+        ("name", name.strip()),
+        ("email", email),
+        ("contact_person", contact_person.strip()),
+        ("strata", {k.strip(): str(v).strip() for k, v in strata.items() if k.strip()}),
+    ):
+        if getattr(case, attribute) != value:
+            setattr(case, attribute, value)
+            changed.append(attribute)
+    if "email" in changed and case.bounced_at is not None:
+        case.bounced_at = None  # a new address is worth a try
+        changed.append("bounced_at")
+    db.session.flush()
+    if changed:
+        audit.record(
+            "case.edited", case, actor=actor, project=case.survey.project_id, fields=changed
+        )
+    return case
+
+
+def set_not_eligible(case: Case, reason: str, *, actor: User | None = None) -> Case:
+    """Mark the case as not belonging to the population (AAPOR: not eligible), with a reason."""
+    if not reason.strip():
+        raise OperationError(_("Give the reason the case is not eligible."))
+    case.eligible = False
+    case.ineligible_reason = reason.strip()
+    db.session.flush()
+    audit.record("case.not_eligible", case, actor=actor, project=case.survey.project_id)
+    return case
+
+
+def set_eligible(case: Case, *, actor: User | None = None) -> Case:
+    """Undo "not eligible"."""
+    case.eligible = True
+    case.ineligible_reason = ""
+    db.session.flush()
+    audit.record("case.eligible_again", case, actor=actor, project=case.survey.project_id)
+    return case
+
+
+def decline(case: Case) -> Case:
+    """The respondent used the decline link: a refusal, and no more mail."""
+    if case.declined_at is None:
+        case.declined_at = utcnow()
+        db.session.flush()
+        audit.record("case.declined", case, project=case.survey.project_id)
+    return case
+
+
+def undo_decline(case: Case, *, actor: User | None = None) -> Case:
+    if case.declined_at is not None:
+        case.declined_at = None
+        db.session.flush()
+        audit.record("case.decline_undone", case, actor=actor, project=case.survey.project_id)
+    return case

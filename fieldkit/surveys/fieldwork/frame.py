@@ -1,0 +1,388 @@
+"""Sampling frames: read a CSV or XLSX file, map its columns, validate, preview, import.
+
+Nothing is stored before the researcher has seen the report; an import with errors stores
+nothing, and importing the same file again changes nothing (the frame's id finds the case).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fieldkit.core import audit
+from fieldkit.core.models import User
+from fieldkit.core.operations import OperationError
+from fieldkit.extensions import db
+from fieldkit.surveys import links
+from fieldkit.surveys.models import Case, Survey
+
+#: The roles a column can have; every other column is a stratum or ignored.
+ROLES = ("id", "name", "email", "contact_person")
+STRATUM = "stratum"
+IGNORE = "ignore"
+
+#: Header names (normalised: lower case, no spaces, dashes or dots) and the role they suggest.
+DEFAULT_HEADERS = {
+    "id": ("id", "nr", "nummer", "kontornr", "kontornummer", "enhetsnr", "enhetsid", "caseid"),
+    "name": ("navn", "name", "enhet", "enhetsnavn", "kontor", "kontornavn"),
+    "email": ("epost", "email", "mail", "epostadresse", "emailaddress", "mailadresse"),
+    "contact_person": ("kontaktperson", "kontakt", "contactperson", "contact", "leder"),
+}
+
+EMAIL_PATTERN = re.compile(
+    r"^[^@\s,;<>\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+)
+
+
+class FrameError(OperationError):
+    """The file cannot be read as a frame at all."""
+
+
+@dataclass
+class Issue:
+    """One finding of the validation, with where it is."""
+
+    severity: str  # "error" or "warning"
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def where(self, table: FrameTable) -> str:
+        parts = [table.filename]
+        if table.sheet:
+            parts.append(_("sheet %(sheet)s", sheet=table.sheet))
+        if self.row is not None:
+            parts.append(_("row %(row)d", row=self.row))
+        if self.column:
+            parts.append(_("column %(column)s", column=self.column))
+        return ", ".join(parts)
+
+
+@dataclass
+class FrameTable:
+    """The cells of a frame file: headers and rows (with their row numbers in the file)."""
+
+    filename: str
+    sheet: str | None
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass
+class FrameRow:
+    row: int
+    external_id: str
+    name: str
+    email: str | None
+    contact_person: str
+    strata: dict[str, str]
+
+
+@dataclass
+class FramePreview:
+    """What an import would do: the validation report and the changes, before anything is stored."""
+
+    table: FrameTable
+    mapping: dict[str, str]
+    issues: list[Issue] = field(default_factory=list)
+    rows: list[FrameRow] = field(default_factory=list)
+    new: list[FrameRow] = field(default_factory=list)
+    #: (row, {field: (old, new)}) for cases whose fields would change.
+    changed: list[tuple[FrameRow, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def strata_columns(self) -> list[str]:
+        return [h for h in self.table.headers if self.mapping.get(h) == STRATUM]
+
+    def report_lines(self) -> list[str]:
+        """The report as text lines (for the command line)."""
+        lines = [
+            _(
+                "%(rows)d rows: %(new)d new, %(changed)d changed, %(unchanged)d unchanged.",
+                rows=len(self.table.rows),
+                new=len(self.new),
+                changed=len(self.changed),
+                unchanged=self.unchanged,
+            )
+        ]
+        for issue in self.issues:
+            label = _("Error") if issue.severity == "error" else _("Warning")
+            lines.append(f"{label}: {issue.where(self.table)}: {issue.message}")
+        for row, changes in self.changed:
+            fields = ", ".join(sorted(changes))
+            lines.append(_("Changed: %(id)s (%(fields)s)", id=row.external_id, fields=fields))
+        return lines
+
+
+def normalise_header(header: str) -> str:
+    text = unicodedata.normalize("NFKC", header).strip().lower()
+    return re.sub(r"[\s_\-.:/]+", "", text)
+
+
+def default_mapping(headers: list[str]) -> dict[str, str]:
+    """A role for every column, guessed from its header: id, name, e-mail, contact, or stratum."""
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        key = normalise_header(header)
+        role = next(
+            (r for r, names in DEFAULT_HEADERS.items() if key in names and r not in taken), None
+        )
+        if role is None:
+            mapping[header] = STRATUM if header.strip() else IGNORE
+        else:
+            mapping[header] = role
+            taken.add(role)
+    return mapping
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(filename: str, content: bytes, sheet: str | None = None) -> FrameTable:
+    """The cells of a CSV (UTF-8 or Windows-1252, comma, semicolon or tab) or XLSX file."""
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        return _read_xlsx(filename, content, sheet)
+    if lower.endswith((".csv", ".txt", ".tsv")):
+        return _read_csv(filename, content)
+    raise FrameError(_("%(file)s: use a .csv or .xlsx file.", file=filename))
+
+
+def _read_csv(filename: str, content: bytes) -> FrameTable:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise FrameError(_("%(file)s: the file's character encoding is unknown.", file=filename))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    all_rows = [row for row in reader]
+    if not all_rows or not any(c.strip() for c in all_rows[0]):
+        raise FrameError(_("%(file)s: the first row must hold the column names.", file=filename))
+    headers = [h.strip() for h in all_rows[0]]
+    rows = []
+    for number, row in enumerate(all_rows[1:], start=2):
+        cells = [c.strip() for c in row] + [""] * (len(headers) - len(row))
+        if any(cells):
+            rows.append((number, cells[: len(headers)]))
+    return FrameTable(filename, None, headers, rows, encoding=encoding, delimiter=delimiter)
+
+
+def _read_xlsx(filename: str, content: bytes, sheet: str | None) -> FrameTable:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets the same message
+        raise FrameError(_("%(file)s is not a readable XLSX workbook.", file=filename)) from exc
+    if sheet is not None and sheet not in workbook.sheetnames:
+        raise FrameError(_("%(file)s has no sheet %(sheet)s.", file=filename, sheet=sheet))
+    worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+    values = list(worksheet.iter_rows(values_only=True))
+    if not values or not any(_cell(c) for c in values[0]):
+        raise FrameError(
+            _(
+                "%(file)s, sheet %(sheet)s: the first row must hold the column names.",
+                file=filename,
+                sheet=worksheet.title,
+            )
+        )
+    headers = [_cell(c) for c in values[0]]
+    while headers and not headers[-1]:
+        headers.pop()
+    rows = []
+    for number, row in enumerate(values[1:], start=2):
+        cells = [_cell(c) for c in row][: len(headers)]
+        cells += [""] * (len(headers) - len(cells))
+        if any(cells):
+            rows.append((number, cells))
+    return FrameTable(filename, worksheet.title, headers, rows)
+
+
+def preview(
+    survey: Survey,
+    table: FrameTable,
+    mapping: dict[str, str] | None = None,
+) -> FramePreview:
+    """Validate ``table`` under ``mapping`` and compare it with the survey's cases."""
+    mapping = dict(mapping or default_mapping(table.headers))
+    result = FramePreview(table, mapping)
+    issues = result.issues
+    column_of = {role: h for h, role in mapping.items() if role in ROLES}
+    for role in ROLES:
+        if list(mapping.values()).count(role) > 1:
+            issues.append(Issue("error", _("Only one column can be the %(role)s.", role=role)))
+    if "id" not in column_of:
+        issues.append(Issue("error", _("Choose the column that holds each unit's id.")))
+        return result
+    index = {h: i for i, h in enumerate(table.headers)}
+    seen_ids: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    for number, cells in table.rows:
+
+        def value(role: str, cells=cells) -> str:
+            header = column_of.get(role)
+            return cells[index[header]] if header is not None else ""
+
+        external_id = value("id")
+        if not external_id:
+            issues.append(Issue("error", _("The id is empty."), number, column_of["id"]))
+            continue
+        if external_id in seen_ids:
+            issues.append(
+                Issue(
+                    "error",
+                    _(
+                        "The id %(id)s is also on row %(row)d.",
+                        id=external_id,
+                        row=seen_ids[external_id],
+                    ),
+                    number,
+                    column_of["id"],
+                )
+            )
+            continue
+        seen_ids[external_id] = number
+        email = value("email").lower() or None
+        if email is not None:
+            if not EMAIL_PATTERN.match(email):
+                issues.append(
+                    Issue(
+                        "error",
+                        _("%(email)s is not an e-mail address.", email=email),
+                        number,
+                        column_of["email"],
+                    )
+                )
+            elif email in seen_emails:
+                issues.append(
+                    Issue(
+                        "warning",
+                        _(
+                            "The e-mail address %(email)s is also on row %(row)d.",
+                            email=email,
+                            row=seen_emails[email],
+                        ),
+                        number,
+                        column_of["email"],
+                    )
+                )
+            else:
+                seen_emails[email] = number
+        name = value("name")
+        if "name" in column_of and not name:
+            issues.append(Issue("warning", _("The name is empty."), number, column_of["name"]))
+        strata = {
+            h: cells[index[h]] for h in table.headers if mapping.get(h) == STRATUM and h.strip()
+        }
+        result.rows.append(
+            FrameRow(number, external_id, name, email, value("contact_person"), strata)
+        )
+    _compare(survey, result)
+    return result
+
+
+def _compare(survey: Survey, result: FramePreview) -> None:
+    existing = {
+        case.external_id: case
+        for case in db.session.scalars(sa.select(Case).where(Case.survey_id == survey.id))
+    }
+    for row in result.rows:
+        case = existing.get(row.external_id)
+        if case is None:
+            result.new.append(row)
+            continue
+        changes = _changes(case, row)
+        if changes:
+            result.changed.append((row, changes))
+        else:
+            result.unchanged += 1
+
+
+def _changes(case: Case, row: FrameRow) -> dict[str, tuple[Any, Any]]:
+    changes: dict[str, tuple[Any, Any]] = {}
+    for attribute in ("name", "email", "contact_person"):
+        old, new = getattr(case, attribute), getattr(row, attribute)
+        if (old or "") != (new or ""):
+            changes[attribute] = (old, new)
+    merged = {**(case.strata or {}), **row.strata}
+    if merged != (case.strata or {}):
+        changes["strata"] = (case.strata, merged)
+    return changes
+
+
+def import_frame(
+    survey: Survey,
+    table: FrameTable,
+    mapping: dict[str, str] | None = None,
+    *,
+    actor: User | None = None,
+) -> FramePreview:
+    """Store the frame: new cases added, changed ones updated; with any error nothing is stored.
+
+    The caller commits; an exception leaves the session to be rolled back.
+    """
+    result = preview(survey, table, mapping)
+    if result.errors:
+        raise OperationError(
+            _("The frame has %(count)d errors; nothing was imported.", count=len(result.errors))
+        )
+    existing = {
+        case.external_id: case
+        for case in db.session.scalars(sa.select(Case).where(Case.survey_id == survey.id))
+    }
+    for row in result.new:
+        case = Case(
+            survey_id=survey.id,
+            external_id=row.external_id,
+            name=row.name,
+            email=row.email,
+            contact_person=row.contact_person,
+            strata=row.strata,
+        )
+        links.assign_personal_link(case)
+        db.session.add(case)
+    for row, changes in result.changed:
+        case = existing[row.external_id]
+        for attribute, (_old, new) in changes.items():
+            setattr(case, attribute, new)
+    db.session.flush()
+    if result.new or result.changed:
+        audit.record(
+            "frame.imported",
+            survey,
+            actor=actor,
+            file=table.filename,
+            new=len(result.new),
+            changed=len(result.changed),
+            unchanged=result.unchanged,
+        )
+    return result
