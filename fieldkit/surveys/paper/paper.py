@@ -22,6 +22,11 @@ from fieldkit.surveys.paper.conditions_in_words import ConditionWords, question_
 #: Writing lines printed for a short and a long text answer.
 TEXT_LINES = 1
 LONG_TEXT_LINES = 5
+#: Above this many rows a grid or table may run over a page break (rows still never split).
+LONG_ROWS = 12
+#: Above this many points a scale is set tighter; above this many columns a grid too.
+DENSE_POINTS = 11
+DENSE_COLUMNS = 6
 #: Characters a number box has room for, by type (a decimal has a comma and decimals).
 NUMBER_WIDTH = {d.INTEGER: 6, d.DECIMAL: 8, d.FRACTION: 3}
 
@@ -106,11 +111,13 @@ def item_data(
         data["layout"] = _layout(item)
         points = [c for c in item.choices if not c.nonsubstantive]
         data["middle_labels"] = any(c.label for c in points[1:-1])
+        data["dense"] = len(points) > DENSE_POINTS
     if item.type in d.GRID_TYPES:
         data["rows"] = [
             {"name": row.name, "label": text_in(row.label, language), "other": row.other}
             for row in item.rows
         ]
+        data["dense"] = len(item.choices) > DENSE_COLUMNS
     if item.type == d.TABLE:
         data["columns"] = [
             {
@@ -122,6 +129,7 @@ def item_data(
             for column in item.columns
         ]
         data["row_count"] = item.row_count
+    data["long"] = max(len(item.rows), item.row_count) > LONG_ROWS
     if item.type in NUMBER_WIDTH:
         data["width"] = NUMBER_WIDTH[item.type]
     if item.type == d.FRACTION:

@@ -218,3 +218,34 @@ def test_a_route_past_the_last_question_and_one_that_depends_on_another_answer(a
     with force_locale("nb"):
         context = paper_context(questionnaire, "nb")
     assert item(context, "q5")["choices"][1]["route"] == "Hopp over resten av skjemaet"
+
+
+def test_a_long_table_runs_over_a_page_break_without_leaving_its_question_behind(app):
+    questionnaire = definition.from_dict(
+        {
+            "title": "Tiltaksarrangører",
+            "questions": [
+                {"no": "1", "type": "long_text", "text": "Beskriv kontoret"},
+                {
+                    "no": "2",
+                    "type": "table",
+                    "text": "Før opp alle tiltaksarrangørene",
+                    "row_count": 30,
+                    "columns": [
+                        {"name": "navn", "label": "Tiltaksarrangør", "type": "text"},
+                        {"name": "antall", "label": "Deltakere", "type": "integer"},
+                    ],
+                },
+            ],
+        }
+    )
+    with force_locale("nb"):
+        assert item(paper_context(questionnaire, "nb"), "q2")["long"] is True
+    pages = pages_text(paper_pdf(questionnaire, "nb"))
+    assert len(pages) == 2
+    assert "Før opp alle tiltaksarrangørene" in pages[0]
+    # The table starts under its question, and its header is repeated on the next page.
+    first_rows = re.findall(r"^(\d+)$", pages[0], re.MULTILINE)
+    assert first_rows[0] == "1"
+    assert pages[1].count("Tiltaksarrangør") == 2  # the header row and the running title
+    assert "30" in pages[1].split()
