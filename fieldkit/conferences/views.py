@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import segno
 import sqlalchemy as sa
 from flask import (
@@ -17,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -78,7 +81,9 @@ def referent_url(link: ReferentLink) -> str:
 
 def qr_svg(url: str) -> Markup:
     """A QR code as inline SVG."""
-    svg = segno.make(url, error="m").svg_inline(scale=5, title=_("QR code to the group's page"))
+    svg = segno.make(url, error="m").svg_inline(
+        scale=5, omitsize=True, title=_("QR code to the group's page")
+    )
     return Markup(svg)  # noqa: S704 - made by segno from our own URL
 
 
@@ -393,11 +398,18 @@ def reopen_group(project, conference_id: int, group_id: int):
 def live(project, conference_id: int):
     """The live overview of all groups (the page polls ``live.json``)."""
     conference = _conference(project, conference_id)
+    overview = queries.live_overview(conference)
+    for round_ in overview:
+        for group in round_["groups"]:
+            saved_at = group["updated_at"]
+            group["updated_label"] = (
+                format_time(datetime.fromisoformat(saved_at), "HH:mm:ss") if saved_at else "–"
+            )
     return render_template(
         "conferences/live.html",
         project=project,
         conference=conference,
-        overview=queries.live_overview(conference),
+        overview=overview,
         form=EmptyForm(),
     )
 
