@@ -394,7 +394,7 @@ def _item_fields() -> dict:
             validate_choice=False,
         ),
         ordinal=BooleanField(_l("The choices are ordered (a scale)")),
-        choice_list=SelectField(_l("Choices"), choices=[], validate_choice=False),
+        choice_list=SelectField(_l("Choices from"), choices=[], validate_choice=False),
         scale_from=IntegerField(_l("Scale from"), validators=[Optional()]),
         scale_to=IntegerField(_l("Scale to"), validators=[Optional()]),
         choices=FieldList(FormField(ChoiceLine), label=_l("Choices"), min_entries=0),

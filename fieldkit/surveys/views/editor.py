@@ -226,9 +226,10 @@ def editor_section(project, qid: int, name: str):
             _save(record, changed)
         except DefinitionError as exc:
             db.session.rollback()
-            problem = _refusal(exc)
             if getattr(exc, "field", None) == "relevant" and getattr(exc, "item", None) is None:
-                form.relevant.errors.append(exc.message)
+                form.relevant.errors = [*form.relevant.errors, exc.message]
+            else:
+                problem = _refusal(exc)
         else:
             return redirect(_editor_url(project, record, f"section-{form.name.data.strip()}"))
     status = 422 if form.errors or problem else 200
@@ -324,16 +325,18 @@ def _prepare_item_form(form, q) -> None:
     ]
 
 
-def _attach_error(form, exc: DefinitionError, item_name: str) -> None:
-    """Show the message at the field it concerns, when it concerns this item."""
+def _attach_error(form, exc: DefinitionError, item_name: str) -> bool:
+    """Show the message at the field it concerns, when it concerns this item; say if it did."""
     if getattr(exc, "item", item_name) not in (item_name, None):
-        return
+        return False
     key = getattr(exc, "field", None) or exc.path
     field_name = ITEM_FIELDS.get(key)
     if field_name == "choices" and form.type.data == definition.TABLE:
         field_name = None
     if field_name and field_name in form:
         form[field_name].errors = [*form[field_name].errors, exc.message]
+        return True
+    return False
 
 
 @bp.route("/questionnaires/<int:qid>/edit/new-item", methods=["GET", "POST"])
@@ -358,8 +361,8 @@ def editor_item_new(project, qid: int):
             _save(record, verbs.add_item(q, section_name, item))
         except DefinitionError as exc:
             db.session.rollback()
-            problem = _refusal(exc)
-            _attach_error(form, exc, (form.name.data or "").strip())
+            if not _attach_error(form, exc, (form.name.data or "").strip()):
+                problem = _refusal(exc)
         else:
             return redirect(_editor_url(project, record, f"item-{item.name}"))
     return _item_page(project, record, q, form, None, section_name, problem)
@@ -383,8 +386,8 @@ def editor_item(project, qid: int, name: str):
             _save(record, verbs.update_item(q, name, changed_item))
         except DefinitionError as exc:
             db.session.rollback()
-            problem = _refusal(exc)
-            _attach_error(form, exc, (form.name.data or "").strip())
+            if not _attach_error(form, exc, (form.name.data or "").strip()):
+                problem = _refusal(exc)
         else:
             return redirect(_editor_url(project, record, f"item-{changed_item.name}"))
     section_name = q.sections[verbs.locate(q, name)[0]].name

@@ -166,15 +166,16 @@ def test_a_broken_condition_shows_its_message_and_changes_nothing(
     response = client.post(f"/p/storby/questionnaires/{record.id}/edit/items/q2", data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Endringen ble ikke lagret" in page
-    assert "Ikke lagret: spørsmål q2, vilkår: " in page
-    assert 'aria-invalid="true"' in page
+    assert '<a href="#relevant">Vises bare når: unexpected &#39;=&#39; in' in page
+    assert re.search(
+        r'<input aria-describedby="relevant-hint relevant-error" aria-invalid="true"', page
+    )
     data["relevant"] = "${q4} > 3"
     later = client.post(f"/p/storby/questionnaires/{record.id}/edit/items/q2", data=data)
     assert later.status_code == 422
     assert (
-        "Ikke lagret: spørsmål q2, vilkår: refers to &#39;q4&#39;, which is not a question "
-        "before this one" in later.get_data(as_text=True)
+        '<p class="error-message" id="relevant-error">refers to &#39;q4&#39;, which is not a '
+        "question before this one</p>" in later.get_data(as_text=True)
     )
     db.session.expire_all()
     assert db.session.get(Questionnaire, record.id).current.definition_json == before
