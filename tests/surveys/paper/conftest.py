@@ -12,6 +12,7 @@ from fieldkit.surveys import definition, questionnaires
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 STAFF = FIXTURES / "ansatteskjema_storbysatsingen.yaml"
 PARTICIPANT = FIXTURES / "deltakerskjema_storbysatsingen.yaml"
+XLSFORM = FIXTURES / "ansatteskjema_xlsform.xlsx"
 
 
 @pytest.fixture
@@ -24,6 +25,12 @@ def staff() -> definition.Questionnaire:
 def participant() -> definition.Questionnaire:
     """The participant form (bokmål only)."""
     return definition.load(PARTICIPANT.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def staff_xlsform(app) -> definition.Questionnaire:
+    """The staff questionnaire written as XLSForm (read through pyxform)."""
+    return questionnaires.parse_upload(XLSFORM.name, XLSFORM.read_bytes())
 
 
 @pytest.fixture

@@ -138,6 +138,18 @@ def test_the_participant_form_prints(app, participant):
     assert "Min livsglede er ..." in everything
 
 
+def test_the_xlsform_staff_questionnaire_prints(app, staff_xlsform):
+    pages = pages_text(paper_pdf(staff_xlsform, "nb"))
+    assert len(pages) == 4
+    assert all(f"Side {n} av 4" in text for n, text in enumerate(pages, start=1))
+    flat = re.sub(r"\s+", " ", "\n".join(pages))
+    assert "Besvares bare hvis «Ja» på spørsmål 14 og «Nei» på spørsmål 16." in flat
+    assert "Nei → Gå til spørsmål 18" in flat
+    assert "Nei → Gå til spørsmål 22" in flat
+    nynorsk = pages_text(paper_pdf(staff_xlsform, "nn"))
+    assert "Side 1 av" in nynorsk[0] and "Løpenummer:" in nynorsk[0]
+
+
 def test_the_renderer_fetches_only_bundled_fonts():
     fetcher = rendering.BundledFontFetcher()
     response = fetcher.fetch("fieldkit-font:LiberationSans-Regular.ttf")
