@@ -611,15 +611,36 @@ def test_cli_imports_and_exports_xlsform_and_a_broken_one_creates_nothing(
     assert count(Questionnaire) == 1
 
 
-def test_uploading_an_xlsform_as_a_new_definition(app, make_project):
-    project = make_project()
+def test_upload_form_takes_an_xlsform_and_a_broken_one_changes_nothing(
+    client, make_user, make_project, login
+):
+    user = make_user()
+    project = make_project("storby", members=[user])
     staff_yaml = (FIXTURES / NATIVE[0]).read_bytes()
     record = questionnaires.import_questionnaire(project, "a.yaml", staff_yaml)
+    db.session.commit()
+    login(user)
+    url = f"/p/storby/questionnaires/{record.id}/upload"
+    response = client.post(
+        url,
+        data={"file": (io.BytesIO(BROKEN), "ny.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert (
+        "ny.xlsx, sheet &#39;survey&#39;, row 4, column &#39;type&#39;: &#39;calculate&#39; is "
+        "not supported" in response.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    assert record.current.definition == definition.load(staff_yaml.decode())
     edited = definition.load(staff_yaml.decode())
     edited.item("q18").label["nb"] = "Andre kommentarer til evalueringen"
-    parsed = questionnaires.parse_upload("ny.xlsx", write_xlsform(edited))
-    version = questionnaires.save_definition(record, parsed)
-    assert version.number == 1
-    assert record.current.definition.item("q18").label["nb"] == (
-        "Andre kommentarer til evalueringen"
+    response = client.post(
+        url,
+        data={"file": (io.BytesIO(write_xlsform(edited)), "ny.xlsx")},
+        content_type="multipart/form-data",
     )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [v.number for v in record.versions] == [1]
+    assert record.current.definition == edited
