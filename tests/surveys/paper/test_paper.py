@@ -261,3 +261,26 @@ def test_a_long_table_runs_over_a_page_break_without_leaving_its_question_behind
     assert first_rows[0] == "1"
     assert pages[1].count("Tiltaksarrangør") == 2  # the header row and the running title
     assert "30" in pages[1].split()
+
+
+def test_questionnaire_text_is_printed_as_text_not_markup(app):
+    questionnaire = definition.from_dict(
+        {
+            "title": "<b>Tittel</b>",
+            "questions": [
+                {
+                    "no": "1",
+                    "type": "single",
+                    "text": 'Spørsmål <img src="file:///etc/hostname">',
+                    "options": ["</li><li>falsk valg", "nei"],
+                }
+            ],
+        }
+    )
+    html = paper_html(questionnaire, "nb")
+    assert "&lt;b&gt;Tittel&lt;/b&gt;" in html
+    assert '<img src="file:///etc/hostname">' not in html
+    assert html.count('<span class="box">') == 2
+    text = pages_text(paper_pdf(questionnaire, "nb"))[0]
+    assert "<b>Tittel</b>" in text
+    assert '<img src="file:///etc/hostname">' in text
