@@ -105,6 +105,8 @@ SUPPORTED_TYPES = (
     "begin_group/end_group, begin_repeat/end_repeat"
 )
 TABLE_SIZE = (1, 100)
+#: What pyxform raises on a form it cannot convert (besides its own error, on odd input).
+PYXFORM_ERRORS = (PyXFormError, ValueError, KeyError, TypeError, AttributeError)
 
 
 def _place(sheet: str, row: int | None = None, column: str | None = None) -> str:
@@ -241,7 +243,6 @@ class _Layout:
 
     survey: _Sheet
     places: dict[str, _Place] = field(default_factory=dict)
-    list_rows: dict[str, int] = field(default_factory=dict)
     choice_rows: dict[tuple[str, str], int] = field(default_factory=dict)
     languages: list[str] = field(default_factory=list)
 
@@ -520,7 +521,6 @@ def _check_choices(sheet: _Sheet | None, layout: _Layout) -> set[str]:
             if value is not None and _flag(value) is None:
                 raise _error(CHOICES, number, flag_column, f"'{value}' is not yes or no")
         layout.choice_rows[(list_name, code)] = number
-        layout.list_rows.setdefault(list_name, number)
         names.add(list_name)
     return names
 
@@ -538,6 +538,20 @@ def _pyxform_error(exc: Exception) -> DefinitionError:
     return DefinitionError("", f"pyxform refuses the form: {message}")
 
 
+def _texts(value: Any, default: str) -> d.Text:
+    """A text as pyxform gives it (a string, or a mapping from column language) by language."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        return {default: str(value)} if str(value) else {}
+    result = {}
+    for key, text in value.items():
+        code = default if key == "default" else _language(key)
+        if code is not None and text not in (None, ""):
+            result[code] = str(text)
+    return result
+
+
 class _Mapper:
     """Turns pyxform's JSON form into a definition, checking what pyxform cannot know."""
 
@@ -546,49 +560,27 @@ class _Mapper:
         self.layout = layout
         self.default = default_language
         self.lists: dict[str, list[dict[str, Any]]] = form.get("choices") or {}
-        self.seen: set[str] = set()
         self.list_users: dict[str, list[str]] = {}
 
     def text(self, value: Any) -> d.Text:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            return {self.default: str(value)} if str(value) else {}
-        result = {}
-        for key, text in value.items():
-            code = self.default if key == "default" else _language(key)
-            if code is not None and text not in (None, ""):
-                result[code] = str(text)
-        return result
+        return _texts(value, self.default)
 
     def flag(self, node: dict[str, Any], key: str) -> bool:
         value = (node.get("bind") or {}).get(key) if key == "required" else node.get(key)
         return bool(value is not None and _flag(value))
 
-    def condition(self, name: str, expression: str | None, column: str) -> str | None:
-        """A relevant or constraint, parsed, looking only at earlier questions."""
+    @staticmethod
+    def condition(expression: str | None) -> str | None:
+        """A relevant or constraint as written (the survey rows were checked already)."""
         if expression is None or not str(expression).strip():
             return None
-        expression = str(expression).strip()
-        try:
-            tree = logic.parse(expression)
-        except logic.ConditionError as exc:
-            raise self.layout.error(name, column, str(exc)) from None
-        if column == "relevant":
-            for reference in logic.references(tree):
-                if reference not in self.seen:
-                    raise self.layout.error(
-                        name,
-                        column,
-                        f"refers to '{reference}', which is not a question before this one",
-                    )
-        return expression
+        return str(expression).strip()
 
     def choices(self, name: str, list_name: str) -> list[d.Choice]:
         self.list_users.setdefault(list_name, []).append(name)
-        return [self.choice(list_name, raw) for raw in self.lists.get(list_name, [])]
+        return [self.choice(raw) for raw in self.lists.get(list_name, [])]
 
-    def choice(self, list_name: str, raw: dict[str, Any]) -> d.Choice:
+    def choice(self, raw: dict[str, Any]) -> d.Choice:
         return d.Choice(
             code=str(raw["name"]),
             label=self.text(raw.get("label")),
@@ -596,15 +588,6 @@ class _Mapper:
             nonsubstantive=bool(_flag(raw.get("nonsubstantive", "no"))),
             exclusive=bool(_flag(raw.get("exclusive", "no"))),
         )
-
-    def check_name(self, name: str) -> None:
-        if not d.NAME_PATTERN.match(name):
-            raise self.layout.error(
-                name,
-                "name",
-                f"'{name}' is not a valid variable name: a letter, then letters, digits or _ "
-                "(at most 32)",
-            )
 
     def questionnaire(self) -> d.Questionnaire:
         sections: list[d.Section] = []
@@ -635,17 +618,16 @@ class _Mapper:
 
     def section(self, node: dict[str, Any]) -> d.Section:
         name = node["name"]
-        self.check_name(name)
-        relevant = self.condition(name, (node.get("bind") or {}).get("relevant"), "relevant")
+        relevant = self.condition((node.get("bind") or {}).get("relevant"))
         items = [
             self.item(child) for child in node.get("children", []) if not self.generated(child)
         ]
-        return d.Section(name=name, title=self.text(node.get("label")), relevant=relevant,
-                         items=items)  # fmt: skip
+        return d.Section(
+            name=name, title=self.text(node.get("label")), relevant=relevant, items=items
+        )
 
     def common(self, node: dict[str, Any], item_type: str) -> d.Item:
         name = node["name"]
-        self.check_name(name)
         place = self.layout.place(name)
         bind = node.get("bind") or {}
         return d.Item(
@@ -656,7 +638,7 @@ class _Mapper:
             number=place.values.get("number") if place else None,
             required=self.flag(node, "required"),
             soft_required=self.flag(node, "soft_required"),
-            relevant=self.condition(name, bind.get("relevant"), "relevant"),
+            relevant=self.condition(bind.get("relevant")),
         )
 
     def item(self, node: dict[str, Any]) -> d.Item:
@@ -669,7 +651,6 @@ class _Mapper:
             item = self.table(node)
         else:
             item = self.question(node, kind)
-        self.seen.update([item.name, *item.variable_names()])
         return item
 
     def question(self, node: dict[str, Any], kind: str) -> d.Item:
@@ -709,7 +690,7 @@ class _Mapper:
 
     def validation(self, item: d.Item, node: dict[str, Any]) -> None:
         bind = node.get("bind") or {}
-        constraint = self.condition(item.name, bind.get("constraint"), "constraint")
+        constraint = self.condition(bind.get("constraint"))
         item.constraint_message = self.text(bind.get("jr:constraintMsg"))
         if constraint is None:
             return
@@ -769,7 +750,6 @@ class _Mapper:
                         f"every question of the grid '{name}' needs the same {column} "
                         "(it applies to the grid as a whole)",
                     )
-            self.check_name(row["name"])
             item.rows.append(
                 d.Row(
                     name=row["name"],
@@ -788,7 +768,6 @@ class _Mapper:
         item = self.common(node, d.TABLE)
         item.row_count = int(self.layout.place(item.name).values["repeat_count"])
         for child in node.get("children", []):
-            self.check_name(child["name"])
             item.columns.append(
                 d.Column(
                     name=child["name"],
@@ -806,7 +785,7 @@ class _Mapper:
             users = self.list_users.get(list_name, [])
             if users == [list_name]:
                 continue
-            questionnaire.choice_lists[list_name] = [self.choice(list_name, c) for c in raw]
+            questionnaire.choice_lists[list_name] = [self.choice(c) for c in raw]
         for _section, item in questionnaire.items():
             if item.choice_list is not None and item.choice_list not in questionnaire.choice_lists:
                 item.choice_list = None
@@ -932,7 +911,12 @@ def _settings_languages(layout: _Layout, settings: _Sheet | None):
                 "default_language",
                 f"unknown language '{raw_default}' (use nb, nn or en)",
             )
-    found = [code for _c, code in layout.survey.columns.values() if code]
+    survey = layout.survey
+    found = [
+        code
+        for header, (_column, code) in survey.columns.items()
+        if code and any(row.get(header) not in (None, "") for _n, row in survey.rows)
+    ]
     default = default or (found[0] if found else "nb")
     raw_languages = settings.value(row, "languages") if settings else None
     if raw_languages:
@@ -985,13 +969,13 @@ def read_xlsform(content: bytes) -> d.Questionnaire:
             fallback_form_name=data.fallback_form_name,
             warnings=warnings,
         )
-    except PyXFormError as exc:
+    except PYXFORM_ERRORS as exc:
         raise _pyxform_error(exc) from None
     mapper = _Mapper(form, layout, default)
     questionnaire = mapper.questionnaire()
     try:
         create_survey_element_from_dict(form).to_xml(validate=False, warnings=warnings)
-    except PyXFormError as exc:
+    except PYXFORM_ERRORS as exc:
         raise _pyxform_error(exc) from None
     _apply_settings(questionnaire, form, settings, default, languages)
     mapper.share_lists(questionnaire)
@@ -1004,9 +988,11 @@ def _apply_settings(q: d.Questionnaire, form, settings: _Sheet | None, default, 
     title = settings.value(row, "form_title") if settings else None
     if not title:
         raise _error(SETTINGS, None, "form_title", "the questionnaire needs a title (form_title)")
-    mapper = _Mapper(form, _Layout(survey=_Sheet(SETTINGS, [], [])), default)
-    q.title = {default: str(form.get("title", title)), **mapper.text(form.get("translated_title"))}
-    q.intro = mapper.text(form.get("instruction"))
+    q.title = {
+        default: str(form.get("title", title)),
+        **_texts(form.get("translated_title"), default),
+    }
+    q.intro = _texts(form.get("instruction"), default)
     q.languages = languages
     for key in ("anonymous", "interviewer_assisted_allowed"):
         value = settings.value(row, key)

@@ -278,6 +278,26 @@ def test_language_columns_may_be_named_the_odk_way():
     assert [s.name for s in q.sections] == ["s1"] and q.title == {"nb": "Arbeid"}
 
 
+def test_pyxform_aliases_are_read_like_the_canonical_names():
+    content = workbook(
+        [
+            ["type", "name", "caption", "relevance", "required", "constraint",
+             "constraining_message"],
+            ["select one jn", "q1", "Jobber du?", None, "TRUE"],
+            ["select all that apply tid", "q2", "Når?", "${q1} = 'ja'", None,
+             "count-selected(.) <= 2", "Høyst to"],
+        ],
+        [["list name", "value", "caption"], ["jn", "ja", "Ja"], ["jn", "nei", "Nei"],
+         ["tid", "dag", "Dag"], ["tid", "kveld", "Kveld"], ["tid", "natt", "Natt"]],
+        [["form_title", "form_id", "version", "style"], ["Arbeidstid", "arbeidstid", "3", "pages"]],
+    )  # fmt: skip
+    q = read_xlsform(content)
+    q1, q2 = q.item("q1"), q.item("q2")
+    assert (q1.type, q1.required, [c.code for c in q1.choices]) == ("single", True, ["ja", "nei"])
+    assert (q2.type, q2.relevant, q2.max_choices) == ("multiple", "${q1} = 'ja'", 2)
+    assert q2.constraint is None and q2.constraint_message == {"nb": "Høyst to"}
+
+
 def test_unlabelled_columns_are_the_default_language():
     content = workbook(
         [["type", "name", "label", "hint"], ["integer", "alder", "Din alder", "i hele år"]],
