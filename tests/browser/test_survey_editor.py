@@ -235,9 +235,27 @@ def test_shared_choice_list_and_delete_in_the_browser(page, make_user, make_proj
     page.get_by_label("Listenavn").fill("janei")
     page.fill("#choices-0-label_nb", "Ja")
     page.fill("#choices-1-label_nb", "Nei")
+    # With JavaScript, lines can be added beyond the three blank ones before saving.
+    page.get_by_role("button", name="Legg til en linje").click()
+    page.get_by_role("button", name="Legg til en linje").click()
+    assert page.locator("table.editor-lines tbody tr").count() == 5
+    page.get_by_label("Alternativ 5: kode").fill("9")
+    page.get_by_label("Alternativ 5: tekst (bokmål)").fill("Vet ikke")
+    page.locator("#choices-4-nonsubstantive").check()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Lagre listen").click()
     page.wait_for_url("**/edit/#choice-lists")
+    record = db.session.scalar(sa.select(Questionnaire))
+    assert definition.to_dict(record.current.definition)["choice_lists"] == {
+        "janei": [
+            {"code": "1", "label": "Ja"},
+            {"code": "2", "label": "Nei"},
+            {"code": "9", "label": "Vet ikke", "nonsubstantive": True},
+        ]
+    }
+    page.get_by_role("link", name="Tittel, innledning og språk").click()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Tilbake til redigeringen").click()
 
     add_question(page, "s1", "single")
     page.get_by_label("Variabelnavn", exact=True).fill("q1")

@@ -362,6 +362,8 @@ def choice_list_data(name: str, choices: list[Choice]) -> dict:
 
 def _item_fields() -> dict:
     namespace: dict = {
+        #: The fingerprint of the item as the page showed it (see ``verbs.fingerprint``).
+        "based_on": HiddenField(),
         "type": SelectField(_l("Type"), choices=list(TYPE_NAMES.items())),
         "number": StringField(
             _l("Number"),
@@ -430,6 +432,7 @@ OWN_CHOICES = ""
 def item_data(item: Item) -> dict:
     """Form data showing ``item``, with blank lines for adding."""
     data = {
+        "based_on": verbs.fingerprint(item) if item.name else "",
         "type": item.type,
         "number": item.number or "",
         "name": item.name,

@@ -9,8 +9,10 @@ touches the database; ``editor.operations`` saves the result.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from flask_babel import lazy_gettext as _l
 
@@ -399,3 +401,9 @@ def kept_fields(item: Item) -> Item:
     if kept.type == definition.NOTE:
         kept.required = kept.soft_required = False
     return kept
+
+
+def fingerprint(item: Item) -> str:
+    """A short digest of everything ``item`` holds, to notice that it changed meanwhile."""
+    content = json.dumps(asdict(item), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()[:24]

@@ -380,7 +380,12 @@ def editor_item(project, qid: int, name: str):
     form = forms.ItemForm(data=forms.item_data(item) if request.method == "GET" else None)
     _prepare_item_form(form, q)
     problem = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.based_on.data != verbs.fingerprint(item):
+        problem = _(
+            "Someone else changed this question after you opened it, so your change was not "
+            "saved. Open the question again to see the current version."
+        )
+    elif form.validate_on_submit():
         try:
             changed_item = forms.read_item(form, q.languages, item, q.choice_lists)
             _save(record, verbs.update_item(q, name, changed_item))

@@ -328,3 +328,137 @@ def test_saving_every_item_unchanged_keeps_the_definition(
         assert response.status_code == 302, (name, response.get_data(as_text=True)[-3000:])
     assert definition.dump(current(record)) == before
     assert count(QuestionnaireVersion) == 1
+
+
+def test_table_fraction_and_numbers_with_decimal_comma(client, make_user, make_project, login):
+    user = make_user()
+    make_project("storby", members=[user])
+    login(user)
+    record = new_questionnaire(client)
+    base = f"/p/storby/questionnaires/{record.id}/edit/new-item?section=s1"
+    table = client.post(
+        f"{base}&type=table",
+        data={
+            "type": "table",
+            "name": "arrangorer",
+            "label_nb": "Tiltaksarrangører",
+            "row_count": "5",
+            "columns-0-name": "navn",
+            "columns-0-type": "text",
+            "columns-0-label_nb": "Navn",
+            "columns-1-name": "plasser",
+            "columns-1-type": "integer",
+            "columns-1-label_nb": "Plasser",
+            "columns-1-unit_nb": "plasser",
+        },
+    )
+    assert table.status_code == 302, table.get_data(as_text=True)
+    decimal = client.post(
+        f"{base}&type=decimal",
+        data={
+            "type": "decimal",
+            "name": "arsverk",
+            "label_nb": "Hvor mange årsverk?",
+            "unit_nb": "årsverk",
+            "minimum": "0",
+            "maximum": "12,5",
+            "soft_required": "y",
+            "constraint": ". >= 0",
+            "constraint_message_nb": "Oppgi et tall fra 0.",
+        },
+    )
+    assert decimal.status_code == 302, decimal.get_data(as_text=True)
+    fraction = client.post(
+        f"{base}&type=fraction", data={"type": "fraction", "name": "andel", "denominator": "10"}
+    )
+    assert fraction.status_code == 302
+    assert definition.to_dict(current(record))["sections"][0]["questions"] == [
+        {
+            "name": "arrangorer",
+            "type": "table",
+            "text": "Tiltaksarrangører",
+            "columns": [
+                {"name": "navn", "label": "Navn", "type": "text"},
+                {"name": "plasser", "label": "Plasser", "type": "integer", "unit": "plasser"},
+            ],
+            "row_count": 5,
+        },
+        {
+            "name": "arsverk",
+            "type": "decimal",
+            "text": "Hvor mange årsverk?",
+            "soft_required": True,
+            "unit": "årsverk",
+            "min": 0,
+            "max": 12.5,
+            "constraint": ". >= 0",
+            "constraint_message": "Oppgi et tall fra 0.",
+        },
+        {"name": "andel", "type": "fraction", "denominator": 10},
+    ]
+    page = client.get(f"/p/storby/questionnaires/{record.id}/edit/items/arsverk")
+    assert 'value="12,5"' in page.get_data(as_text=True)
+    bad = client.post(
+        f"{base}&type=integer", data={"type": "integer", "name": "antall", "minimum": "tolv"}
+    )
+    assert bad.status_code == 422
+    assert "«tolv» er ikke et tall." in bad.get_data(as_text=True)
+    no_columns = client.post(
+        f"{base}&type=table", data={"type": "table", "name": "tom", "row_count": "3"}
+    )
+    assert no_columns.status_code == 422
+    assert "Ikke lagret: spørsmål tom, kolonner: expected a list of columns" in (
+        no_columns.get_data(as_text=True)
+    )
+    assert [i.name for _s, i in current(record).items()] == ["arrangorer", "arsverk", "andel"]
+
+
+def test_settings_add_a_language_and_texts_follow(client, make_user, make_project, login):
+    user = make_user()
+    make_project("storby", members=[user])
+    login(user)
+    record = new_questionnaire(client)
+    url = f"/p/storby/questionnaires/{record.id}/edit/settings"
+    response = client.post(
+        url,
+        data={
+            "languages": ["nb", "nn", "en"],
+            "title_nb": "Ansatteskjema",
+            "title_nn": "Tilsetteskjema",
+            "title_en": "Staff form",
+        },
+    )
+    assert response.status_code == 302
+    q = current(record)
+    assert q.languages == ["nb", "nn", "en"]
+    assert q.title == {"nb": "Ansatteskjema", "nn": "Tilsetteskjema", "en": "Staff form"}
+    new_item = client.get(
+        f"/p/storby/questionnaires/{record.id}/edit/new-item?section=s1&type=text"
+    ).get_data(as_text=True)
+    assert 'for="label_nn">Tekst (nynorsk)</label>' in new_item
+    # Offering fewer languages keeps the texts already written in the others.
+    client.post(url, data={"languages": ["nb"], "title_nb": "Ansatteskjema"})
+    q = current(record)
+    assert q.languages == ["nb"]
+    assert q.title == {"nb": "Ansatteskjema", "nn": "Tilsetteskjema", "en": "Staff form"}
+
+
+def test_a_question_changed_meanwhile_is_not_overwritten(client, make_user, make_project, login):
+    user = make_user()
+    project = make_project("storby", members=[user])
+    login(user)
+    record = questionnaires.import_questionnaire(
+        project, "staff.yaml", STAFF.read_bytes(), actor=user
+    )
+    db.session.commit()
+    url = f"/p/storby/questionnaires/{record.id}/edit/items/q4"
+    mine = form_data(client.get(url).get_data(as_text=True))
+    theirs = dict(mine, label_nb="Hvor mange deltakere fulgte dere opp i 2003?")
+    assert client.post(url, data=theirs).status_code == 302
+    mine["label_nb"] = "Antall deltakere i 2003?"
+    response = client.post(url, data=mine)
+    assert response.status_code == 422
+    assert "Noen andre endret dette spørsmålet etter at du åpnet det" in response.get_data(
+        as_text=True
+    )
+    assert current(record).item("q4").label["nb"] == "Hvor mange deltakere fulgte dere opp i 2003?"
