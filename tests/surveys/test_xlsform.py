@@ -664,3 +664,33 @@ def test_upload_form_takes_an_xlsform_and_a_broken_one_changes_nothing(
     db.session.expire_all()
     assert [v.number for v in record.versions] == [1]
     assert record.current.definition == edited
+
+
+# --------------------------------------------------------------------------------------------
+# The documentation
+
+
+def _keys(data) -> set[str]:
+    if isinstance(data, dict):
+        return {str(k) for k in data} | {k for v in data.values() for k in _keys(v)}
+    if isinstance(data, list):
+        return {k for v in data for k in _keys(v)}
+    return set()
+
+
+def test_the_format_documentation_names_every_key_type_and_column():
+    from fieldkit.surveys import xlsform
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "questionnaire-format.md").read_text(
+        encoding="utf-8"
+    )
+    keys: set[str] = set()
+    for name in NATIVE:
+        keys |= _keys(definition.to_dict(definition.load((FIXTURES / name).read_text("utf-8"))))
+    keys -= set(definition.LANGUAGES) | {"hyppighet", "janei"}  # texts by language, list names
+    keys |= {"scale", "from", "to", "labels", "questions", "max_choices", "constraint"}
+    keys |= {"constraint_message"}
+    keys |= set(definition.ITEM_TYPES)
+    keys |= set(xlsform.SURVEY_COLUMNS) | set(xlsform.CHOICES_COLUMNS)
+    keys |= set(xlsform.SETTINGS_COLUMNS)
+    assert sorted(k for k in keys if f"`{k}`" not in docs) == []
