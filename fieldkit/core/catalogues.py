@@ -62,7 +62,7 @@ CATALOGUES = (
             "fieldkit/surveys/views/respond.py",
             "fieldkit/surveys/views/dashboard.py",
         ),
-        ("templates/surveys/*.html",),
+        ("templates/surveys/*.html", "templates/surveys/respond/**.html"),
     ),
     Catalogue(
         "surveys_fieldwork",

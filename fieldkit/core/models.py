@@ -213,3 +213,16 @@ class Job(db.Model):
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.func} {self.status}>"
+
+
+class RateLimitHit(db.Model):
+    """One counted attempt (e.g. a failed link lookup) by one client, for rate limiting."""
+
+    __tablename__ = "rate_limit_hits"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    #: What is limited and for whom: a keyed hash, never the client's address itself.
+    key: so.Mapped[str] = so.mapped_column(sa.String(64), nullable=False, index=True)
+    at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, index=True
+    )

@@ -9,6 +9,9 @@ def init_app(app: Flask) -> None:
     from fieldkit.surveys.views import load_routes
 
     app.register_blueprint(load_routes())
+    from fieldkit.surveys.views.respond import respond_bp
+
+    app.register_blueprint(respond_bp)
 
     @app.context_processor
     def survey_helpers():

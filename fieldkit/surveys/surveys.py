@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
@@ -13,6 +14,8 @@ from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys import links
 from fieldkit.surveys.models import Case, Questionnaire, Survey
+
+OSLO = ZoneInfo("Europe/Oslo")
 
 DEFAULT_THANK_YOU = {"nb": "Takk for hjelpen!", "nn": "Takk for hjelpa!", "en": "Thank you!"}
 
@@ -137,3 +140,10 @@ def project_surveys(project) -> list[Survey]:
             .order_by(Survey.created_at.desc(), Survey.id.desc())
         )
     )
+
+
+def last_day(survey: Survey) -> date | None:
+    """The last day respondents can answer (in Oslo), or None when the survey has no end."""
+    if survey.closes_at is None:
+        return None
+    return (survey.closes_at.astimezone(OSLO) - timedelta(microseconds=1)).date()

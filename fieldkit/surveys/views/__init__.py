@@ -26,7 +26,15 @@ def actor():
 
 
 #: Modules holding the blueprint's routes, imported when the blueprint is registered.
-ROUTE_MODULES = ("questionnaires", "preview", "survey_admin", "editor", "paper", "dashboard")
+ROUTE_MODULES = (
+    "questionnaires",
+    "preview",
+    "survey_admin",
+    "editor",
+    "paper",
+    "dashboard",
+    "respond",
+)
 
 
 def load_routes() -> Blueprint:
