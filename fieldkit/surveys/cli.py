@@ -64,8 +64,11 @@ def export_command(questionnaire_id: int, fmt: str, output: Path) -> None:
 @click.argument("questionnaire_id", type=int)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--lang", "language", default=None, help="nb, nn or en (default: the first).")
+@click.option("--version", "version", type=int, default=None, help="Default: the current one.")
 @with_appcontext
-def paper_command(questionnaire_id: int, output: Path, language: str | None) -> None:
+def paper_command(
+    questionnaire_id: int, output: Path, language: str | None, version: int | None
+) -> None:
     """Write the printable paper version (PDF) of a questionnaire's current version."""
     from fieldkit.extensions import db
     from fieldkit.surveys.models import Questionnaire
@@ -75,8 +78,8 @@ def paper_command(questionnaire_id: int, output: Path, language: str | None) -> 
     if record is None:
         _fail(f"no questionnaire has id {questionnaire_id}")
     try:
-        content, _name, _type = exports.export_paper(record, language)
-    except exports.UnknownLanguage as exc:
+        content, _name, _type = exports.export_paper(record, language, version=version)
+    except exports.ExportError as exc:
         _fail(str(exc))
     db.session.commit()
     output.write_bytes(content)

@@ -1,4 +1,8 @@
-"""The paper version (PDF) and the codebook (page, PDF, XLSX) of a questionnaire."""
+"""The paper version (PDF) and the codebook (page, PDF, XLSX) of a questionnaire.
+
+Each takes ``?lang=`` (one of the questionnaire's languages) and ``?version=`` (a version
+number; default the current version).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,13 @@ from fieldkit.surveys.views import actor, bp, questionnaire_or_404
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
 
 
-def _language(record) -> str:
-    """The ``lang`` asked for, when the questionnaire has it (else 404)."""
+def _choice(record) -> tuple[int | None, str]:
+    """The version number and language asked for, when the questionnaire has them (else 404)."""
+    number = request.args.get("version", type=int)
     try:
-        return exports.language_of(record, request.args.get("lang"))
-    except exports.UnknownLanguage:
+        version = exports.version_of(record, number)
+        return number, exports.language_of(version, request.args.get("lang"))
+    except exports.ExportError:
         abort(404)
 
 
@@ -35,9 +41,10 @@ def _download(result: tuple[bytes, str, str]):
 @bp.route("/questionnaires/<int:qid>/paper.pdf")
 @access.require_project_access
 def questionnaire_paper(project, qid: int):
-    """The printable paper version, in the language ``?lang=`` (default: the first)."""
+    """The printable paper version."""
     record = questionnaire_or_404(project, qid)
-    return _download(exports.export_paper(record, _language(record), actor=actor()))
+    number, language = _choice(record)
+    return _download(exports.export_paper(record, language, version=number, actor=actor()))
 
 
 @bp.route("/questionnaires/<int:qid>/codebook")
@@ -45,8 +52,8 @@ def questionnaire_paper(project, qid: int):
 def questionnaire_codebook(project, qid: int):
     """The codebook as a page, with links to its PDF and XLSX."""
     record = questionnaire_or_404(project, qid)
-    language = _language(record)
-    version = record.current
+    number, language = _choice(record)
+    version = exports.version_of(record, number)
     with force_locale(language):
         codebook = codebook_context(version.definition, language)
     return render_template(
@@ -65,4 +72,5 @@ def questionnaire_codebook(project, qid: int):
 def questionnaire_codebook_file(project, qid: int, fmt: str):
     """The codebook as a PDF or an XLSX workbook."""
     record = questionnaire_or_404(project, qid)
-    return _download(exports.export_codebook(record, fmt, _language(record), actor=actor()))
+    number, language = _choice(record)
+    return _download(exports.export_codebook(record, fmt, language, version=number, actor=actor()))

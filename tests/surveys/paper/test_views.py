@@ -142,5 +142,33 @@ def test_the_paper_command(runner, make_project, stored_staff, tmp_path):
     )
     assert refused.exit_code == 1
     assert "the questionnaire is in nb, nn, en, not in 'de'" in refused.output
+    no_version = runner.invoke(
+        args=["questionnaire", "paper", str(record.id), "-o", str(output), "--version", "9"]
+    )
+    assert no_version.exit_code == 1
+    assert "the questionnaire has no version 9" in no_version.output
     missing = runner.invoke(args=["questionnaire", "paper", "999", "-o", str(output)])
     assert missing.exit_code == 1 and "no questionnaire has id 999" in missing.output
+
+
+def test_an_older_version_has_its_own_codebook_and_paper(client, member_setup):
+    from fieldkit.surveys import definition, questionnaires
+
+    user, _project, record = member_setup
+    questionnaires.freeze(record.current)
+    changed = definition.load(definition.dump(record.current.definition))
+    changed.sections[-1].items.pop()  # q18 goes: a structural change, so version 2
+    questionnaires.save_definition(record, changed, actor=user)
+    db.session.commit()
+    assert [v.number for v in record.versions] == [1, 2]
+
+    current = client.get(f"/p/storby/questionnaires/{record.id}/codebook")
+    assert current.get_data(as_text=True).count('<tr id="var-') == 27
+    older = client.get(f"/p/storby/questionnaires/{record.id}/codebook?version=1&lang=nn")
+    page = older.get_data(as_text=True)
+    assert page.count('<tr id="var-') == 28
+    assert 'aria-current="page">Versjon 1</a>' in page
+    assert "/codebook.xlsx?lang=nn&amp;version=1" in page
+    paper = client.get(f"/p/storby/questionnaires/{record.id}/paper.pdf?version=1")
+    assert paper.headers["Content-Disposition"].endswith(f"-{record.id}-v1-paper-nb.pdf")
+    assert client.get(f"/p/storby/questionnaires/{record.id}/codebook?version=9").status_code == 404
