@@ -113,9 +113,11 @@ class _Builder:
         label = self.text(item.label)
         required = _required(item)
         if item.type in (d.SINGLE, d.MULTIPLE):
+            ticks = _range(item.min_choices, item.max_choices)
             self.add(
                 item, item.name, label, item.type, condition,
                 values=self.values(item), required=required,
+                range=_("%(range)s ticks", range=ticks) if ticks else "",
             )  # fmt: skip
             for choice in item.choices:
                 if choice.other:
@@ -168,10 +170,33 @@ def codebook_rows(questionnaire: Questionnaire, language: str) -> list[dict[str,
     return builder.rows
 
 
-def values_text(row: dict[str, Any]) -> str:
-    """The value labels of a variable on one line: "1 = Ja; 2 = Nei; 9 = Vet ikke (NS)"."""
-    parts = []
+def value_lines(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The values to show, with runs of unlabelled scale points joined ("2–6")."""
+    lines: list[dict[str, Any]] = []
+    run: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            lines.append({"code": f"{run[0]['code']}–{run[-1]['code']}", "label": "",
+                          "nonsubstantive": False})  # fmt: skip
+        else:
+            lines.extend(run)
+        run.clear()
+
     for value in row["values"]:
+        if not value["label"] and not value["nonsubstantive"]:
+            run.append(value)
+            continue
+        flush()
+        lines.append(value)
+    flush()
+    return lines
+
+
+def values_text(row: dict[str, Any]) -> str:
+    """The value labels of a variable on one line: "1 = Ja; 2 = Nei; 9 = Vet ikke (…)"."""
+    parts = []
+    for value in value_lines(row):
         text = f"{value['code']} = {value['label']}" if value["label"] else value["code"]
         if value["nonsubstantive"]:
             text += " " + _("(non-substantive)")
@@ -183,7 +208,7 @@ def codebook_context(questionnaire: Questionnaire, language: str) -> dict[str, A
     """What the codebook page and PDF show (call under ``force_locale``)."""
     rows = codebook_rows(questionnaire, language)
     for row in rows:
-        row["values_text"] = values_text(row)
+        row["value_lines"] = value_lines(row)
     return {
         "language": language,
         "title": text_in(questionnaire.title, language),

@@ -40,6 +40,7 @@ def test_every_variable_has_a_row(app, staff):
         "rad 1–3",
     )
     assert by_name["q11"]["range"] == "0–10"
+    assert by_name["q8"]["range"] == "minst 1 kryss"
 
 
 def test_the_workbook_reads_back(app, staff):
@@ -77,7 +78,7 @@ def test_the_workbook_reads_back(app, staff):
     )  # fmt: skip
     assert variables[18] == (
         "q10", "10", "Hvor lett eller vanskelig er det å skaffe deltakerne arbeidspraksis?",
-        "ett valg (en kode)", "1 = Svært lett; 2; 3; 4; 5; 6; 7 = Svært vanskelig",
+        "ett valg (en kode)", "1 = Svært lett; 2–6; 7 = Svært vanskelig",
         "", "", "", "", "",
     )  # fmt: skip
     assert variables[25] == (
