@@ -202,13 +202,13 @@ def test_build_a_questionnaire_from_nothing(page, make_user, make_project, tmp_p
     page.get_by_role("button", name="Lagre spørsmålet").click()
     assert page.locator("#error-summary").is_visible()
     message = page.locator("#relevant-error")
-    assert message.inner_text() == "unexpected '=' in '${etat} = = '1''"
+    assert message.inner_text() == "uventet «=» i «${etat} = = '1'»"
     assert page.locator("#relevant").get_attribute("aria-invalid") == "true"
     assert axe_violations(page) == []
     shot(page, "surveys-editor-broken-condition")
     page.get_by_label("Vises bare når").fill("${samarbeid_1} = '1' and ${tiltak2} != ''")
     page.get_by_role("button", name="Lagre spørsmålet").click()
-    assert message.inner_text() == "refers to 'tiltak2', which is not a question before this one"
+    assert message.inner_text() == "viser til «tiltak2», som ikke er et spørsmål foran dette"
     db.session.expire_all()
     assert db.session.get(Questionnaire, record.id).current.definition_json == before
 

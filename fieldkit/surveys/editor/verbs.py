@@ -28,6 +28,7 @@ from fieldkit.surveys.definition import (
     Section,
     Text,
 )
+from fieldkit.surveys.editor import messages
 
 UP, DOWN = -1, 1
 
@@ -82,7 +83,7 @@ def validated(questionnaire: Questionnaire) -> Questionnaire:
     try:
         return definition.from_dict(definition.to_dict(questionnaire))
     except DefinitionError as exc:
-        error = DefinitionError(where(questionnaire, exc.path), exc.message)
+        error = DefinitionError(where(questionnaire, exc.path), messages.translate(exc.message))
         # Which item and which of its settings, so a page can show the message at the field.
         error.item, error.field = _item_and_key(questionnaire, exc.path)
         raise error from None

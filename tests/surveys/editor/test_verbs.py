@@ -146,7 +146,7 @@ def test_a_broken_condition_is_refused_with_the_parsers_message(q):
 def test_a_choice_question_without_choices_is_refused(q):
     with pytest.raises(DefinitionError) as caught:
         verbs.add_item(q, "s2", Item(name="q4", type="single"))
-    assert str(caught.value) == "question q4, choices: expected a list of choices"
+    assert str(caught.value) == "question q4, choices: give at least one choice"
 
 
 def test_shared_choice_lists_are_reused_and_followed(q):
@@ -224,3 +224,20 @@ def test_every_verb_works_on_the_staff_questionnaire():
     again = verbs.move_item(moved, first, verbs.UP)
     assert definition.dump(again) == definition.dump(staff)
     assert verbs.delete_item(staff, last).item(last) is None
+
+
+def test_engine_messages_keep_what_they_quote_and_unknown_ones_pass_through(app):
+    from flask_babel import force_locale
+
+    from fieldkit.surveys.editor import messages
+
+    with app.test_request_context(), force_locale("nn"):
+        assert messages.translate("refers to 'q4', which is not a question before this one") == (
+            "viser til «q4», som ikkje er eit spørsmål framfor dette"
+        )
+        assert messages.translate("expected ) but found the end in '(${a} = 1'") == (
+            "venta ), men vilkåret sluttar: «(${a} = 1»"
+        )
+        assert messages.translate("a message the editor does not know") == (
+            "a message the editor does not know"
+        )
