@@ -20,6 +20,9 @@ def test_codebook_page_and_downloads(page, make_user, make_project, tmp_path):
 
     log_in(page, "kari@example.no", PASSWORD)
     page.goto(f"/p/storby/questionnaires/{record.id}/")
+    actions = page.get_by_role("list", name="Handlinger for spørreskjemaet")
+    assert "Papirversjon (PDF): bokmål, nynorsk, English · Kodebok" in actions.inner_text()
+    shot(page, "surveys-paper-questionnaire-actions")
     page.get_by_role("link", name="Kodebok").click()
     assert page.locator("h1").inner_text() == "Kodebok"
     rows = page.locator("table.codebook tbody tr")

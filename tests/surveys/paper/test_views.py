@@ -27,9 +27,10 @@ def member_setup(make_user, make_project, login, stored_staff):
 def test_the_overview_links_to_paper_and_codebook(client, member_setup):
     _user, _project, record = member_setup
     page = client.get(f"/p/storby/questionnaires/{record.id}/").get_data(as_text=True)
-    assert f'href="/p/storby/questionnaires/{record.id}/paper.pdf"' in page
+    for language in ("nb", "nn", "en"):
+        assert f'href="/p/storby/questionnaires/{record.id}/paper.pdf?lang={language}"' in page
     assert f'href="/p/storby/questionnaires/{record.id}/codebook"' in page
-    assert "Papirversjon (PDF)" in page and "Kodebok" in page
+    assert "Papirversjon (PDF):" in page and "Kodebok" in page
 
 
 def test_a_member_downloads_the_paper_version(client, member_setup):
