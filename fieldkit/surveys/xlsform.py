@@ -105,6 +105,11 @@ SUPPORTED_TYPES = (
     "begin_group/end_group, begin_repeat/end_repeat"
 )
 TABLE_SIZE = (1, 100)
+#: ODK's metadata "questions" (KoBoToolbox adds start and end to every new form).
+METADATA_TYPES = {
+    "start", "end", "today", "deviceid", "imei", "subscriberid", "simserial", "phonenumber",
+    "username", "email", "audit", "start-geopoint", "start time", "end time", "device id",
+}  # fmt: skip
 #: What pyxform raises on a form it cannot convert (besides its own error, on odd input).
 PYXFORM_ERRORS = (PyXFormError, ValueError, KeyError, TypeError, AttributeError)
 
@@ -196,6 +201,8 @@ def _classify_columns(
     """
     refused: list[DefinitionError] = []
     for header in sheet.headers:
+        if header.startswith("$"):
+            continue  # KoBoToolbox's bookkeeping ($kuid, $autoname): no questionnaire content
         base, separator, suffix = header.partition("::")
         canonical = base.strip().lower()
         canonical = aliases.get(canonical, canonical)
@@ -277,6 +284,11 @@ def _row_type(raw: str) -> tuple[str, str | None]:
 
 def _unsupported_type(raw: str) -> str:
     parts = raw.split()
+    if raw.strip().lower() in METADATA_TYPES:
+        return (
+            f"'{raw}' is not supported: it is ODK metadata about the device or the session, not "
+            "a question (fieldkit records when answers were given); delete the row"
+        )
     if len(parts) > 1 and parts[-1].lower() == "or_other":
         return (
             f"'{raw}' is not supported: instead of or_other, add a choice with "

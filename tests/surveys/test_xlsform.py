@@ -298,6 +298,20 @@ def test_pyxform_aliases_are_read_like_the_canonical_names():
     assert q2.constraint is None and q2.constraint_message == {"nb": "Høyst to"}
 
 
+def test_kobotoolbox_bookkeeping_columns_are_passed_over():
+    content = workbook(
+        [["type", "name", "label", "$kuid", "$autoname"],
+         ["integer", "alder", "Alder", "ab12", "alder"]],
+        [["list_name", "name", "label", "$kuid"], ["jn", "ja", "Ja", "cd34"]],
+        [["form_title", "version"], ["Skjema", "vZ4x"]],
+    )  # fmt: skip
+    q = read_xlsform(content)
+    assert [(i.name, i.type, i.label) for _s, i in q.items()] == [
+        ("alder", "integer", {"nb": "Alder"})
+    ]
+    assert list(q.choice_lists) == ["jn"]
+
+
 def test_unlabelled_columns_are_the_default_language():
     content = workbook(
         [["type", "name", "label", "hint"], ["integer", "alder", "Din alder", "i hele år"]],
@@ -363,6 +377,11 @@ CHOICES = [["list_name", "name", "label::nb"], ["jn", "ja", "Ja"], ["jn", "annet
         ),
         ([["rank jn", "r", "Ranger"]], "sheet 'survey', row 2, column 'type': 'rank' is not"),
         ([["barcode", "b", "B"]], "sheet 'survey', row 2, column 'type': 'barcode' is not"),
+        (
+            [["start", "start"], ["text", "t", "T"]],
+            "sheet 'survey', row 2, column 'type': 'start' is not supported: it is ODK metadata "
+            "about the device or the session, not a question",
+        ),
         (
             [["select_one jn or_other", "q1", "Q"]],
             "sheet 'survey', row 2, column 'type': 'select_one jn or_other' is not supported: "
