@@ -25,3 +25,9 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(questionnaire_cli)
     app.cli.add_command(survey_cli)
+    from fieldkit.surveys.cli import frame_cli
+
+    app.cli.add_command(frame_cli)
+    from fieldkit.surveys.views.fieldwork_pages import public_bp as fieldwork_public_bp
+
+    app.register_blueprint(fieldwork_public_bp)

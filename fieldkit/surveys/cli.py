@@ -260,3 +260,116 @@ def survey_rates_command(
         )
     except ValueError as exc:
         _fail(str(exc))
+
+
+# --- Fieldwork: sampling frames, invitations, reminders (fieldkit/surveys/fieldwork) ----------
+
+frame_cli = click.Group("frame", help="Sampling frames: import cases from CSV or XLSX.")
+
+
+@frame_cli.command("import")
+@click.argument("survey_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sheet", default=None, help="The XLSX sheet (default: the first).")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="COLUMN=ROLE",
+    help="A column's role: id, name, email, contact_person, stratum or ignore (repeatable).",
+)
+@click.option("--dry-run", is_flag=True, help="Only print the report; store nothing.")
+@with_appcontext
+def frame_import_command(survey_id, path, sheet, mapping, dry_run) -> None:
+    """Import a sampling frame: prints the validation report; exit code 1 on errors."""
+    from fieldkit.core.operations import OperationError
+    from fieldkit.extensions import db
+    from fieldkit.surveys.fieldwork import frame
+
+    survey = _survey(survey_id)
+    try:
+        table = frame.read_table(path.name, path.read_bytes(), sheet)
+    except OperationError as exc:
+        _fail(str(exc))
+    roles = frame.default_mapping(table.headers)
+    for pair in mapping:
+        column, sep, role = pair.partition("=")
+        if (
+            not sep
+            or column not in roles
+            or role not in (*frame.ROLES, frame.STRATUM, frame.IGNORE)
+        ):
+            _fail(f"--map {pair!r}: write COLUMN=ROLE with a column of the file and a known role")
+        roles[column] = role
+    result = frame.preview(survey, table, roles)
+    for line in result.report_lines():
+        click.echo(line)
+    if result.errors:
+        sys.exit(1)
+    if dry_run:
+        return
+    frame.import_frame(survey, table, roles)
+    db.session.commit()
+
+
+def _print_planned(planned) -> None:
+    for p in planned:
+        click.echo(f"{p.external_id}\t{p.email}\t{p.kind}\t{p.round}\t{p.name}")
+    click.echo(f"{len(planned)} messages")
+
+
+@survey_cli.command("send-invitations")
+@click.argument("survey_id", type=int)
+@click.option("--dry-run", is_flag=True, help="List who would be invited; send nothing.")
+@click.option("--stratum", "strata", multiple=True, metavar="COLUMN=VALUE")
+@with_appcontext
+def survey_send_invitations_command(survey_id, dry_run, strata) -> None:
+    """Invite every case that has not had the invitation (or those of the given strata)."""
+    _send_command(survey_id, dry_run, strata, "invitation")
+
+
+@survey_cli.command("send-reminders")
+@click.argument("survey_id", type=int)
+@click.option("--dry-run", is_flag=True, help="List who would get which reminder; send nothing.")
+@click.option("--stratum", "strata", multiple=True, metavar="COLUMN=VALUE")
+@with_appcontext
+def survey_send_reminders_command(survey_id, dry_run, strata) -> None:
+    """Remind the cases that have not completed (or those of the given strata)."""
+    _send_command(survey_id, dry_run, strata, "reminder")
+
+
+def _send_command(survey_id, dry_run, strata, kind) -> None:
+    from fieldkit.core.operations import OperationError
+    from fieldkit.surveys.fieldwork import sending
+
+    values = {}
+    for pair in strata:
+        column, sep, value = pair.partition("=")
+        if not sep or not column:
+            _fail(f"--stratum {pair!r}: write COLUMN=VALUE")
+        values[column] = value
+    survey = _survey(survey_id)
+    send = sending.send_invitations if kind == "invitation" else sending.send_reminders
+    try:
+        result = send(survey, strata=values or None, dry_run=dry_run)
+    except OperationError as exc:
+        _fail(str(exc))
+    if dry_run:
+        _print_planned(result)
+        return
+    click.echo(f"{result.sent_count} sent, {result.failed_count} failed ({result.status})")
+    if result.status != "done":
+        _fail(result.error or result.status)
+
+
+@survey_cli.command("run-schedule")
+@with_appcontext
+def survey_run_schedule_command() -> None:
+    """Send the scheduled invitations and the reminders that are due (run it from cron)."""
+    from fieldkit.surveys.fieldwork import sending
+
+    for mailing, result in sending.run_schedule():
+        click.echo(
+            f"survey {mailing.survey_id} {mailing.kind} #{mailing.id}: "
+            f"{result['sent']} sent, {result['failed']} failed"
+        )

@@ -386,3 +386,52 @@ def import_frame(
             unchanged=result.unchanged,
         )
     return result
+
+
+# --- Uploads kept between the preview and the import ------------------------------------------
+
+UPLOAD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+
+def _upload_folder():
+    from pathlib import Path
+
+    from flask import current_app
+
+    folder = Path(current_app.config["UPLOAD_PATH"]) / "frames"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_upload(survey: Survey, filename: str, content: bytes) -> str:
+    """Keep an uploaded frame until the researcher confirms the import; returns its token."""
+    import secrets
+
+    token = secrets.token_urlsafe(24)
+    folder = _upload_folder()
+    safe_name = re.sub(r"[^\w.\- ]+", "_", filename)[-120:] or "frame.csv"
+    (folder / f"{token}.name").write_text(f"{survey.id}\n{safe_name}", encoding="utf-8")
+    (folder / f"{token}.bin").write_bytes(content)
+    return token
+
+
+def load_upload(survey: Survey, token: str) -> tuple[str, bytes]:
+    """The (file name, content) of a stored upload of ``survey``; FrameError if it is gone."""
+    if not UPLOAD_TOKEN.match(token or ""):
+        raise FrameError(_("The uploaded file is no longer available; upload it again."))
+    folder = _upload_folder()
+    try:
+        survey_id, name = (folder / f"{token}.name").read_text(encoding="utf-8").split("\n", 1)
+        content = (folder / f"{token}.bin").read_bytes()
+    except (OSError, ValueError) as exc:
+        raise FrameError(_("The uploaded file is no longer available; upload it again.")) from exc
+    if survey_id != str(survey.id):
+        raise FrameError(_("The uploaded file is no longer available; upload it again."))
+    return name, content
+
+
+def discard_upload(token: str) -> None:
+    if UPLOAD_TOKEN.match(token or ""):
+        folder = _upload_folder()
+        for suffix in (".name", ".bin"):
+            (folder / f"{token}{suffix}").unlink(missing_ok=True)

@@ -34,6 +34,7 @@ ROUTE_MODULES = (
     "paper",
     "dashboard",
     "respond",
+    "fieldwork_pages",
 )
 
 

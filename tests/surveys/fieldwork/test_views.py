@@ -1,0 +1,193 @@
+"""The fieldwork pages, through the test client."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from fieldkit.core.models import AuditEvent
+from fieldkit.extensions import db
+from fieldkit.surveys import links
+from fieldkit.surveys.fieldwork import texts
+from fieldkit.surveys.models import Case, EmailTemplate, SentMessage
+from tests.surveys.fieldwork.conftest import FIXTURES, OFFICES
+
+
+@pytest.fixture
+def researcher(make_user, login):
+    user = make_user("forsker@nibr.no")
+    login(user)
+    return user
+
+
+def url(survey, path=""):
+    return f"/p/{survey.project.slug}/surveys/{survey.id}{path}"
+
+
+def test_upload_preview_then_import(client, researcher, make_project, make_survey):
+    survey = make_survey(make_project(members=[researcher]))
+    response = client.post(
+        url(survey, "/frame"),
+        data={"file": (io.BytesIO(OFFICES.read_bytes()), OFFICES.name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    preview = client.get(response.location)
+    page = preview.get_data(as_text=True)
+    assert "160 rader: 160 nye, 0 endret, 0 uendret." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    upload = re.search(r'name="upload" type="hidden" value="([^"]+)"', page).group(1)
+    done = client.post(
+        response.location, data={"upload": upload, "action": "import", "role-8": "ignore"}
+    )
+    assert done.status_code == 302 and done.location.endswith("/cases")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 160
+    case = db.session.scalars(sa.select(Case).where(Case.external_id == "S001")).one()
+    assert "antall ansatte" not in case.strata  # the researcher chose to ignore the column
+    listing = client.get(url(survey, "/cases?q=halden")).get_data(as_text=True)
+    assert "Sosialtjenesten i Halden kommune" in listing and "Aetat Halden" in listing
+    assert "Enheter funnet: 2" in listing
+    assert links.personal_token(case) not in listing  # links only on the case page
+    aetat = client.get(url(survey, "/cases?s.etat=Aetat")).get_data(as_text=True)
+    assert "Enheter funnet: 60" in aetat
+
+
+def test_a_broken_frame_shows_rows_and_cannot_be_imported(
+    client, researcher, make_project, make_survey
+):
+    survey = make_survey(make_project(members=[researcher]))
+    path = FIXTURES / "frame_broken_cp1252.csv"
+    response = client.post(
+        url(survey, "/frame"),
+        data={"file": (io.BytesIO(path.read_bytes()), path.name)},
+        content_type="multipart/form-data",
+    )
+    page = client.get(response.location).get_data(as_text=True)
+    assert "frame_broken_cp1252.csv, rad 4, kolonne Nr: Id-en 101 står også på rad 2." in page
+    assert 'value="import"' not in page
+
+
+def test_case_page_edit_not_eligible_and_bounce(client, researcher, make_project, make_survey):
+    survey = make_survey(make_project(members=[researcher]))
+    from fieldkit.surveys import surveys
+
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    page = client.get(url(survey, f"/cases/{case.id}")).get_data(as_text=True)
+    assert links.personal_url(case) in page
+    saved = client.post(
+        url(survey, f"/cases/{case.id}"),
+        data={
+            "name": "NAV Vadsø",
+            "email": "post.vadso@nav.no",
+            "contact_person": "Liv Berg",
+            "strata": "fylke = Finnmark\netat = Aetat",
+        },
+    )
+    assert saved.status_code == 302
+    db.session.refresh(case)
+    assert (case.email, case.contact_person) == ("post.vadso@nav.no", "Liv Berg")
+    assert case.strata == {"fylke": "Finnmark", "etat": "Aetat"}
+    client.post(url(survey, f"/cases/{case.id}/not-eligible"), data={"reason": "Nedlagt"})
+    db.session.refresh(case)
+    assert (case.eligible, case.ineligible_reason) == (False, "Nedlagt")
+    client.post(url(survey, f"/cases/{case.id}/eligible"))
+    client.post(url(survey, f"/cases/{case.id}/bounced"))
+    db.session.refresh(case)
+    assert case.eligible and case.bounced_at is not None
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_type == "cases")
+    ).all()
+    assert actions == [
+        "case.added",
+        "case.edited",
+        "case.not_eligible",
+        "case.eligible_again",
+        "case.bounced",
+    ]
+
+
+def test_the_decline_link_asks_then_stops_mail(client, app, make_survey):
+    survey = make_survey()
+    from fieldkit.surveys import surveys
+
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    path = texts.decline_url(case).removeprefix("http://fieldkit.test")
+    page = client.get(path).get_data(as_text=True)
+    assert "Jeg ønsker ikke å delta" in page
+    db.session.refresh(case)
+    assert case.declined_at is None  # opening the link is not declining
+    client.post(path)
+    db.session.refresh(case)
+    assert case.declined_at is not None
+    assert "du vil ikke få mer e-post" in client.get(path).get_data(as_text=True)
+    assert client.get("/n/" + "x" * 43).status_code == 404
+
+
+def test_texts_page_saves_and_previews_with_a_real_case(
+    client, researcher, make_project, office_survey
+):
+    survey = office_survey
+    from fieldkit.core import operations
+
+    operations.add_member(survey.project, researcher)
+    db.session.commit()
+    page = client.get(url(survey, "/mail/texts?kind=reminder_started")).get_data(as_text=True)
+    assert "Påminnelse: du har ikke sendt inn svaret ennå" in page
+    bad = client.post(
+        url(survey, "/mail/texts?kind=invitation"),
+        data={"subject": "Hei", "body": "Hei {navn}, svar her: {lenken}"},
+    )
+    assert bad.status_code == 422
+    assert "Ukjente felter: {lenken}" in bad.get_data(as_text=True)
+    client.post(
+        url(survey, "/mail/texts?kind=invitation"),
+        data={"subject": "Undersøkelse for {enhet}", "body": "Hei {navn}\n\nSvar her: {lenke}"},
+    )
+    record = db.session.scalars(sa.select(EmailTemplate)).one()
+    assert (record.kind, record.language, record.subject) == (
+        "invitation",
+        "nb",
+        "Undersøkelse for {enhet}",
+    )
+    first = db.session.scalars(sa.select(Case).order_by(Case.external_id)).first()
+    page = client.get(url(survey, "/mail/texts?kind=invitation")).get_data(as_text=True)
+    assert f"Undersøkelse for {first.name}" in page
+    assert links.personal_url(first) in page
+
+
+def test_mail_page_dry_run_and_send(client, researcher, smtp_app, smtp_server, office_survey):
+    from fieldkit.core import operations
+
+    operations.add_member(office_survey.project, researcher)
+    db.session.commit()
+    page = client.get(url(office_survey, "/mail")).get_data(as_text=True)
+    assert "160 enheter kan inviteres" in page
+    stratum = '["etat", "Aetat"]'
+    dry = client.post(
+        url(office_survey, "/mail/invitation"),
+        data={"invite-stratum": stratum, "invite-when": "now", "action": "dry-run"},
+    )
+    listing = client.get(dry.location).get_data(as_text=True)
+    assert "E-poster som ville blitt sendt: 60" in listing
+    assert smtp_server.messages == []
+    sent = client.post(
+        url(office_survey, "/mail/invitation"),
+        data={"invite-stratum": stratum, "invite-when": "now", "action": "send"},
+    )
+    assert sent.status_code == 302
+    assert len(smtp_server.messages) == 60
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SentMessage)) == 60
+    page = client.get(url(office_survey, "/mail")).get_data(as_text=True)
+    assert "100 enheter kan inviteres, 0 kan purres" in page
+
+
+def test_pages_need_membership(client, make_user, login, make_survey):
+    survey = make_survey()
+    login(make_user("utenfor@example.no"))
+    for path in ("/cases", "/frame", "/mail", "/mail/texts"):
+        assert client.get(url(survey, path)).status_code in (403, 404)
