@@ -437,6 +437,12 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     flag_column,
                     f"'{value}' is not yes or no (conditions in {flag_column} are not supported)",
                 )
+        if row_kind not in ("section", "grid", "table", "end") and not (
+            {"label", "hint"} & set(filled)
+        ):
+            raise _error(
+                SURVEY, number, "label", "the question has no label (XLSForm needs a label or hint)"
+            )
         for column in ("relevant", "constraint"):
             _check_condition(survey.value(row, column), earlier, number, column)
         for header, (column, _language_code) in survey.columns.items():

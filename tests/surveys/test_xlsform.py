@@ -461,6 +461,11 @@ CHOICES = [["list_name", "name", "label::nb"], ["jn", "ja", "Ja"], ["jn", "annet
             "note row",
         ),
         (
+            [["note", "n"]],
+            "sheet 'survey', row 2, column 'label': the question has no label (XLSForm needs a "
+            "label or hint)",
+        ),
+        (
             [["text", None, "T"]],
             "sheet 'survey', row 2, column 'name': '' is not a valid name",
         ),
