@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from fieldkit.extensions import db
@@ -223,7 +224,10 @@ def test_build_a_questionnaire_from_nothing(page, make_user, make_project, tmp_p
     assert text == definition.dump(definition.from_dict(EXPECTED))
 
 
-def test_shared_choice_list_and_delete_in_the_browser(page, make_user, make_project):
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 812}], ids=["pc", "phone"]
+)
+def test_shared_choice_list_and_delete_in_the_browser(page, make_user, make_project, viewport):
     kari = make_user("kari@example.no", "Kari Nordmann")
     make_project("storby", "Storbysatsingen", members=[kari])
     log_in(page, "kari@example.no", PASSWORD)
@@ -243,6 +247,7 @@ def test_shared_choice_list_and_delete_in_the_browser(page, make_user, make_proj
     page.get_by_label("Alternativ 5: tekst (bokmål)").fill("Vet ikke")
     page.locator("#choices-4-nonsubstantive").check()
     assert axe_violations(page) == []
+    shot(page, f"surveys-editor-choice-list-{viewport['width']}")
     page.get_by_role("button", name="Lagre listen").click()
     page.wait_for_url("**/edit/#choice-lists")
     record = db.session.scalar(sa.select(Questionnaire))
@@ -261,9 +266,12 @@ def test_shared_choice_list_and_delete_in_the_browser(page, make_user, make_proj
     page.get_by_label("Variabelnavn", exact=True).fill("q1")
     page.get_by_label("Tekst (bokmål)", exact=True).fill("Deltar kontoret?")
     page.select_option("#choice_list", "janei")
+    assert page.evaluate("document.documentElement.scrollWidth") == viewport["width"]
+    shot(page, f"surveys-editor-item-{viewport['width']}")
     save_question(page)
     assert page.get_by_role("cell", name="q1").is_visible()
 
+    shot(page, f"surveys-editor-list-reused-{viewport['width']}")
     page.get_by_role("link", name="Slett q1").click()
     assert page.locator("h1").inner_text() == "Slette spørsmål q1?"
     assert axe_violations(page) == []
@@ -272,4 +280,4 @@ def test_shared_choice_list_and_delete_in_the_browser(page, make_user, make_proj
     page.get_by_role("link", name="Slett q1").click()
     page.get_by_role("button", name="Ja, slett").click()
     assert page.get_by_text("Ingen spørsmål i denne delen ennå.").is_visible()
-    shot(page, "surveys-editor-after-delete")
+    shot(page, f"surveys-editor-after-delete-{viewport['width']}")
