@@ -443,8 +443,9 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
             raise _error(
                 SURVEY, number, "label", "the question has no label (XLSForm needs a label or hint)"
             )
-        for column in ("relevant", "constraint"):
-            _check_condition(survey.value(row, column), earlier, number, column)
+        _check_condition(survey.value(row, "relevant"), earlier, number, "relevant")
+        # A constraint may also name its own question instead of ".".
+        _check_condition(survey.value(row, "constraint"), earlier | {name}, number, "constraint")
         for header, (column, _language_code) in survey.columns.items():
             if column in SURVEY_TRANSLATABLE and "${" in str(row.get(header) or ""):
                 raise _error(
