@@ -718,3 +718,29 @@ def test_the_format_documentation_names_every_key_type_and_column():
     keys |= set(xlsform.SURVEY_COLUMNS) | set(xlsform.CHOICES_COLUMNS)
     keys |= set(xlsform.SETTINGS_COLUMNS)
     assert sorted(k for k in keys if f"`{k}`" not in docs) == []
+
+
+def test_the_examples_in_the_format_documentation_load():
+    import re
+
+    import yaml
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "questionnaire-format.md").read_text(
+        encoding="utf-8"
+    )
+    loaded = []
+    for block in re.findall(r"```yaml\n(.*?)```", docs, re.DOTALL):
+        if block.startswith("format:"):
+            q = definition.load(block)
+        else:  # an example item: load it in a questionnaire of its own
+            items = yaml.load(block, Loader=definition._Loader)  # noqa: S506 - a SafeLoader
+            q = definition.from_dict(
+                {"title": "T", "choice_lists": {"hyppighet": ["Ofte", "Aldri"]}, "questions": items}
+            )
+        loaded += [(item.name, item.type, len(item.choices)) for _s, item in q.items()]
+    assert loaded == [
+        ("q1", "single", 2),
+        ("q6", "grid_single", 2),
+        ("q13", "table", 0),
+        ("q10", "single", 8),
+    ]
