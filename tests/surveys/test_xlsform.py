@@ -1,6 +1,7 @@
 """XLSForm import and export: the authored staff form, round trips, and precise refusals."""
 
 import io
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -191,6 +192,16 @@ def test_native_fixture_round_trips_through_xlsform(name):
     content = write_xlsform(original)
     pyxform_accepts(content)
     assert read_xlsform(content) == original
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
+def test_odk_validate_accepts_the_fixture_and_what_is_written():
+    staff_yaml = definition.load((FIXTURES / NATIVE[0]).read_text(encoding="utf-8"))
+    for content in (STAFF_XLSFORM.read_bytes(), write_xlsform(staff_yaml)):
+        warnings: list[str] = []
+        convert(content, warnings=warnings, validate=True, file_type=".xlsx")
+        # Only the scale points labelled by their number alone are remarked on.
+        assert all("label" in warning for warning in warnings), warnings
 
 
 def test_written_workbook_uses_plain_xlsform_where_it_can():
