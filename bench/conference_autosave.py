@@ -240,9 +240,10 @@ def main() -> int:
     )
     print(f"database: {db_kind}; gunicorn -w 2 --threads 4 on loopback")
     print(f"tablets: {args.tablets}, one save every {args.interval:g} s for {args.seconds:g} s")
+    retries = sum(t.retries for t in tablets)
     print(
-        f"saves: {len(saves)} ok, {len(errors)} failed; points: {len(expected)}; "
-        f"lost updates: {len(lost)}"
+        f"saves: {len(saves)} ok, {len(errors)} failed, {retries} sent again after a dropped "
+        f"connection; points: {len(expected)}; lost updates: {len(lost)}"
     )
     print(
         f"save latency ms: p50 {1000 * statistics.median(saves):.1f}, "

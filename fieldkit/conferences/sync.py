@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from fieldkit.conferences.models import Group, GroupPhase, Point, PointConflict
 from fieldkit.core.models import utcnow
@@ -324,6 +325,7 @@ def group_state(group: Group) -> dict[str, Any]:
             point_data(p)
             for p in db.session.scalars(
                 sa.select(Point)
+                .options(so.selectinload(Point.conflicts))
                 .where(Point.group_id == group.id, Point.merged_into_id.is_(None))
                 .order_by(Point.task_id, Point.position, Point.id)
             )

@@ -25,7 +25,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from fieldkit.conferences import operations, photos, queries, sync
-from fieldkit.conferences.design import DesignError, read_design
+from fieldkit.conferences.design import DEMO_DESIGN, DesignError, load_design_file, read_design
 from fieldkit.conferences.forms import (
     AutoGroupsForm,
     ConferenceForm,
@@ -95,6 +95,14 @@ def qr_svg(url: str) -> Markup:
 def new_conference(project):
     """Create a conference from a design file (or from the built-in Storbysatsingen design)."""
     form = ImportDesignForm()
+    if request.form.get("action") == "builtin":
+        EmptyForm().validate_on_submit() or abort(400)
+        conference = operations.create_conference(
+            project, load_design_file(DEMO_DESIGN), actor=_actor()
+        )
+        db.session.commit()
+        flash(_("Conference %(title)s created.", title=conference.title), "success")
+        return redirect(url_for(".edit_conference", slug=project.slug, conference_id=conference.id))
     if form.validate_on_submit():
         upload = form.design.data
         try:
@@ -106,9 +114,9 @@ def new_conference(project):
             db.session.commit()
             flash(_("Conference %(title)s created.", title=conference.title), "success")
             return redirect(url_for(".conference", slug=project.slug, conference_id=conference.id))
-    return render_template("conferences/new.html", project=project, form=form), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "conferences/new.html", project=project, form=form, builtin_form=EmptyForm()
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/p/<slug>/conferences/<int:conference_id>/")
@@ -286,7 +294,7 @@ def groups(project, conference_id: int, round_id: int):
     """The groups of a round: make them automatically, then adjust who is in which."""
     conference = _conference(project, conference_id)
     round_ = _round(conference, round_id)
-    auto_form = AutoGroupsForm(prefix="auto", count=max(1, len(round_.groups)) or 4)
+    auto_form = AutoGroupsForm(prefix="auto", count=len(round_.groups) or 4)
     name_form = GroupNameForm(prefix="new")
     assign_form = EmptyForm(prefix="assign")
     status = 200

@@ -212,3 +212,21 @@ def test_plenary_follows_programme_order_and_takes_notes(client, login, facilita
         client.post(base(conference) + f"/groups/{g1.id}/notes", json={"text": " "}).status_code
         == 422
     )
+
+
+def test_create_conference_from_the_standard_design(client, login, facilitator, project):
+    login(facilitator)
+    response = client.post(f"/p/{project.slug}/conferences/new", data={"action": "builtin"})
+    conference = db.session.query(Conference).one()
+    assert response.headers["Location"].endswith(f"/conferences/{conference.id}/edit")
+    assert [r.title for r in conference.rounds] == [
+        "Gruppearbeid I – Nå-situasjon og mål",
+        "Gruppearbeid II – lokal utvikling",
+    ]
+    assert conference.rounds[0].rules_title == "Kjøreregler for gruppearbeidet:"
+    assert [c.name for c in operations.categories(project)] == [
+        "Aetat",
+        "Tiltaksarrangør",
+        "Behandlingsapparat/sosiale tjenester",
+        "Tiltaksdeltaker (bruker)",
+    ]

@@ -507,6 +507,7 @@
     var tries = 0;
     (function attempt() {
       if (queue.length && tries++ < 20) { schedule(0); window.setTimeout(attempt, 500); return; }
+      if (queue.length) { notice(msg.pending.replace("COUNT", queue.length)); return; }
       post(api + "hand-in", {}).then(function (r) { return r.json(); }).then(function (data) {
         server = data.state; rebuild();
       }).catch(function () { offline = true; showStatus(); notice(msg.offline.replace("COUNT", "1")); });
