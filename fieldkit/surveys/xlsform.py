@@ -94,8 +94,8 @@ ROW_COLUMNS = {
 APPEARANCES = {
     "section": ("field-list",),
     "grid": ("table-list",),
-    "select_one": ("likert", "columns"),
-    "select_multiple": ("likert", "columns"),
+    "select_one": ("likert", "columns", "horizontal", "horizontal-compact"),
+    "select_multiple": ("likert", "columns", "horizontal", "horizontal-compact"),
     "text": ("multiline",),
 }
 QUESTION_TYPES = {"integer": "integer", "int": "integer", "decimal": "decimal", "text": "text",
@@ -416,7 +416,7 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     SURVEY,
                     number,
                     survey.header_of(column),
-                    f"the column '{column}' is not used on a {_kind_name(row_kind)} row",
+                    f"the column '{column}' is not used on {_kind_name(row_kind)} row",
                 )
         appearance = survey.value(row, "appearance")
         if appearance is not None and appearance not in APPEARANCES.get(row_kind, ()):
@@ -425,7 +425,7 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                 SURVEY,
                 number,
                 "appearance",
-                f"the appearance '{appearance}' is not supported on a {_kind_name(row_kind)} row"
+                f"the appearance '{appearance}' is not supported on {_kind_name(row_kind)} row"
                 + (f" (use {' or '.join(allowed)})" if allowed else ""),
             )
         for flag_column in ("required", "soft_required", "ordinal", "other"):
@@ -499,7 +499,8 @@ def _check_condition(expression: str | None, earlier: set[str], row: int, column
 
 
 def _kind_name(row_kind: str) -> str:
-    return {
+    """The kind of row, with its article, for messages: "a grid row", "an integer"."""
+    name = {
         "section": "section (begin_group)",
         "grid": "grid (table-list group)",
         "grid_row": "grid row",
@@ -507,6 +508,7 @@ def _kind_name(row_kind: str) -> str:
         "table_column": "table column",
         "end": "end_group/end_repeat",
     }.get(row_kind, row_kind)
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 def _check_choices(sheet: _Sheet | None, layout: _Layout) -> set[str]:
@@ -680,7 +682,7 @@ class _Mapper:
             item = self.common(node, d.SINGLE if kind == "select_one" else d.MULTIPLE)
             item.choices = self.choices(item.name, node["list_name"])
             item.choice_list = node["list_name"]
-            item.layout = "horizontal" if appearance in ("likert", "columns") else "vertical"
+            item.layout = "vertical" if appearance is None else "horizontal"
             item.ordinal = appearance == "likert"
             if values.get("ordinal") is not None:
                 item.ordinal = bool(_flag(values["ordinal"]))

@@ -309,6 +309,28 @@ def test_pyxform_aliases_are_read_like_the_canonical_names():
     assert q2.constraint is None and q2.constraint_message == {"nb": "Høyst to"}
 
 
+@pytest.mark.parametrize(
+    ("appearance", "ordinal", "layout", "ordinal_read"),
+    [
+        ("likert", None, "horizontal", True),
+        ("likert", "no", "horizontal", False),
+        ("columns", None, "horizontal", False),
+        ("horizontal", None, "horizontal", False),
+        ("horizontal-compact", "yes", "horizontal", True),
+        (None, "yes", "vertical", True),
+        (None, None, "vertical", False),
+    ],
+)
+def test_appearance_and_ordinal_give_the_layout(appearance, ordinal, layout, ordinal_read):
+    content = workbook(
+        [["type", "name", "label", "appearance", "ordinal"],
+         ["select_one skala", "q1", "Hvor fornøyd?", appearance, ordinal]],
+        [["list_name", "name", "label"], ["skala", "1", "Lite"], ["skala", "2", "Mye"]],
+    )  # fmt: skip
+    item = read_xlsform(content).item("q1")
+    assert (item.layout, item.ordinal) == (layout, ordinal_read)
+
+
 def test_kobotoolbox_bookkeeping_columns_are_passed_over():
     content = workbook(
         [["type", "name", "label", "$kuid", "$autoname"],
@@ -470,6 +492,12 @@ CHOICES = [["list_name", "name", "label::nb"], ["jn", "ja", "Ja"], ["jn", "annet
             [["note", "n", "Merk", None, ". > 1"]],
             "sheet 'survey', row 2, column 'constraint': the column 'constraint' is not used on a "
             "note row",
+        ),
+        (
+            [["begin_group", "s", "S"], ["integer", "i", "I", None, None, "likert"],
+             ["end_group"]],
+            "sheet 'survey', row 3, column 'appearance': the column 'appearance' is not used on an "
+            "integer row",
         ),
         (
             [["note", "n"]],
