@@ -468,7 +468,9 @@
   var minutes = document.getElementById("minutes");
   var minutesTimer = null;
   function saveMinutes() {
+    if (minutesTimer) { window.clearTimeout(minutesTimer); minutesTimer = null; }
     minutes.dataset.dirty = "";
+    if (minutes.value === view.group.minutes) return;
     enqueue({ op: "minutes", text: minutes.value, base_version: view.group.minutes_version });
   }
   minutes.addEventListener("input", function () {
