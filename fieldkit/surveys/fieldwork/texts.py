@@ -153,6 +153,8 @@ class RenderedMessage:
     subject: str
     text: str
     html: str
+    #: The HTML body alone (for showing inside a page).
+    html_body: Markup
     link: str
     decline_link: str
 
@@ -261,13 +263,19 @@ def render(survey: Survey, case: Case, kind: str, language: str = "nb") -> Rende
         Markup(fill(str(escape(p)), html_values).replace("\n", "<br>\n"))
         for p in re.split(r"\n\s*\n", body.strip())
     ]
+    body_html = Markup(
+        render_template(
+            "mail/surveys/_body.html",
+            paragraphs=paragraphs,
+            decline_intro=decline_intro,
+            decline_label=decline_label,
+            decline_link=decline,
+        )
+    )
     html = render_template(
         "mail/surveys/message.html",
         subject=fill(subject, values),
-        paragraphs=paragraphs,
-        decline_intro=decline_intro,
-        decline_label=decline_label,
-        decline_link=decline,
+        body=body_html,
         language=language,
     )
-    return RenderedMessage(fill(subject, values), text, html, link, decline)
+    return RenderedMessage(fill(subject, values), text, html, body_html, link, decline)

@@ -257,6 +257,7 @@ def case(project, sid: int, cid: int):
         log=sending.send_log(survey, case),
         response=response_for_case(survey, case),
         kind_labels=kind_labels(),
+        message_status_labels=message_status_labels(),
     ), status
 
 
@@ -294,6 +295,10 @@ def case_action(project, sid: int, cid: int, action: str):
 
 
 # --- E-mail texts ------------------------------------------------------------------------------
+
+
+def message_status_labels() -> dict[str, str]:
+    return {"sent": _("Sent"), "failed": _("Failed"), "sending": _("Unknown outcome")}
 
 
 def kind_labels() -> dict[str, str]:
@@ -405,6 +410,8 @@ def mail(project, sid: int):
             if request.args["dry_run"] == "invitation"
             else sending.send_reminders
         )
+        chosen_form = invite_form if request.args["dry_run"] == "invitation" else remind_form
+        chosen_form.stratum.data = stratum if stratum in valid else ""
         dry_run = {
             "kind": request.args["dry_run"],
             "planned": send(
@@ -425,6 +432,7 @@ def mail(project, sid: int):
         reminder_count=len(sending.reminder_plan(survey)),
         dry_run=dry_run,
         kind_labels=kind_labels(),
+        status_labels=message_status_labels(),
         log=sending.send_log(survey, limit=100),
     )
 
