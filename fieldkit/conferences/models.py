@@ -220,6 +220,9 @@ class Group(db.Model):
     #: The referent's free-text minutes (referat), separate from the slides.
     minutes: so.Mapped[str] = so.mapped_column(sa.Text, nullable=False, default="")
     minutes_version: so.Mapped[int] = so.mapped_column(nullable=False, default=0)
+    #: Minutes sent from another tablet against an older version: kept and shown until a
+    #: tablet decides which text stands.
+    minutes_conflict: so.Mapped[str | None] = so.mapped_column(sa.Text, nullable=True)
     #: Roles chosen in the group, as the group wants them written (a name, or "valgt", or blank).
     referent_label: so.Mapped[str] = so.mapped_column(sa.String(200), nullable=False, default="")
     chair_label: so.Mapped[str] = so.mapped_column(sa.String(200), nullable=False, default="")

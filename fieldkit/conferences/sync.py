@@ -20,7 +20,7 @@ from fieldkit.extensions import db
 MAX_TEXT = 2000
 MAX_MINUTES = 50_000
 POINT_OPS = {"create", "update", "delete", "restore", "move", "merge", "resolve"}
-GROUP_OPS = {"phase", "minutes", "roles"}
+GROUP_OPS = {"phase", "minutes", "resolve_minutes", "roles"}
 
 
 class OpError(ValueError):
@@ -244,7 +244,19 @@ def _minutes(group: Group, op: dict[str, Any]) -> dict[str, Any]:
         )
         db.session.refresh(group)
         if result.rowcount != 1:
+            group.minutes_conflict = text
+            db.session.flush()
             raise OpError("conflict", "the minutes were changed on another tablet")
+    return {"minutes": group.minutes, "minutes_version": group.minutes_version}
+
+
+def _resolve_minutes(group: Group, op: dict[str, Any]) -> dict[str, Any]:
+    if group.minutes_conflict is not None:
+        if op.get("use"):
+            group.minutes = group.minutes_conflict
+            group.minutes_version += 1
+        group.minutes_conflict = None
+        db.session.flush()
     return {"minutes": group.minutes, "minutes_version": group.minutes_version}
 
 
@@ -279,6 +291,8 @@ def apply_op(group: Group, op: Any) -> dict[str, Any]:
             answer = {"ok": True}
         elif kind == "minutes":
             answer = {"ok": True, **_minutes(group, op)}
+        elif kind == "resolve_minutes":
+            answer = {"ok": True, **_resolve_minutes(group, op)}
         else:
             group.referent_label = _text(op, "referent", limit=200)
             group.chair_label = _text(op, "chair", limit=200)
@@ -317,6 +331,7 @@ def group_state(group: Group) -> dict[str, Any]:
             "phase": group.phase.value,
             "minutes": group.minutes,
             "minutes_version": group.minutes_version,
+            "minutes_conflict": group.minutes_conflict,
             "referent": group.referent_label,
             "chair": group.chair_label,
         },

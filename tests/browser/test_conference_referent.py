@@ -240,6 +240,29 @@ def test_two_tablets_on_one_group_keep_both_versions(browser, live_server, setup
         expect_texts(a, task.id, ["Versjon fra B"])
         expect(a.locator(".point-conflicts .conflict-text")).to_have_count(0)
         assert fresh_points(group.id)[0].text == "Versjon fra B"
+
+        # The minutes: both write at once; the later text is kept and shown on both tablets.
+        for page in (a, b):
+            page.get_by_role("button", name="Referat", exact=True).click()
+        b.context.set_offline(True)
+        a.locator("#minutes").fill("Referat fra A")
+        a.locator("#minutes").press("Tab")
+        saved(a)
+        b.locator("#minutes").fill("Referat fra B")
+        b.locator("#minutes").press("Tab")
+        b.context.set_offline(False)
+        saved(b)
+        for page in (a, b):
+            expect(page.locator("#minutes")).to_have_value("Referat fra A")
+            expect(page.locator("#minutes-theirs")).to_have_text("Referat fra B")
+        shot(a, "conference-referent-minutes-conflict")
+        a.get_by_role("button", name="Bruk den versjonen").click()
+        saved(a)
+        for page in (a, b):
+            expect(page.locator("#minutes")).to_have_value("Referat fra B")
+            expect(page.locator("#minutes-conflict")).to_be_hidden()
+        db.session.expire_all()
+        assert db.session.get(Group, group.id).minutes == "Referat fra B"
     finally:
         for page in tablets:
             page.context.close()

@@ -121,13 +121,21 @@ def test_a_stale_edit_is_kept_as_a_conflict_not_applied(referent, group):
     assert db.session.query(PointConflict).one().resolved_at is not None
 
 
-def test_minutes_are_versioned(referent, group):
+def test_minutes_are_versioned_and_a_stale_text_is_kept(referent, group):
     data = ops(referent, group, {"op": "minutes", "text": "Referat 1", "base_version": 0})
     assert data["state"]["group"]["minutes_version"] == 1
     data = ops(referent, group, {"op": "minutes", "text": "Annet", "base_version": 0})
     result = data["results"][0]
     assert (result["error"], result["minutes"]) == ("conflict", "Referat 1")
-    assert data["state"]["group"]["minutes"] == "Referat 1"
+    state = data["state"]["group"]
+    assert (state["minutes"], state["minutes_conflict"]) == ("Referat 1", "Annet")
+    data = ops(referent, group, {"op": "resolve_minutes", "use": True})
+    state = data["state"]["group"]
+    assert (state["minutes"], state["minutes_version"], state["minutes_conflict"]) == (
+        "Annet",
+        2,
+        None,
+    )
 
 
 def test_bad_operations_are_refused_with_a_reason(referent, group):

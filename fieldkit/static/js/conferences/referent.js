@@ -115,6 +115,13 @@
         break;
       case "phase": state.group.phase = op.phase; break;
       case "minutes": state.group.minutes = op.text; state.group.minutes_version = op.base_version + 1; break;
+      case "resolve_minutes":
+        if (state.group.minutes_conflict !== null && op.use) {
+          state.group.minutes = state.group.minutes_conflict;
+          state.group.minutes_version += 1;
+        }
+        state.group.minutes_conflict = null;
+        break;
       case "roles": state.group.referent = op.referent; state.group.chair = op.chair; break;
     }
   }
@@ -200,7 +207,6 @@
         var op = batch.filter(function (o) { return o.id === r.id; })[0];
         if (r.ok || !op) return;
         if (r.error === "locked") notice(msg.locked + " " + (op.text || ""));
-        else if (r.error === "conflict" && op.op === "minutes") showMinutesConflict(r.minutes, op.text);
         else if (r.error === "invalid" || r.error === "not_found") notice(msg.invalid + " " + r.message);
       });
       queue = queue.filter(function (op) { return !done[op.id]; });
@@ -255,6 +261,9 @@
     view.tasks.forEach(function (task) { renderTask(task, locked, structuring); });
     renderSlides();
     setIfIdle(document.getElementById("minutes"), view.group.minutes);
+    var conflict = view.group.minutes_conflict;
+    document.getElementById("minutes-conflict").hidden = conflict === null || conflict === undefined;
+    document.getElementById("minutes-theirs").textContent = conflict || "";
     setIfIdle(document.getElementById("role-referent"), view.group.referent);
     setIfIdle(document.getElementById("role-chair"), view.group.chair);
     renderPhotos();
@@ -346,8 +355,8 @@
       var div = el("div", { className: "conflict" });
       div.appendChild(el("p", {}, msg.conflict));
       div.appendChild(el("p", { className: "conflict-text" }, c.text));
-      var use = el("button", { type: "button", className: "button small" }, msg.use);
-      var keep = el("button", { type: "button", className: "button secondary small" }, msg.keep);
+      var use = el("button", { type: "button", className: "button" }, msg.use);
+      var keep = el("button", { type: "button", className: "button secondary" }, msg.keep);
       use.addEventListener("click", function () { enqueue({ op: "resolve", key: p.key, conflict_id: c.id, use: true }); });
       keep.addEventListener("click", function () { enqueue({ op: "resolve", key: p.key, conflict_id: c.id, use: false }); });
       div.appendChild(use); div.appendChild(keep);
@@ -479,15 +488,11 @@
     minutesTimer = window.setTimeout(saveMinutes, 1000);
   });
   minutes.addEventListener("blur", function () { if (minutes.dataset.dirty === "1") saveMinutes(); });
-  function showMinutesConflict(theirs, mine) {
-    document.getElementById("minutes-conflict").hidden = false;
-    document.getElementById("minutes-theirs").textContent = theirs;
-    minutes.value = mine;
-    minutes.dataset.dirty = "1";
-  }
+  document.getElementById("minutes-use").addEventListener("click", function () {
+    enqueue({ op: "resolve_minutes", use: true });
+  });
   document.getElementById("minutes-keep").addEventListener("click", function () {
-    document.getElementById("minutes-conflict").hidden = true;
-    saveMinutes();
+    enqueue({ op: "resolve_minutes", use: false });
   });
   ["role-referent", "role-chair"].forEach(function (id) {
     var input = document.getElementById(id);
