@@ -230,3 +230,50 @@ def test_create_conference_from_the_standard_design(client, login, facilitator, 
         "Behandlingsapparat/sosiale tjenester",
         "Tiltaksdeltaker (bruker)",
     ]
+
+
+def test_type_in_and_remove_a_participant(client, login, facilitator, conference):
+    login(facilitator)
+    url = base(conference) + "/participants"
+    response = client.post(
+        url,
+        data={
+            "one-name": "Ola Hansen",
+            "one-organisation": "Aetat Bergen",
+            "one-category": "Aetat",
+            "one-kommune": "Bergen",
+            "one-email": "Ola@Example.no",
+        },
+    )
+    assert response.status_code == 302
+    participant = db.session.query(Participant).one()
+    assert (participant.category.name, participant.email) == ("Aetat", "ola@example.no")
+    bad = client.post(url, data={"one-name": "", "one-email": "nei"})
+    assert bad.status_code == 422
+    assert db.session.query(Participant).count() == 1
+    response = client.post(url + f"/{participant.id}/remove")
+    assert response.status_code == 302
+    assert db.session.query(Participant).count() == 0
+
+
+def test_copy_from_the_page_keeps_design_but_not_people(client, login, facilitator, conference):
+    operations.add_participant(conference, name="Ola")
+    group = operations.add_group(conference.rounds[0])
+    db.session.add(
+        Point(
+            group_id=group.id,
+            task_id=conference.rounds[0].tasks[0].id,
+            key="copy-test-1",
+            text="X",
+            original_text="X",
+        )
+    )
+    conference.rounds[1].rules = ["Egen regel"]
+    db.session.commit()
+    login(facilitator)
+    response = client.post(base(conference) + "/copy")
+    copy = db.session.query(Conference).filter(Conference.id != conference.id).one()
+    assert response.headers["Location"].endswith(f"/conferences/{copy.id}/edit")
+    assert copy.participants == [] and all(r.groups == [] for r in copy.rounds)
+    assert copy.rounds[1].rules == ["Egen regel"]
+    assert [t.text for t in copy.rounds[0].tasks] == [t.text for t in conference.rounds[0].tasks]
