@@ -268,3 +268,27 @@ def test_javascript_evaluates_conditions_exactly_as_python(page, preview_url):
     # Both true and false outcomes are covered.
     assert sum(c["expected"] for c in cases) >= 15
     assert sum(not c["expected"] for c in cases) >= 15
+
+
+@pytest.mark.parametrize("viewport", [{"width": 640, "height": 450}], ids=["zoom-200"])
+def test_zoomed_to_200_percent_nothing_is_cut_off(page, preview_url, viewport):
+    """A 1280 × 900 window at 200 % zoom lays out like a 640 × 450 one."""
+    log_in(page, "kari@example.no", PASSWORD)
+    for name in PAGES:
+        page.goto(f"{preview_url}/page/{name}")
+        assert fits_width(page, 640), name
+    page.goto(f"{preview_url}/page/samarbeid")
+    assert page.get_by_role("radio", name="Helsevesenet: Aldri").is_visible()
+    shot(page, "survey-items-samarbeid-zoom-200")
+
+
+def test_an_exclusive_choice_clears_the_other_ticks(page, preview_url):
+    log_in(page, "kari@example.no", PASSWORD)
+    page.goto(f"{preview_url}/page/samarbeid")
+    page.get_by_label("Faste møter").check()
+    page.get_by_label("Felles team").check()
+    page.get_by_label("Ingen av disse").check()
+    assert page.get_by_label("Faste møter").is_checked() is False
+    assert page.get_by_label("Felles team").is_checked() is False
+    page.get_by_label("Individuell plan").check()
+    assert page.get_by_label("Ingen av disse").is_checked() is False

@@ -186,3 +186,36 @@ def test_the_language_is_chosen_among_the_questionnaires(client, preview):
     assert redirect.headers["Location"] == preview
     assert "Side 1 av 4" in text(client.get(preview + "/page/om_kontoret"))
     assert "Kva etat arbeider du i?" in text(client.get(preview + "/page/om_kontoret"))
+
+
+def test_the_participant_form_previews_with_its_grids(client, make_user, make_project, login):
+    from fieldkit.surveys import questionnaires
+    from tests.surveys.items.conftest import PARTICIPANT
+
+    user = make_user("ola@example.no")
+    project = make_project("deltaker", members=[user])
+    record = questionnaires.import_questionnaire(
+        project, "deltakerskjema.yaml", PARTICIPANT.read_bytes(), actor=user
+    )
+    db.session.commit()
+    login(user)
+    url = f"/p/deltaker/questionnaires/{record.id}/preview"
+    html = text(client.get(url + "/page/s1"))
+    assert "Side 1 av 1" in html
+    assert '<th scope="col">ganske fornøyd</th>' in html
+    assert 'name="q9_2" value="3" id="f-q9_2--3-choice"' in html
+    assert '<span class="unit" id="f-q1-unit">år</span>' in html
+    response = client.post(
+        url + "/page/s1",
+        data={
+            "q1": "34",
+            "q2": "2",
+            "q9_1": "3",
+            "q10_5": "1",
+            "_shown": "q1 q2 q3 q4 q5 q6 q7 q8 q9 q10",
+        },
+    )
+    assert response.headers["Location"] == url + "/review"
+    review = text(client.get(url + "/review"))
+    for line in ("34 år", "kvinne", "Aetat: ganske fornøyd", "Min livsglede er ...: BEDRE"):
+        assert f'<span class="review-line">{line}</span>' in review, line

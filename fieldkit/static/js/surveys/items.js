@@ -146,11 +146,25 @@
     if (field) field.value = shown.join(" ");
   }
 
+  /* "Ingen av disse" cannot be combined with other ticks: ticking one clears the others. */
+  function keepExclusive(event) {
+    var box = event.target;
+    if (!box || box.type !== "checkbox" || !box.checked) return;
+    var group = document.getElementsByName(box.name);
+    Array.prototype.forEach.call(group, function (other) {
+      if (other === box || other.type !== "checkbox") return;
+      if (box.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive")) {
+        other.checked = false;
+      }
+    });
+  }
+
   function start() {
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
     document.querySelectorAll(".questionnaire-page").forEach(function (page) {
       var run = function () { update(page); };
+      page.addEventListener("change", keepExclusive);
       page.addEventListener("change", run);
       page.addEventListener("input", run);
       run();
