@@ -84,20 +84,24 @@ def validated(questionnaire: Questionnaire) -> Questionnaire:
         return definition.from_dict(definition.to_dict(questionnaire))
     except DefinitionError as exc:
         error = DefinitionError(where(questionnaire, exc.path), messages.translate(exc.message))
-        # Which item and which of its settings, so a page can show the message at the field.
-        error.item, error.field = _item_and_key(questionnaire, exc.path)
+        # Which section or item, and which of its settings, so a page can show the message at
+        # the field it concerns.
+        error.section, error.item, error.field = _place(questionnaire, exc.path)
         raise error from None
 
 
-def _item_and_key(questionnaire: Questionnaire, path: str) -> tuple[str | None, str | None]:
+def _place(questionnaire: Questionnaire, path: str) -> tuple[str | None, str | None, str | None]:
+    """(section name, item name or None, key) of a loader path; Nones when it names neither."""
     match = _PATH.match(path or "")
-    if not match or match.group(2) is None:
-        return None, None
+    if not match:
+        return None, None, None
     s_index, i_index, key, _rest = match.groups()
     try:
-        return questionnaire.sections[int(s_index)].items[int(i_index)].name, key
+        section = questionnaire.sections[int(s_index)]
+        item = None if i_index is None else section.items[int(i_index)].name
     except IndexError:
-        return None, key
+        return None, None, key
+    return section.name, item, key
 
 
 def blank(title: Text, intro: Text, languages: list[str]) -> Questionnaire:

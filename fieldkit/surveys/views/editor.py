@@ -226,7 +226,9 @@ def editor_section(project, qid: int, name: str):
             _save(record, changed)
         except DefinitionError as exc:
             db.session.rollback()
-            if getattr(exc, "field", None) == "relevant" and getattr(exc, "item", None) is None:
+            new_name = form.name.data.strip()
+            place = tuple(getattr(exc, key, None) for key in ("section", "item", "field"))
+            if place == (new_name, None, "relevant"):
                 form.relevant.errors = [*form.relevant.errors, exc.message]
             else:
                 problem = _refusal(exc)
@@ -327,7 +329,7 @@ def _prepare_item_form(form, q) -> None:
 
 def _attach_error(form, exc: DefinitionError, item_name: str) -> bool:
     """Show the message at the field it concerns, when it concerns this item; say if it did."""
-    if getattr(exc, "item", item_name) not in (item_name, None):
+    if hasattr(exc, "item") and exc.item != item_name:
         return False
     key = getattr(exc, "field", None) or exc.path
     field_name = ITEM_FIELDS.get(key)
@@ -380,12 +382,13 @@ def editor_item(project, qid: int, name: str):
     form = forms.ItemForm(data=forms.item_data(item) if request.method == "GET" else None)
     _prepare_item_form(form, q)
     problem = None
-    if form.validate_on_submit() and form.based_on.data != verbs.fingerprint(item):
+    submitted = form.validate_on_submit()
+    if submitted and form.based_on.data != verbs.fingerprint(item):
         problem = _(
             "Someone else changed this question after you opened it, so your change was not "
             "saved. Open the question again to see the current version."
         )
-    elif form.validate_on_submit():
+    elif submitted:
         try:
             changed_item = forms.read_item(form, q.languages, item, q.choice_lists)
             _save(record, verbs.update_item(q, name, changed_item))
@@ -463,22 +466,34 @@ def editor_choice_list(project, qid: int, name: str | None = None):
         users=verbs.list_users(q, name) if name else [],
         problem=problem,
         text_languages=_text_languages(q),
-        delete_form=forms.ConfirmForm(),
     ), (422 if form.errors or problem else 200)
 
 
-@bp.route("/questionnaires/<int:qid>/edit/lists/<name>/delete", methods=["POST"])
+@bp.route("/questionnaires/<int:qid>/edit/lists/<name>/delete", methods=["GET", "POST"])
 @access.require_project_access
 def editor_choice_list_delete(project, qid: int, name: str):
-    """Delete a shared choice list that no item reuses."""
+    """Confirm, then delete a shared choice list that no item reuses."""
     record = questionnaire_or_404(project, qid)
     q = record.current.definition
+    if name not in q.choice_lists:
+        abort(404)
     form = forms.ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        _save(record, verbs.delete_choice_list(q, name))
-    except DefinitionError as exc:
-        db.session.rollback()
-        flash(_refusal(exc), "error")
-    return redirect(_editor_url(project, record, "choice-lists"))
+    problem = None
+    if form.validate_on_submit():
+        try:
+            _save(record, verbs.delete_choice_list(q, name))
+        except DefinitionError as exc:
+            db.session.rollback()
+            problem = _refusal(exc)
+        else:
+            return redirect(_editor_url(project, record, "choice-lists"))
+    users = verbs.list_users(q, name)
+    return render_template(
+        "surveys/editor/delete.html",
+        project=project,
+        record=record,
+        form=form,
+        problem=problem,
+        heading=_("Delete choice list %(name)s?", name=name),
+        consequence=_("Used by: %(items)s.", items=", ".join(users)) if users else None,
+    ), (422 if problem else 200)

@@ -285,10 +285,15 @@ def test_shared_choice_list_is_created_and_reused(client, make_user, make_projec
             {"code": "9", "label": "Vet ikke", "nonsubstantive": True},
         ]
     }
-    refused = client.post(
-        f"/p/storby/questionnaires/{record.id}/edit/lists/enighet/delete", follow_redirects=True
-    )
+    delete_url = f"/p/storby/questionnaires/{record.id}/edit/lists/enighet/delete"
+    confirm = client.get(delete_url).get_data(as_text=True)
+    assert "Slette svarlisten enighet?" in confirm and "Brukes av: q7." in confirm
+    refused = client.post(delete_url)
+    assert refused.status_code == 422
     assert "Svarlisten «enighet» brukes av q7" in refused.get_data(as_text=True)
+    client.post(f"/p/storby/questionnaires/{record.id}/edit/items/q7/delete")
+    assert client.post(delete_url).status_code == 302
+    assert current(record).choice_lists == {}
 
 
 def test_only_members_reach_the_editor(client, make_user, make_project, login):
@@ -465,3 +470,53 @@ def test_a_question_changed_meanwhile_is_not_overwritten(client, make_user, make
         as_text=True
     )
     assert current(record).item("q4").label["nb"] == "Hvor mange deltakere fulgte dere opp i 2003?"
+
+
+def test_sections_edit_condition_and_delete(client, make_user, make_project, login):
+    user = make_user()
+    project = make_project("storby", members=[user])
+    login(user)
+    record = questionnaires.import_questionnaire(
+        project, "staff.yaml", STAFF.read_bytes(), actor=user
+    )
+    db.session.commit()
+    q = record.current.definition
+    first, second = q.sections[0].name, q.sections[1].name
+    url = f"/p/storby/questionnaires/{record.id}/edit/sections/{first}"
+    later = client.post(
+        url, data={"name": first, "title_nb": "Om kontoret", "relevant": "${q6_aetat} = '1'"}
+    )
+    assert later.status_code == 422
+    assert (
+        '<p class="error-message" id="relevant-error">viser til «q6_aetat», som ikke er et '
+        "spørsmål foran dette</p>" in later.get_data(as_text=True)
+    )
+    renamed = client.post(
+        f"/p/storby/questionnaires/{record.id}/edit/sections/{second}",
+        data={
+            "name": "samarbeid_og_oppfolging",
+            "title_nb": "Samarbeid",
+            "relevant": "${q1} = '1'",
+        },
+    )
+    assert renamed.status_code == 302
+    q = current(record)
+    assert (q.sections[1].name, q.sections[1].title["nb"], q.sections[1].relevant) == (
+        "samarbeid_og_oppfolging",
+        "Samarbeid",
+        "${q1} = '1'",
+    )
+    assert q.sections[1].title == {"nb": "Samarbeid"}  # offered languages left empty are cleared
+    base = f"/p/storby/questionnaires/{record.id}/edit/sections"
+    # A later question's condition refers to q8 in this section: the deletion is refused.
+    refused = client.post(f"{base}/samarbeid_og_oppfolging/delete")
+    assert refused.status_code == 422
+    assert "Ikke lagret: spørsmål q17, vilkår: viser til «q8»" in (refused.get_data(as_text=True))
+    confirm = client.get(f"{base}/tiltaksarrangorer/delete").get_data(as_text=True)
+    assert "Delen og de 4 spørsmålene i den fjernes fra spørreskjemaet." in confirm
+    assert client.post(f"{base}/tiltaksarrangorer/delete").status_code == 302
+    assert [s.name for s in current(record).sections] == [
+        "om_kontoret",
+        "samarbeid_og_oppfolging",
+        "vurdering",
+    ]
