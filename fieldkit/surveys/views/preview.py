@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from fieldkit.core import access
 from fieldkit.surveys import logic
@@ -21,6 +22,8 @@ from fieldkit.surveys.items.rendering import PageView, answer_texts
 from fieldkit.surveys.views import bp, questionnaire_or_404
 
 SESSION_KEY = "survey_preview"
+#: Browsers drop cookies over 4 kB; the session cookie must stay below.
+COOKIE_ROOM = 3800
 
 
 def _state(record) -> dict[str, Any]:
@@ -44,6 +47,35 @@ def _state(record) -> dict[str, Any]:
 
 def _save(state: dict[str, Any]) -> None:
     session[SESSION_KEY] = state
+
+
+def _cookie_size(state: dict[str, Any]) -> int:
+    serializer = current_app.session_interface.get_signing_serializer(current_app)
+    return len(serializer.dumps({**dict(session), SESSION_KEY: state})) if serializer else 0
+
+
+def _keep_answers(state: dict[str, Any], answers: dict[str, Any]) -> None:
+    """Keep ``answers`` in the state; if the session cookie would overflow, leave out the
+    longest texts (the preview has no database to hold them) and say so."""
+    answers = dict(answers)
+    dropped = []
+    while _cookie_size({**state, "answers": answers}) > COOKIE_ROOM:
+        texts = [(len(v), k) for k, v in answers.items() if isinstance(v, str) and len(v) > 20]
+        if not texts:
+            break
+        _length, name = max(texts)
+        dropped.append(name)
+        del answers[name]
+    if dropped:
+        flash(
+            _(
+                "The preview keeps answers in a browser cookie, which has room for about "
+                "3000 characters: these long texts were not kept: %(names)s.",
+                names=", ".join(sorted(dropped)),
+            ),
+            "warning",
+        )
+    state["answers"] = answers
 
 
 def _render(template: str, record, state: dict[str, Any], status: int = 200, **context):
@@ -130,7 +162,7 @@ def questionnaire_preview_page(project, qid: int, section: str):
         result = read_page(q, page, request.form, state["language"], state["answers"])
         going_back = request.form.get("action") == "back"
         if result.ok or going_back:
-            state["answers"] = result.answers
+            _keep_answers(state, result.answers)
             state["finished"] = False
             _save(state)
             if going_back:

@@ -219,3 +219,18 @@ def test_the_participant_form_previews_with_its_grids(client, make_user, make_pr
     review = text(client.get(url + "/review"))
     for line in ("34 år", "kvinne", "Aetat: ganske fornøyd", "Min livsglede er ...: BEDRE"):
         assert f'<span class="review-line">{line}</span>' in review, line
+
+
+def test_long_texts_that_do_not_fit_the_session_cookie_are_left_out_with_a_warning(client, preview):
+    walk_staff_form(client, preview)
+    client.post(preview + "/page/tiltaksarrangorer", data={"q12": "2", "_shown": "q12"})
+    long_text = "".join(f"{n} ord " for n in range(1200))  # about 8 000 characters
+    response = client.post(
+        preview + "/page/vurdering",
+        data={"q16": "1", "q18": long_text, "_shown": "q16 q18"},
+        follow_redirects=True,
+    )
+    html = text(response)
+    assert "disse lange tekstene ble ikke tatt vare på: q18." in html
+    assert "Ganske høy" not in html and "Svært høy" in html  # q16 was kept
+    assert "Andre kommentarer" in html and "Ikke besvart" in html
