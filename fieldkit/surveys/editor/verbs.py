@@ -81,13 +81,73 @@ def validated(questionnaire: Questionnaire) -> Questionnaire:
     """``questionnaire`` as the native loader reads it back; raises ``DefinitionError`` whose
     path names the section or question (``question q20, condition``)."""
     try:
-        return definition.from_dict(definition.to_dict(questionnaire))
+        loaded = definition.from_dict(definition.to_dict(questionnaire))
+        _check_codes(loaded)
+        return loaded
     except DefinitionError as exc:
         error = DefinitionError(where(questionnaire, exc.path), messages.translate(exc.message))
         # Which section or item, and which of its settings, so a page can show the message at
         # the field it concerns.
         error.section, error.item, error.field = _place(questionnaire, exc.path)
         raise error from None
+
+
+def _compared_codes(node) -> list[tuple[str, str]]:
+    """(variable, code) for each comparison of a variable with a literal, and each selected()."""
+    found: list[tuple[str, str]] = []
+
+    def walk(part) -> None:
+        if not isinstance(part, list) or not part:
+            return
+        if part[0] == "cmp" and part[1] in ("=", "!="):
+            sides = [part[2], part[3]]
+            variables = [side[1] for side in sides if side[0] == "var"]
+            literals = [side[1] for side in sides if side[0] in ("str", "num")]
+            if len(variables) == 1 and len(literals) == 1 and literals[0] != "":
+                found.append((variables[0], literals[0]))
+        elif part[0] == "selected" and part[1][0] == "var":
+            found.append((part[1][1], str(part[2])))
+        for child in part[1:]:
+            walk(child)
+
+    walk(node)
+    return found
+
+
+def _check_codes(questionnaire: Questionnaire) -> None:
+    """Refuse a condition comparing a choice question with a code it does not have: it could
+    never hold (typically left behind when a choice's code was changed)."""
+    from fieldkit.surveys import logic
+
+    variables = questionnaire.variables()
+    places = [
+        (f"sections[{s}].relevant", section.relevant)
+        for s, section in enumerate(questionnaire.sections)
+    ] + [
+        (f"sections[{s}].questions[{i}].relevant", item.relevant)
+        for s, section in enumerate(questionnaire.sections)
+        for i, item in enumerate(section.items)
+    ]
+    for path, expression in places:
+        if not expression:
+            continue
+        for name, code in _compared_codes(logic.parse(expression)):
+            item = variables.get(name)
+            if item is None or item.type not in CHOICE_TYPES:
+                continue
+            if item.choice(code) is None:
+                raise DefinitionError(
+                    path,
+                    str(
+                        _l(
+                            "compares %(name)s with '%(code)s', which is not one of its codes "
+                            "(%(codes)s)",
+                            name=name,
+                            code=code,
+                            codes=", ".join(c.code for c in item.choices),
+                        )
+                    ),
+                )
 
 
 def _place(questionnaire: Questionnaire, path: str) -> tuple[str | None, str | None, str | None]:
@@ -269,9 +329,15 @@ def update_item(questionnaire: Questionnaire, name: str, item: Item) -> Question
     s_index, i_index = locate(new, name)
     if item.name != name and new.item(item.name) is not None:
         raise _error("name", _l("The name '%(name)s' is already used.", name=item.name))
+    old_rows = [row.name for row in new.sections[s_index].items[i_index].rows]
     new.sections[s_index].items[i_index] = copy.deepcopy(item)
     if item.name != name:
         _rename_references(new, name, item.name)
+    # A grid row renamed in place (same position, old name gone) carries its new name along.
+    new_rows = [row.name for row in item.rows]
+    for old_row, new_row in zip(old_rows, new_rows, strict=False):
+        if old_row != new_row and old_row not in new_rows:
+            _rename_references(new, old_row, new_row)
     _synchronise(new)
     return validated(new)
 

@@ -1,5 +1,6 @@
 """The editing verbs, on definitions alone: each returns a new, valid definition or refuses."""
 
+import copy
 from decimal import Decimal
 from pathlib import Path
 
@@ -241,3 +242,36 @@ def test_engine_messages_keep_what_they_quote_and_unknown_ones_pass_through(app)
         assert messages.translate("a message the editor does not know") == (
             "a message the editor does not know"
         )
+
+
+def test_renaming_a_grid_row_carries_the_name_into_conditions(q):
+    grid = Item(
+        name="q4",
+        type="grid_single",
+        choices=[Choice("1"), Choice("2")],
+        rows=[Row("q4_1", {"nb": "Kurs"}), Row("q4_2", {"nb": "Praksis"})],
+    )
+    new = verbs.add_item(q, "s2", grid)
+    new = verbs.add_item(new, "s2", Item(name="q5", type="text", relevant="${q4_2} = '1'"))
+    renamed = copy.deepcopy(new.item("q4"))
+    renamed.rows[1].name = "q4_praksis"
+    changed = verbs.update_item(new, "q4", renamed)
+    assert changed.item("q5").relevant == "${q4_praksis} = '1'"
+
+
+def test_a_condition_on_a_code_the_question_does_not_have_is_refused(q):
+    with pytest.raises(DefinitionError) as caught:
+        verbs.update_item(q, "q3", Item(name="q3", type="text", relevant="${q1} = 'kanskje'"))
+    assert str(caught.value) == (
+        "question q3, condition: compares q1 with 'kanskje', which is not one of its codes "
+        "(ja, nei)"
+    )
+    with pytest.raises(DefinitionError, match="compares q2 with '3'"):
+        verbs.update_item(q, "q3", Item(name="q3", type="text", relevant="selected(${q2}, '3')"))
+    # Changing the code a later condition relies on is refused too.
+    changed = copy.deepcopy(q.item("q1"))
+    changed.choices[0].code = "1"
+    with pytest.raises(DefinitionError, match="compares q1 with 'ja'"):
+        verbs.update_item(q, "q1", changed)
+    fine = Item(name="q3", type="text", relevant="selected(${q2}, '9') and ${q1} != ''")
+    assert verbs.update_item(q, "q3", fine).item("q3").relevant == fine.relevant
