@@ -281,3 +281,42 @@ def test_shared_choice_list_and_delete_in_the_browser(page, make_user, make_proj
     page.get_by_role("button", name="Ja, slett").click()
     assert page.get_by_text("Ingen spørsmål i denne delen ennå.").is_visible()
     shot(page, f"surveys-editor-after-delete-{viewport['width']}")
+
+
+def test_the_editor_works_without_javascript(browser, live_server, make_user, make_project):
+    kari = make_user("kari@example.no", "Kari Nordmann")
+    make_project("storby", "Storbysatsingen", members=[kari])
+    context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="nb-NO")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        log_in(page, "kari@example.no", PASSWORD)
+        page.goto("/p/storby/questionnaires/new")
+        page.get_by_label("Tittel (bokmål)").fill("Uten skript")
+        page.get_by_role("button", name="Opprett spørreskjema").click()
+        add_question(page, "s1", "single")
+        assert page.get_by_role("button", name="Legg til en linje").count() == 0
+        page.get_by_label("Variabelnavn", exact=True).fill("q1")
+        for index, label in enumerate(["Svært høy", "Ganske høy", "Ganske lav"]):
+            page.fill(f"#choices-{index}-label_nb", label)
+        save_question(page)
+        # Saving offers three new blank lines: the fourth point of the scale goes there.
+        page.get_by_role("link", name="Rediger q1").click()
+        page.fill("#choices-3-label_nb", "Svært lav")
+        page.fill("#choices-4-code", "9")
+        page.fill("#choices-4-label_nb", "Vet ikke")
+        page.check("#choices-4-nonsubstantive")
+        save_question(page)
+        assert page.get_by_role("button", name="Ned (flytt q1 ned)").is_disabled()
+        record = db.session.scalar(sa.select(Questionnaire))
+        db.session.refresh(record)
+        choices = record.current.definition.item("q1").choices
+        assert [(c.code, c.label["nb"], c.nonsubstantive) for c in choices] == [
+            ("1", "Svært høy", False),
+            ("2", "Ganske høy", False),
+            ("3", "Ganske lav", False),
+            ("4", "Svært lav", False),
+            ("9", "Vet ikke", True),
+        ]
+    finally:
+        context.close()
