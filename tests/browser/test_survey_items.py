@@ -148,10 +148,13 @@ def test_complete_the_preview_by_keyboard_only(page, preview_url):
         page.keyboard.press("Enter")
     page.wait_for_url("**/review")
     assert page.get_by_text("1,5 årsverk").is_visible()
+    assert axe_violations(page) == []
+    shot(page, "survey-items-review")
     tab_to(page, "form.page-buttons button")
     page.keyboard.press("Enter")
     page.wait_for_url("**/done")
     assert page.locator("h1").inner_text() == "Takk for svarene dine"
+    assert axe_violations(page) == []
 
 
 def test_skip_logic_without_javascript(browser, live_server, preview_url):

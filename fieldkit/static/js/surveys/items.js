@@ -128,22 +128,35 @@
     });
   }
 
-  function update(page) {
+  /* One pass over every section on the screen, in order, as logic.visibility() does: a
+     hidden section or item hides its inputs and its answers count for nothing after it. */
+  function update(pages) {
     var logic = window.fieldkitLogic;
-    var effective = JSON.parse(page.getAttribute("data-answers") || "{}");
-    var shown = [];
-    page.querySelectorAll(".item[data-name]").forEach(function (element) {
-      var condition = element.getAttribute("data-relevant");
-      var visible = !condition || logic.evaluate(JSON.parse(condition), effective);
-      if (visible === element.hidden) setShown(element, visible);
-      if (!visible) return;
-      shown.push(element.getAttribute("data-name"));
-      var answers = readItem(element);
-      Object.keys(answers).forEach(function (key) { effective[key] = answers[key]; });
-      syncOtherTexts(element);
+    var effective = {};
+    pages.forEach(function (page) {
+      var prior = JSON.parse(page.getAttribute("data-answers") || "{}");
+      Object.keys(prior).forEach(function (key) {
+        if (!(key in effective)) effective[key] = prior[key];
+      });
     });
-    var field = page.querySelector("[data-shown-field]");
-    if (field) field.value = shown.join(" ");
+    pages.forEach(function (page) {
+      var sectionCondition = page.getAttribute("data-section-relevant");
+      var sectionShown = !sectionCondition || logic.evaluate(JSON.parse(sectionCondition), effective);
+      var shown = [];
+      page.querySelectorAll(".item[data-name]").forEach(function (element) {
+        var condition = element.getAttribute("data-relevant");
+        var visible = sectionShown && (!condition || logic.evaluate(JSON.parse(condition), effective));
+        if (visible === element.hidden) setShown(element, visible);
+        if (!visible) return;
+        shown.push(element.getAttribute("data-name"));
+        var answers = readItem(element);
+        Object.keys(answers).forEach(function (key) { effective[key] = answers[key]; });
+        syncOtherTexts(element);
+      });
+      page.hidden = !sectionShown;
+      var field = page.querySelector("[data-shown-field]");
+      if (field) field.value = shown.join(" ");
+    });
   }
 
   /* "Ingen av disse" cannot be combined with other ticks: ticking one clears the others. */
@@ -162,13 +175,15 @@
   function start() {
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
-    document.querySelectorAll(".questionnaire-page").forEach(function (page) {
-      var run = function () { update(page); };
+    var pages = Array.prototype.slice.call(document.querySelectorAll(".questionnaire-page"));
+    if (!pages.length) return;
+    var run = function () { update(pages); };
+    pages.forEach(function (page) {
       page.addEventListener("change", keepExclusive);
       page.addEventListener("change", run);
       page.addEventListener("input", run);
-      run();
     });
+    run();
   }
 
   window.fieldkitItems = { readItem: readItem, parseDate: parseDate, parseNumber: parseNumber };
