@@ -159,7 +159,11 @@ class Prober(threading.Thread):
         end = time.monotonic() + self.seconds
         while time.monotonic() < end:
             began = time.monotonic()
-            if session.get(f"{self.base}/healthz", timeout=30).status_code == 200:
+            try:
+                response = session.get(f"{self.base}/healthz", timeout=30)
+            except requests.ConnectionError:  # a kept-alive connection closed as it is reused
+                response = session.get(f"{self.base}/healthz", timeout=30)
+            if response.status_code == 200:
                 self.latencies.append(time.monotonic() - began)
             time.sleep(max(0, began + self.interval - time.monotonic()))
 
