@@ -446,8 +446,8 @@ def item_data(item: Item) -> dict:
         "layout": item.layout,
         "ordinal": item.ordinal,
         "choice_list": item.choice_list or OWN_CHOICES,
-        "choices": [choice_data(c) for c in (item.choices if not item.choice_list else [])]
-        + [{}] * BLANK_CHOICES,
+        # A reused list's choices are shown too, so that choosing "own choices" starts from them.
+        "choices": [choice_data(c) for c in item.choices] + [{}] * BLANK_CHOICES,
         "rows": [
             {"name": r.name, **text_data("label", r.label), "other": r.other} for r in item.rows
         ]

@@ -520,3 +520,26 @@ def test_sections_edit_condition_and_delete(client, make_user, make_project, log
         "samarbeid_og_oppfolging",
         "vurdering",
     ]
+
+
+def test_leaving_a_shared_list_starts_from_its_choices(client, make_user, make_project, login):
+    user = make_user()
+    project = make_project("storby", members=[user])
+    login(user)
+    record = questionnaires.import_questionnaire(
+        project, "staff.yaml", STAFF.read_bytes(), actor=user
+    )
+    db.session.commit()
+    item = next(i for _s, i in record.current.definition.items() if i.choice_list == "hyppighet")
+    url = f"/p/storby/questionnaires/{record.id}/edit/items/{item.name}"
+    data = form_data(client.get(url).get_data(as_text=True))
+    assert data["choice_list"] == "hyppighet"
+    data["choice_list"] = ""
+    data["choices-1-label_nb"] = "Ofte (ukentlig)"
+    assert client.post(url, data=data).status_code == 302
+    changed = current(record).item(item.name)
+    assert changed.choice_list is None
+    assert [c.code for c in changed.choices] == ["1", "2", "3", "4", "9"]
+    assert changed.choices[1].label["nb"] == "Ofte (ukentlig)"
+    assert changed.choices[4].nonsubstantive is True
+    assert current(record).choice_lists["hyppighet"][1].label["nb"] == "Ofte"
