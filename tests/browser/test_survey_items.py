@@ -295,3 +295,71 @@ def test_an_exclusive_choice_clears_the_other_ticks(page, preview_url):
     assert page.get_by_label("Felles team").is_checked() is False
     page.get_by_label("Individuell plan").check()
     assert page.get_by_label("Ingen av disse").is_checked() is False
+
+
+READ_ALL_ITEMS = """() => {
+  const answers = {};
+  document.querySelectorAll('.item[data-name]').forEach(element => {
+    if (!element.hidden) Object.assign(answers, window.fieldkitItems.readItem(element));
+  });
+  return answers;
+}"""
+
+FORM_DATA = "() => Array.from(new FormData(document.querySelector('form.questionnaire-form')))"
+
+
+def test_the_browser_reads_answers_as_the_server_does(page, preview_url):
+    """What skip logic sees in the browser equals what read_page stores for the same form."""
+    from werkzeug.datastructures import MultiDict
+
+    from fieldkit.surveys.items.answers import read_page
+
+    q = definition.load(STAFF.read_text(encoding="utf-8"))
+    fills = {
+        "om_kontoret": [
+            ("#f-q1--2-choice", None),
+            ("#f-q2--3-choice", None),
+            ("#f-q2--3", " Rådgiver "),
+            ("#f-q3", "2,5"),
+            ("#f-q4", "1 200"),
+            ("#f-q5", "7.5.2004"),
+        ],
+        "samarbeid": [
+            ("#f-q6_aetat--1-choice", None),
+            ("#f-q6_andre--4-choice", None),
+            ("#f-q6_andre--other", "Politiet"),
+            ("#f-q7_kurs--aetat-choice", None),
+            ("#f-q7_kurs--satsingen-choice", None),
+            ("#f-q8--plan-choice", None),
+            ("#f-q8--annet-choice", None),
+            ("#f-q8--annet", "Nettverk"),
+            ("#f-q10--7-choice", None),
+            ("#f-q11", "7"),
+        ],
+        "tiltaksarrangorer": [
+            ("#f-q12--1-choice", None),
+            ("#f-q13--1--navn", "Fretex"),
+            ("#f-q13--1--deltakere", "12"),
+            ("#f-q13--3--plasser", "3,5"),
+            ("#f-q14--2-choice", None),
+            ("#f-q15", "Ingen tid"),
+        ],
+    }
+    log_in(page, "kari@example.no", PASSWORD)
+    for name, steps in fills.items():
+        page.goto(f"{preview_url}/page/{name}")
+        for selector, value in steps:
+            if value is None:
+                page.locator(selector).check()
+            else:
+                page.locator(selector).fill(value)
+        in_browser = page.evaluate(READ_ALL_ITEMS)
+        section = next(s for s in q.sections if s.name == name)
+        on_server = read_page(q, section, MultiDict(page.evaluate(FORM_DATA)), "nb", {})
+        assert on_server.ok, on_server.errors
+        assert in_browser == on_server.page_answers, name
+    assert in_browser["q13"] == [
+        {"navn": "Fretex", "deltakere": 12},
+        {},
+        {"plasser": 3.5},
+    ]
