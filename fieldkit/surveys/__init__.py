@@ -31,3 +31,10 @@ def init_app(app: Flask) -> None:
     from fieldkit.surveys.views.fieldwork_pages import public_bp as fieldwork_public_bp
 
     app.register_blueprint(fieldwork_public_bp)
+
+
+def load_demo(project, user) -> bool:
+    """Add the survey module's demo data (a survey of 160 offices in the field)."""
+    from fieldkit.surveys.fieldwork.demo import load_demo as load_fieldwork_demo
+
+    return load_fieldwork_demo(project, user)
