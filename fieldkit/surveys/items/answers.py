@@ -341,8 +341,8 @@ class _PageReader:
         value = values.get(item.name)
         key = item.name
         if _is_empty(value):
-            if key in self.errors:
-                return None
+            if key in self.errors or any(e.startswith(f"{key}.") for e in self.errors):
+                return None  # what was typed could not be read: that message says enough
             if item.required:
                 self.errors[key] = _("Answer this question.")
             elif item.type == MULTIPLE and item.min_choices:

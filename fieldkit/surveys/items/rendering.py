@@ -74,7 +74,7 @@ class PageView:
     def title(self, item: Item) -> str:
         """The question as shown: its number, then its text."""
         label = self.t(item.label)
-        return f"{item.number}. {label}" if item.number else label
+        return f"{item.number}. {label}".strip() if item.number else label
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -137,6 +137,8 @@ class PageView:
         """The id an error summary link points to: the field, or its first choice."""
         if item.type in CHOICE_TYPES and "." not in name:
             return field_id(f"{name}.{item.choices[0].code}") + "-choice"
+        if item.type == TABLE and name == item.name:
+            return field_id(f"{item.name}.1.{item.columns[0].name}")
         return field_id(name)
 
     def describedby(self, name: str, item: Item, hint: bool = True) -> str:

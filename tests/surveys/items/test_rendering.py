@@ -52,3 +52,35 @@ def test_answers_read_back_in_the_respondents_language(staff):
     assert answer_texts(staff.item("q11"), answers, "nb") == ["7 / 10"]
     assert answer_texts(staff.item("q5"), answers, "nb") == ["17.05.2004"]
     assert answer_texts(staff.item("q4"), answers, "nb") == []
+
+
+def test_error_summary_links_point_at_a_field_of_the_question(app, staff):
+    from werkzeug.datastructures import MultiDict
+
+    from fieldkit.surveys import definition
+    from fieldkit.surveys.items.answers import read_page
+
+    q = definition.load(
+        """
+title: Tabell
+sections:
+  - name: a
+    questions:
+      - no: "1"
+        name: arr
+        type: table
+        required: true
+        row_count: 2
+        columns: [{name: navn, label: Navn}, {name: antall, label: Antall, type: integer}]
+      - {no: "2", name: rg, type: grid_multiple, required: true, columns: [a, b], rows: [x, y]}
+"""
+    )
+    result = read_page(q, q.sections[0], MultiDict([("arr.2.antall", "to")]), "nb", {})
+    view = PageView(q, q.sections[0], "nb", {}, result)
+    assert view.summary() == [
+        ("f-arr--2--antall", "1. – 2: Antall", "Skriv et helt tall, for eksempel 12."),
+        ("f-rg_1--1-choice", "2. – x", "Svar på dette spørsmålet."),
+    ]
+    result = read_page(q, q.sections[0], MultiDict([("rg_2", "1")]), "nb", {})
+    view = PageView(q, q.sections[0], "nb", {}, result)
+    assert view.summary() == [("f-arr--1--navn", "1.", "Svar på dette spørsmålet.")]
