@@ -226,3 +226,34 @@ def test_photos_are_checked_turned_resized_and_served_only_to_the_group(
     other = operations.add_group(conference.rounds[0])
     db.session.commit()
     assert referent.get(f"/r/{other.id}/photos/{photo.id}/thumb").status_code == 403
+
+
+def test_roles_and_phase_are_saved(referent, group):
+    data = ops(
+        referent,
+        group,
+        {"op": "roles", "referent": "valgt", "chair": ""},
+        {"op": "phase", "phase": "structuring"},
+        {"op": "phase", "phase": "voting"},
+    )
+    assert [r["ok"] for r in data["results"]] == [True, True, False]
+    state = data["state"]["group"]
+    assert (state["referent"], state["chair"], state["phase"]) == ("valgt", "", "structuring")
+
+
+def test_facilitator_photo_route_is_for_members_only(
+    referent, group, conference, client, login, make_user, facilitator
+):
+    response = referent.post(
+        f"/r/{group.id}/api/photos", data={"photo": (io.BytesIO(_image("PNG")), "a.png")}
+    )
+    photo_id = response.get_json()["id"]
+    url = f"/p/{conference.project.slug}/conferences/{conference.id}/photos/{photo_id}/print"
+    login(make_user("utenfor@example.no"))
+    assert client.get(url).status_code == 403
+    client.post("/logout")
+    login(facilitator)
+    served = client.get(url)
+    assert served.status_code == 200
+    assert Image.open(io.BytesIO(served.data)).size == (2000, 1000)
+    assert served.headers["Cache-Control"] == "private, no-store"
