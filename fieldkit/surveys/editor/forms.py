@@ -8,6 +8,7 @@ adding; a blank line is ignored and a ticked "remove" drops a line.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -372,8 +373,11 @@ def _item_fields() -> dict:
         ),
         "name": StringField(
             _l("Variable name"),
-            description=_l("A letter, then letters, digits or _ (at most 32). Used in exports."),
-            validators=[DataRequired(), Length(max=32)],
+            description=_l(
+                "A letter, then letters, digits or _ (at most 32). Used in exports. "
+                "Empty: q and the number, e.g. q19."
+            ),
+            validators=[Length(max=32)],
         ),
     }
     _with_texts(namespace, "label", _l("Text"), textarea=True)
@@ -495,10 +499,18 @@ def read_item(form, languages: list[str], old: Item | None, lists: dict) -> Item
     """The item the form describes; raises ``DefinitionError`` for what the form cannot say."""
     base = old or Item(name="", type=form.type.data)
     item_type = form.type.data
+    number = (form.number.data or "").strip() or None
+    name = (form.name.data or "").strip()
+    if not name:
+        if number is None:
+            raise DefinitionError(
+                "name", str(_l("Give a variable name, or a number to name the question after."))
+            )
+        name = "q" + re.sub(r"[^A-Za-z0-9_]", "_", number)
     item = Item(
-        name=(form.name.data or "").strip(),
+        name=name,
         type=item_type,
-        number=(form.number.data or "").strip() or None,
+        number=number,
         label=read_text(form, "label", languages, base.label),
         hint=read_text(form, "hint", languages, base.hint),
         unit=read_text(form, "unit", languages, base.unit),

@@ -543,3 +543,18 @@ def test_leaving_a_shared_list_starts_from_its_choices(client, make_user, make_p
     assert changed.choices[1].label["nb"] == "Ofte (ukentlig)"
     assert changed.choices[4].nonsubstantive is True
     assert current(record).choice_lists["hyppighet"][1].label["nb"] == "Ofte"
+
+
+def test_the_variable_name_defaults_to_q_and_the_number(client, make_user, make_project, login):
+    user = make_user()
+    make_project("storby", members=[user])
+    login(user)
+    record = new_questionnaire(client)
+    url = f"/p/storby/questionnaires/{record.id}/edit/new-item?section=s1&type=text"
+    assert client.post(url, data={"type": "text", "number": "19a"}).status_code == 302
+    assert [i.name for _s, i in current(record).items()] == ["q19a"]
+    unnamed = client.post(url, data={"type": "text"})
+    assert unnamed.status_code == 422
+    assert "Oppgi et variabelnavn, eller et nummer som spørsmålet kan få navn etter." in (
+        unnamed.get_data(as_text=True)
+    )
