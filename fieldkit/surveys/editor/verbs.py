@@ -309,6 +309,49 @@ def _rename_references(questionnaire: Questionnaire, old: str, new: str) -> None
                 item.constraint = pattern.sub(replacement, item.constraint)
 
 
+def _renamed_codes(old: list[Choice], new: list[Choice]) -> dict[str, str]:
+    """Codes changed in place: same position, the old code gone and the new one not there
+    before (so ``ja``/``nei`` recoded as ``1``/``2`` is a renaming, a reordering is not)."""
+    old_codes, new_codes = [c.code for c in old], [c.code for c in new]
+    return {
+        before: after
+        for before, after in zip(old_codes, new_codes, strict=False)
+        if before != after and before not in new_codes and after not in old_codes
+    }
+
+
+def _rename_codes(questionnaire: Questionnaire, variables: list[str], codes: dict[str, str]):
+    """Rewrite ``${v} = 'old'``, ``${v} != 'old'`` and ``selected(${v}, 'old')`` to the new
+    codes, for each variable ``v`` of ``variables``."""
+    if not codes:
+        return
+    patterns = []
+    for variable in variables:
+        ref = r"\$\{" + re.escape(variable) + r"\}"
+        for before, after in codes.items():
+            code = re.escape(before)
+            patterns.append(
+                (re.compile(r"(" + ref + r"\s*!?=\s*)(['\"]?)" + code + r"\2(?![\w.])"), after)
+            )
+            patterns.append(
+                (re.compile(r"(selected\(\s*" + ref + r"\s*,\s*)(['\"]?)" + code + r"\2"), after)
+            )
+
+    def rewrite(expression: str | None) -> str | None:
+        if not expression:
+            return expression
+        for pattern, after in patterns:
+            expression = pattern.sub(
+                lambda m, a=after: m.group(1) + m.group(2) + a + m.group(2), expression
+            )
+        return expression
+
+    for section in questionnaire.sections:
+        section.relevant = rewrite(section.relevant)
+        for item in section.items:
+            item.relevant = rewrite(item.relevant)
+
+
 def add_item(
     questionnaire: Questionnaire, section_name: str, item: Item, index: int | None = None
 ) -> Questionnaire:
@@ -329,7 +372,11 @@ def update_item(questionnaire: Questionnaire, name: str, item: Item) -> Question
     s_index, i_index = locate(new, name)
     if item.name != name and new.item(item.name) is not None:
         raise _error("name", _l("The name '%(name)s' is already used.", name=item.name))
-    old_rows = [row.name for row in new.sections[s_index].items[i_index].rows]
+    before = new.sections[s_index].items[i_index]
+    old_rows = [row.name for row in before.rows]
+    if item.choice_list is None and before.choice_list is None:
+        # Choice codes recoded in place carry into the conditions on this item.
+        _rename_codes(new, before.variable_names(), _renamed_codes(before.choices, item.choices))
     new.sections[s_index].items[i_index] = copy.deepcopy(item)
     if item.name != name:
         _rename_references(new, name, item.name)
@@ -412,9 +459,11 @@ def save_choice_list(
     elif name not in new.choice_lists:
         raise _error("", _l("There is no choice list named '%(name)s'.", name=name))
     new.choice_lists = lists
+    renamed = _renamed_codes(questionnaire.choice_lists.get(name, []), choices) if name else {}
     for _section, item in new.items():
         if name is not None and item.choice_list == name:
             item.choice_list = new_name
+            _rename_codes(new, item.variable_names(), renamed)
     _synchronise(new)
     return validated(new)
 

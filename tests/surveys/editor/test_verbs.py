@@ -268,10 +268,41 @@ def test_a_condition_on_a_code_the_question_does_not_have_is_refused(q):
     )
     with pytest.raises(DefinitionError, match="compares q2 with '3'"):
         verbs.update_item(q, "q3", Item(name="q3", type="text", relevant="selected(${q2}, '3')"))
-    # Changing the code a later condition relies on is refused too.
+    # Removing the code a later condition relies on is refused too.
     changed = copy.deepcopy(q.item("q1"))
-    changed.choices[0].code = "1"
-    with pytest.raises(DefinitionError, match="compares q1 with 'ja'"):
+    del changed.choices[0]
+    with pytest.raises(DefinitionError, match="compares q1 with 'ja', which is not one"):
         verbs.update_item(q, "q1", changed)
     fine = Item(name="q3", type="text", relevant="selected(${q2}, '9') and ${q1} != ''")
     assert verbs.update_item(q, "q3", fine).item("q3").relevant == fine.relevant
+
+
+def test_recoding_choices_in_place_carries_into_conditions(q):
+    both = verbs.update_item(
+        q, "q3", Item(name="q3", type="text", relevant="${q1} = 'ja' or ${q1} != \"nei\"")
+    )
+    recoded = copy.deepcopy(both.item("q1"))
+    recoded.choices[0].code, recoded.choices[1].code = "1", "2"
+    changed = verbs.update_item(both, "q1", recoded)
+    assert changed.item("q3").relevant == "${q1} = '1' or ${q1} != \"2\""
+    # Swapping two codes is a reordering, not a renaming: the conditions stay as they were.
+    swapped = copy.deepcopy(both.item("q1"))
+    swapped.choices[0].code, swapped.choices[1].code = "nei", "ja"
+    assert verbs.update_item(both, "q1", swapped).item("q3").relevant == both.item("q3").relevant
+
+
+def test_recoding_a_shared_list_carries_into_the_conditions_of_every_user(q):
+    listed = verbs.save_choice_list(q, None, "janei", [Choice("j"), Choice("n")])
+    listed = verbs.add_item(listed, "s2", Item(name="q4", type="single", choice_list="janei"))
+    listed = verbs.add_item(
+        listed,
+        "s2",
+        Item(name="q5", type="grid_multiple", choice_list="janei", rows=[Row("q5_a"), Row("q5_b")]),
+    )
+    listed = verbs.add_item(
+        listed,
+        "s2",
+        Item(name="q6", type="text", relevant="${q4} = 'n' and selected(${q5_b}, 'j')"),
+    )
+    changed = verbs.save_choice_list(listed, "janei", "janei", [Choice("1"), Choice("2")])
+    assert changed.item("q6").relevant == "${q4} = '2' and selected(${q5_b}, '1')"
