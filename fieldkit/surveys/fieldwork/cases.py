@@ -52,12 +52,17 @@ def status_clause(status: str):
 
 
 def strata_values(survey: Survey) -> dict[str, list[str]]:
-    """Every frame column with its distinct values (for the filters)."""
-    values: dict[str, set[str]] = {}
-    for strata in db.session.scalars(sa.select(Case.strata).where(Case.survey_id == survey.id)):
-        for column, value in (strata or {}).items():
-            values.setdefault(column, set()).add(value)
-    return {column: sorted(v) for column, v in sorted(values.items())}
+    """Every frame column with its distinct values (for the filters), counted in SQL."""
+    columns: dict[str, None] = {}
+    sample = sa.select(Case.strata).where(Case.survey_id == survey.id).limit(1000)
+    for strata in db.session.scalars(sample):
+        columns.update(dict.fromkeys(strata or {}))
+    values = {}
+    for column in sorted(columns):
+        value = Case.strata[column].as_string()
+        query = sa.select(value).where(Case.survey_id == survey.id, value.is_not(None)).distinct()
+        values[column] = sorted(db.session.scalars(query))
+    return values
 
 
 def find_cases(
@@ -84,19 +89,11 @@ def find_cases(
         )
     if status in STATUSES:
         query = query.where(status_clause(status))
+    for column, value in (strata or {}).items():
+        query = query.where(Case.strata[column].as_string() == str(value))
     query = query.order_by(Case.external_id, Case.id)
-    if strata:
-        matching = [
-            c
-            for c in db.session.scalars(query)
-            if all((c.strata or {}).get(k) == v for k, v in strata.items())
-        ]
-        total = len(matching)
-        start = (page - 1) * per_page
-        chosen = matching[start : start + per_page]
-    else:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        chosen = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    chosen = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     pages = max(1, -(-total // per_page))
     return CasePage(chosen, total, page, pages)
 

@@ -96,13 +96,13 @@ def mailable_clause():
 
 
 def _selection(query, survey: Survey, case_ids=None, strata=None):
+    """``query`` limited to the survey's chosen cases and frame values, in SQL."""
     query = query.where(Case.survey_id == survey.id)
     if case_ids is not None:
-        query = query.where(Case.id.in_(list(case_ids)))
-    if strata:
-        cases = [c for c in db.session.scalars(query)]
-        return [c for c in cases if all((c.strata or {}).get(k) == v for k, v in strata.items())]
-    return list(db.session.scalars(query.order_by(Case.id)))
+        query = query.where(Case.id.in_([int(i) for i in case_ids]))
+    for column, value in (strata or {}).items():
+        query = query.where(Case.strata[column].as_string() == str(value))
+    return query
 
 
 def plan(settings_survey: Survey) -> FieldworkPlan:
@@ -151,63 +151,72 @@ def save_plan(
     return record
 
 
-def invitation_plan(survey: Survey, *, case_ids=None, strata=None) -> list[Planned]:
-    """Who an invitation mailing would reach now: mailable cases not yet (possibly) invited."""
+CASE_COLUMNS = (Case.id, Case.external_id, Case.name, Case.email)
+
+
+def invitation_plan(survey: Survey, *, case_ids=None, strata=None, count_only=False):
+    """Who an invitation mailing would reach now: mailable cases not yet (possibly) invited.
+
+    A list of ``Planned`` messages, or with ``count_only`` just how many.
+    """
     logged = sa.exists().where(
         SentMessage.case_id == Case.id,
         SentMessage.round == 0,
         SentMessage.status.in_(("sent", "sending")),
     )
-    query = sa.select(Case).where(mailable_clause(), sa.not_(logged))
+    query = sa.select(*CASE_COLUMNS).where(mailable_clause(), sa.not_(logged))
+    query = _selection(query, survey, case_ids, strata).order_by(Case.id)
+    if count_only:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     return [
-        Planned(c.id, c.external_id, c.name, c.email, MailKind.INVITATION.value, 0)
-        for c in _selection(query, survey, case_ids, strata)
+        Planned(case_id, external_id, name, email, MailKind.INVITATION.value, 0)
+        for case_id, external_id, name, email in db.session.execute(query)
     ]
 
 
 def reminder_plan(
-    survey: Survey, *, case_ids=None, strata=None, now: datetime | None = None
-) -> list[Planned]:
+    survey: Survey, *, case_ids=None, strata=None, now: datetime | None = None, count_only=False
+):
     """Who a reminder mailing would reach now, with which text.
 
     Only invited cases that have not completed, declined, bounced or been found not eligible;
     no more than the maximum number of reminders; none sooner than the minimum gap after the
-    case's previous message; none while a message to the case is uncertain.
+    case's previous message; none while a message to the case is uncertain. One SQL query.
     """
     now = now or utcnow()
     rules = plan(survey)
+    sent = SentMessage.status == "sent"
     stats = (
         sa.select(
-            SentMessage.case_id,
-            sa.func.count().filter(SentMessage.status == "sent", SentMessage.round > 0),
-            sa.func.max(SentMessage.sent_at).filter(SentMessage.status == "sent"),
-            sa.func.count().filter(SentMessage.status == "sending"),
-            sa.func.count().filter(SentMessage.status == "sent", SentMessage.round == 0),
+            SentMessage.case_id.label("case_id"),
+            sa.func.count().filter(sent, SentMessage.round > 0).label("reminders"),
+            sa.func.max(SentMessage.sent_at).filter(sent).label("last_sent"),
+            sa.func.count().filter(SentMessage.status == "sending").label("uncertain"),
+            sa.func.count().filter(sent, SentMessage.round == 0).label("invited"),
         )
         .join(Case, Case.id == SentMessage.case_id)
         .where(Case.survey_id == survey.id)
         .group_by(SentMessage.case_id)
+        .subquery()
     )
-    by_case = {row[0]: row[1:] for row in db.session.execute(stats)}
-    started = {
-        row[0]
-        for row in db.session.execute(
-            sa.select(Case.id).where(Case.survey_id == survey.id, started_clause())
+    query = (
+        sa.select(*CASE_COLUMNS, stats.c.reminders, started_clause())
+        .join(stats, stats.c.case_id == Case.id)
+        .where(
+            mailable_clause(),
+            stats.c.invited > 0,
+            stats.c.uncertain == 0,
+            stats.c.reminders < rules.max_reminders,
+            stats.c.last_sent <= now - timedelta(days=rules.min_gap_days),
         )
-    }
-    gap = timedelta(days=rules.min_gap_days)
+    )
+    query = _selection(query, survey, case_ids, strata).order_by(Case.id)
+    if count_only:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     planned = []
-    query = sa.select(Case).where(mailable_clause())
-    for case in _selection(query, survey, case_ids, strata):
-        reminders, last_sent, uncertain, invited = by_case.get(case.id, (0, None, 0, 0))
-        if not invited or uncertain or reminders >= rules.max_reminders:
-            continue
-        if last_sent is not None and now - last_sent < gap:
-            continue
-        kind = MailKind.REMINDER_STARTED if case.id in started else MailKind.REMINDER_NOT_STARTED
-        planned.append(
-            Planned(case.id, case.external_id, case.name, case.email, kind.value, reminders + 1)
-        )
+    for case_id, external_id, name, email, reminders, started in db.session.execute(query):
+        kind = MailKind.REMINDER_STARTED if started else MailKind.REMINDER_NOT_STARTED
+        planned.append(Planned(case_id, external_id, name, email, kind.value, reminders + 1))
     return planned
 
 
@@ -339,7 +348,9 @@ def _language(survey: Survey, case: Case) -> str:
     return offered[0]
 
 
-def _claim(mailing: Mailing, planned: Planned, address: str, language: str) -> SentMessage | None:
+def _claim(
+    mailing: Mailing, planned: Planned, address: str, language: str, message_id: str
+) -> SentMessage | None:
     """Take the send-log row for ``planned`` as "sending" and commit; None if it is taken."""
     row = db.session.scalar(
         sa.select(SentMessage).where(
@@ -355,7 +366,7 @@ def _claim(mailing: Mailing, planned: Planned, address: str, language: str) -> S
             language=language,
             to_address=address,
             status="sending",
-            message_id="",
+            message_id=message_id,
             error="",
             attempts=1,
         )
@@ -375,6 +386,7 @@ def _claim(mailing: Mailing, planned: Planned, address: str, language: str) -> S
             kind=planned.kind,
             language=language,
             to_address=address,
+            message_id=message_id,
             attempts=SentMessage.attempts + 1,
             error="",
         )
@@ -406,9 +418,6 @@ def run_mailing(mailing_id: int) -> dict:
             for done, planned in enumerate(todo, start=1):
                 case = db.session.get(Case, planned.case_id)
                 language = _language(survey, case)
-                row = _claim(mailing, planned, case.email, language)
-                if row is None:
-                    continue
                 message = texts.render(survey, case, planned.kind, language)
                 email = build_message(
                     case.email,
@@ -418,8 +427,9 @@ def run_mailing(mailing_id: int) -> dict:
                     reply_to=survey.contact_email or None,
                     headers={"List-Unsubscribe": f"<{message.decline_link}>"},
                 )
-                row.message_id = str(email["Message-ID"])
-                db.session.commit()
+                row = _claim(mailing, planned, case.email, language, str(email["Message-ID"]))
+                if row is None:
+                    continue
                 try:
                     connection.send(email)
                 except smtplib.SMTPRecipientsRefused as exc:
