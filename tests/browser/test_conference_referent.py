@@ -189,6 +189,17 @@ def test_offline_changes_wait_and_are_sent_on_reconnect(page, setup, viewport):
     stored = page.evaluate(f"localStorage.getItem('fieldkit.referent.{group.id}.queue')")
     assert "Også uten nett" in stored
 
+    # A photo taken without network waits on the tablet too.
+    page.get_by_role("button", name="Bilder", exact=True).click()
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (20, 120, 20)).save(buffer, "PNG")
+    page.get_by_label("Ta eller velg et bilde").set_input_files(
+        {"name": "tavle.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
+    )
+    page.get_by_role("button", name="Last opp bilde").click()
+    expect(page.locator("#photo-status")).to_contain_text("bildet venter på nettbrettet")
+    expect(status).to_contain_text("4 endring(er)")
+
     page.context.set_offline(False)
     saved(page)
     assert [p.text for p in fresh_points(group.id)] == [
@@ -196,6 +207,9 @@ def test_offline_changes_wait_and_are_sent_on_reconnect(page, setup, viewport):
         "Også uten nett",
     ]
     assert fresh_points(group.id)[0].original_text == "Skrevet uten nett"
+    expect(page.locator("#photo-list img")).to_have_count(1, timeout=15_000)
+    db.session.expire_all()
+    assert [(p.width, p.height) for p in db.session.get(Group, group.id).photos] == [(800, 600)]
 
 
 @pytest.mark.parametrize("viewport", TABLETS[1:], ids=TABLET_IDS[1:])

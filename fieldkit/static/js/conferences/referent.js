@@ -27,6 +27,7 @@
   var flushTimer = null;
   var editTimers = {};
   var undoKey = null;
+  var photosWaiting = 0; // photos stored on the tablet until the network is back
 
   function load(key, fallback) {
     try {
@@ -162,9 +163,9 @@
     flushTimer = window.setTimeout(flush, delay === undefined ? 250 : delay);
   }
   function showStatus() {
-    var waiting = queue.length;
+    var waiting = queue.length + photosWaiting;
     var text, state;
-    if (!waiting && !sending) { text = msg.saved; state = "saved"; }
+    if (!waiting && !sending) { text = msg.saved; state = "saved"; offline = false; }
     else if (offline) { text = msg.offline.replace("COUNT", waiting); state = "offline"; }
     else if (sending) { text = msg.saving; state = "saving"; }
     else { text = msg.pending.replace("COUNT", waiting); state = "pending"; }
@@ -520,25 +521,97 @@
       }).catch(function () { offline = true; showStatus(); notice(msg.offline.replace("COUNT", "1")); });
     })();
   });
+  // Photos taken without network wait in IndexedDB (too large for localStorage) and are sent
+  // when the network is back.
+  var photoStatus = document.getElementById("photo-status");
+  function photoDb() {
+    return new Promise(function (resolve, reject) {
+      var request = window.indexedDB.open("fieldkit-referent-photos", 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore("photos", { autoIncrement: true });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+  function withPhotos(mode, work) {
+    return photoDb().then(function (database) {
+      return new Promise(function (resolve, reject) {
+        var tx = database.transaction("photos", mode);
+        var result = work(tx.objectStore("photos"));
+        tx.oncomplete = function () { database.close(); resolve(result); };
+        tx.onerror = function () { database.close(); reject(tx.error); };
+      });
+    });
+  }
+  function waitingPhotos() {
+    return withPhotos("readonly", function (store) {
+      var found = [];
+      store.openCursor().onsuccess = function (event) {
+        var cursor = event.target.result;
+        if (!cursor) return;
+        if (cursor.value.group === groupId) found.push({ key: cursor.key, file: cursor.value.file, name: cursor.value.name });
+        cursor.continue();
+      };
+      return found;
+    });
+  }
+  function uploadPhoto(file, name) {
+    var data = new window.FormData();
+    data.append("photo", file, name);
+    return window.fetch(api + "photos", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf }, body: data,
+    }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); });
+  }
+  function photoDone(result) {
+    if (!result.ok) { photoStatus.textContent = result.body.message; return; }
+    photoStatus.textContent = msg.uploaded;
+    if (!queue.length && !sending) { server = result.body.state; rebuild(); }
+  }
+  var sendingPhotos = false;
+  function sendWaitingPhotos() {
+    if (sendingPhotos || !window.indexedDB) return;
+    sendingPhotos = true;
+    waitingPhotos().then(function (photos) {
+      photosWaiting = photos.length;
+      showStatus();
+      return photos.reduce(function (chain, photo) {
+        return chain.then(function () {
+          return uploadPhoto(photo.file, photo.name).then(function (result) {
+            photoDone(result);
+            return withPhotos("readwrite", function (store) { store.delete(photo.key); });
+          }).then(function () { photosWaiting -= 1; showStatus(); });
+        });
+      }, Promise.resolve());
+    }).catch(function () { offline = true; showStatus(); })
+      .then(function () { sendingPhotos = false; });
+  }
   var photoForm = document.getElementById("photo-form");
   photoForm.addEventListener("submit", function (e) {
     e.preventDefault();
     var input = document.getElementById("photo-input");
-    var status = document.getElementById("photo-status");
     if (!input.files.length) return;
-    status.textContent = msg.uploading;
-    var data = new window.FormData();
-    data.append("photo", input.files[0]);
-    window.fetch(api + "photos", {
-      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf }, body: data,
-    }).then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
-      .then(function (res) {
-        if (!res[0]) { status.textContent = res[1].message; return; }
-        status.textContent = msg.uploaded;
+    var file = input.files[0];
+    photoStatus.textContent = msg.uploading;
+    uploadPhoto(file, file.name).then(function (result) {
+      photoDone(result);
+      if (result.ok) input.value = "";
+    }).catch(function () {
+      if (!window.indexedDB) { photoStatus.textContent = msg.photoOffline; return; }
+      withPhotos("readwrite", function (store) {
+        store.add({ group: groupId, file: file, name: file.name });
+      }).then(function () {
         input.value = "";
-        if (!queue.length) { server = res[1].state; rebuild(); }
-      }).catch(function () { status.textContent = msg.photoOffline; });
+        photosWaiting += 1;
+        offline = true;
+        photoStatus.textContent = msg.photoQueued;
+        showStatus();
+      }).catch(function () { photoStatus.textContent = msg.photoOffline; });
+    });
   });
+  window.addEventListener("online", sendWaitingPhotos);
+  window.setInterval(sendWaitingPhotos, 5000);
+  sendWaitingPhotos();
   var timerButton = document.getElementById("timer-button");
   var timerEl = document.getElementById("timer");
   var timerHandle = null;
