@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from fieldkit.conferences import cards as card_pdf
 from fieldkit.conferences import operations, photos, queries, sync
 from fieldkit.conferences.design import DEMO_DESIGN, DesignError, load_design_file, read_design
 from fieldkit.conferences.forms import (
@@ -356,6 +357,29 @@ def cards(project, conference_id: int, round_id: int):
     return render_template(
         "conferences/cards.html", project=project, conference=conference, round=round_, cards=items
     )
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/rounds/<int:round_id>/cards.pdf")
+@require_project_access
+def cards_pdf(project, conference_id: int, round_id: int):
+    """The referent cards as a PDF, one A5 page per group."""
+    conference = _conference(project, conference_id)
+    round_ = _round(conference, round_id)
+    items = []
+    for group in round_.groups:
+        link = operations.active_link(group) or operations.create_referent_link(
+            group, actor=_actor()
+        )
+        url = referent_url(link)
+        items.append({"name": group.name, "url": url, "qr": qr_svg(url)})
+    db.session.commit()
+    html = render_template(
+        "pdf/conferences/cards.html", conference=conference, round=round_, cards=items
+    )
+    response = current_app.response_class(card_pdf.cards_pdf(html), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="referentkort-{round_.id}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route(

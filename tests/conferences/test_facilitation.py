@@ -277,3 +277,25 @@ def test_copy_from_the_page_keeps_design_but_not_people(client, login, facilitat
     assert copy.participants == [] and all(r.groups == [] for r in copy.rounds)
     assert copy.rounds[1].rules == ["Egen regel"]
     assert [t.text for t in copy.rounds[0].tasks] == [t.text for t in conference.rounds[0].tasks]
+
+
+def test_referent_cards_pdf_has_one_page_per_group(
+    client, login, facilitator, conference, tmp_path
+):
+    from pypdf import PdfReader
+
+    round_ = conference.rounds[1]
+    groups = [operations.add_group(round_, name) for name in ("Bergen", "Askøy", "Fjell")]
+    db.session.commit()
+    login(facilitator)
+    response = client.get(base(conference) + f"/rounds/{round_.id}/cards.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 3
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+    for group, text in zip(groups, texts, strict=True):
+        assert group.name in text
+        assert "Ta utgangspunkt i det som kom fram i gruppearbeid I:" in text
+        assert "Hva skal vi gjøre for å oppnå våre mål?" in text
+        assert operations.token_for(operations.active_link(group)) in text.replace(" ", "")
+    (tmp_path / "cards.pdf").write_bytes(response.data)
