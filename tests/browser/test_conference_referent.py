@@ -129,10 +129,12 @@ def test_referent_whole_flow(page, setup, viewport):
     preview = page.locator("#slide-preview")
     expect(preview).to_contain_text("Første moment")
     expect(preview).not_to_contain_text("Tredje moment")
+    assert axe_violations(page) == []
     shot(page, f"conference-referent-slides-{viewport['width']}")
 
     # Minutes.
     page.get_by_role("button", name="Referat", exact=True).click()
+    assert axe_violations(page) == []
     page.locator("#minutes").fill("Gruppa diskuterte fleksibilitet.")
     page.locator("#minutes").press("Tab")
     saved(page)
@@ -151,6 +153,7 @@ def test_referent_whole_flow(page, setup, viewport):
     expect(page.locator("#photo-list img")).to_have_count(1)
     db.session.expire_all()
     assert len(db.session.get(Group, group.id).photos) == 1
+    assert axe_violations(page) == []
     shot(page, f"conference-referent-photos-{viewport['width']}")
 
     # Hand in.
@@ -344,6 +347,15 @@ def test_plenary_view_keyboard_and_no_names(page, setup):
     expect(page.locator(f'tr[data-group-id="{groups[0].id}"]')).to_contain_text("Ja")
     assert axe_violations(page) == []
     shot(page, "conference-live")
+    page.get_by_role("link", name="Gruppe 1").click()
+    expect(page.get_by_text("Hva med brukerne?")).to_be_visible()
+    expect(page.get_by_text("Hemmelig Navnesen")).to_have_count(0)  # not a member of a group
+    assert axe_violations(page) == []
+    shot(page, "conference-group-page")
+    page.get_by_role("button", name="Åpne igjen").click()
+    expect(page.get_by_text("Gruppe 1 kan endre lysarkene sine igjen.")).to_be_visible()
+    db.session.expire_all()
+    assert not db.session.get(Group, groups[0].id).is_handed_in
     page.goto(f"/p/{conference.project.slug}/conferences/{conference.id}/rounds/{first.id}/cards")
     expect(page.locator(".referent-card svg")).to_have_count(1)
     shot(page, "conference-cards")
