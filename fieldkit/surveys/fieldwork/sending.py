@@ -435,6 +435,10 @@ def run_mailing(mailing_id: int) -> dict:
                 except smtplib.SMTPRecipientsRefused as exc:
                     _record_failure(row, exc)
                     failed += 1
+                    if all(code >= 500 for code, _text in exc.recipients.values()):
+                        # A permanent refusal of the address: no further mail to it.
+                        mark_bounced(case)
+                        db.session.commit()
                 except smtplib.SMTPResponseException as exc:
                     _record_failure(row, exc)
                     failed += 1
@@ -458,6 +462,14 @@ def run_mailing(mailing_id: int) -> dict:
                     report_progress(done, total)
     except OSError as exc:  # could not connect at all
         fatal = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - leave the mailing resumable, then fail the job
+        db.session.rollback()
+        broken = db.session.get(Mailing, mailing_id)
+        broken.status = MailingStatus.INTERRUPTED.value
+        broken.error = f"{type(exc).__name__}: {exc}"[:2000]
+        broken.finished_at = utcnow()
+        db.session.commit()
+        raise
     mailing = db.session.get(Mailing, mailing_id)
     mailing.sent_count = (mailing.sent_count or 0) + sent
     mailing.failed_count = _count(mailing, "failed")
@@ -497,7 +509,8 @@ def _count(mailing: Mailing, status: str) -> int:
 
 def resume(mailing: Mailing, *, actor: User | None = None) -> Mailing:
     """Run an interrupted mailing again: only unsent and failed messages go out."""
-    if mailing.status not in (MailingStatus.INTERRUPTED.value, MailingStatus.DONE.value):
+    # Safe even while another run of it is still going: each message is claimed before sending.
+    if mailing.status in (MailingStatus.SCHEDULED.value, MailingStatus.CANCELLED.value):
         raise OperationError(_("Only a finished or interrupted mailing can be run again."))
     _check_survey(mailing.survey)
     audit.record("survey.mailing_resumed", mailing.survey, actor=actor, mailing=mailing.id)

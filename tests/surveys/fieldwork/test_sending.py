@@ -248,3 +248,45 @@ def test_bounced_addresses_in_bulk(office_survey):
     assert (count, unknown) == (2, ["ukjent@example.no"])
     planned = {p.external_id for p in sending.invitation_plan(office_survey)}
     assert len(planned) == 158 and "A001" not in planned
+
+
+def test_an_address_the_server_refuses_for_good_is_marked_undeliverable(
+    smtp_app, smtp_server, office_survey
+):
+    async def handle_RCPT(server, session, envelope, address, rcpt_options):
+        if address == "aetat.halden@aetat.no":
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp_server.handler.handle_RCPT = handle_RCPT
+    mailing = sending.send_invitations(office_survey)
+    assert (mailing.status, mailing.sent_count, mailing.failed_count) == ("done", 159, 1)
+    halden = cases_by_id(office_survey)["A001"]
+    assert halden.bounced_at is not None
+    row = db.session.scalars(sa.select(SentMessage).where(SentMessage.case_id == halden.id)).one()
+    assert row.status == "failed" and "550" in row.error
+    assert sending.invitation_plan(office_survey) == []  # no retry to a dead address
+
+
+def test_a_mailing_that_broke_on_an_unexpected_error_can_be_continued(
+    smtp_app, smtp_server, office_survey, monkeypatch
+):
+    real_render = texts.render
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 11:
+            raise RuntimeError("template broke")
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(texts, "render", flaky)
+    mailing = sending.send_invitations(office_survey)
+    db.session.refresh(mailing)
+    assert mailing.status == "interrupted" and "template broke" in mailing.error
+    assert db.session.get(Job, mailing.job_id).status == JobStatus.FAILED
+    assert len(smtp_server.messages) == 10
+    sending.resume(mailing)
+    recipients = [m.rcpt_tos[0] for m in smtp_server.messages]
+    assert len(recipients) == len(set(recipients)) == 160
