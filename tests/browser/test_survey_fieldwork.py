@@ -110,3 +110,25 @@ def test_declining_from_the_link_in_the_message(page, survey):
     db.session.expire_all()
     declined = db.session.scalars(sa.select(Case.declined_at)).one()
     assert declined is not None
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}])
+def test_case_page_on_a_phone(page, survey):
+    from fieldkit.surveys.fieldwork import frame
+
+    path = FIXTURES / "frame_sosial_aetat_160.csv"
+    frame.import_frame(survey, frame.read_table(path.name, path.read_bytes()))
+    db.session.commit()
+    log_in(page, "forsker@example.no", PASSWORD)
+    page.goto(f"/p/storby/surveys/{survey.id}/cases?q=A001")
+    page.get_by_role("link", name="A001").click()
+    assert page.locator("h1").inner_text() == "A001 Aetat Halden"
+    assert "/s/" in page.locator(".personal-link").inner_text()
+    page.get_by_label("Begrunnelse").fill("Slått sammen med Aetat Sarpsborg")
+    page.get_by_role("button", name="Merk som utenfor populasjonen").click()
+    assert "Nei: Slått sammen med Aetat Sarpsborg" in page.locator("dl.meta").inner_text()
+    shot(page, "fieldwork-case-phone")
+    assert axe_violations(page) == []
+    page.goto(f"/p/storby/surveys/{survey.id}/mail")
+    shot(page, "fieldwork-mail-phone")
+    assert axe_violations(page) == []
