@@ -256,6 +256,8 @@ def case(project, sid: int, cid: int):
         personal_url=links.personal_url(case),
         log=sending.send_log(survey, case),
         response=response_for_case(survey, case),
+        can_invite=bool(sending.invitation_plan(survey, case_ids=[case.id], count_only=True)),
+        can_remind=bool(sending.reminder_plan(survey, case_ids=[case.id], count_only=True)),
         kind_labels=kind_labels(),
         message_status_labels=message_status_labels(),
     ), status
@@ -283,6 +285,13 @@ def case_action(project, sid: int, cid: int, action: str):
             sending.unmark_bounced(case, actor=actor())
         elif action == "undo-decline":
             case_ops.undo_decline(case, actor=actor())
+        elif action in ("invite", "remind"):
+            send = sending.send_invitations if action == "invite" else sending.send_reminders
+            if not send(survey, case_ids=[case.id], dry_run=True):
+                raise OperationError(_("The rules allow no such message to this case now."))
+            mailing = send(survey, case_ids=[case.id], actor=actor())
+            flash(mailing_message(mailing), "success" if mailing.status == "done" else "error")
+            return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))
         else:
             abort(404)
     except OperationError as exc:

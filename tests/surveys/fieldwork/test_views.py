@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from fieldkit.core.models import AuditEvent
+from fieldkit.core.models import AuditEvent, utcnow
 from fieldkit.extensions import db
 from fieldkit.surveys import links
 from fieldkit.surveys.fieldwork import texts
@@ -191,3 +192,31 @@ def test_pages_need_membership(client, make_user, login, make_survey):
     login(make_user("utenfor@example.no"))
     for path in ("/cases", "/frame", "/mail", "/mail/texts"):
         assert client.get(url(survey, path)).status_code in (403, 404)
+
+
+def test_one_case_invited_and_reminded_from_its_page(
+    client, researcher, smtp_app, smtp_server, make_project, make_survey
+):
+    survey = make_survey(make_project(members=[researcher]))
+    from fieldkit.surveys import surveys
+
+    case = surveys.add_case(survey, "A1", name="Aetat Alta", email="alta@aetat.no")
+    other = surveys.add_case(survey, "A2", name="Aetat Vadsø", email="vadso@aetat.no")
+    db.session.commit()
+    page = client.get(url(survey, f"/cases/{case.id}")).get_data(as_text=True)
+    assert "Send invitasjonen nå" in page
+    client.post(url(survey, f"/cases/{case.id}/invite"))
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["alta@aetat.no"]]
+    assert other.invited_at is None
+    # Too soon for a reminder (the minimum gap): the button is gone and the rules say no.
+    page = client.get(url(survey, f"/cases/{case.id}")).get_data(as_text=True)
+    assert "Send en purring nå" not in page and "Send invitasjonen nå" not in page
+    client.post(url(survey, f"/cases/{case.id}/remind"))
+    assert len(smtp_server.messages) == 1
+    db.session.execute(sa.update(SentMessage).values(sent_at=utcnow() - timedelta(days=5)))
+    db.session.commit()
+    assert "Send en purring nå" in client.get(url(survey, f"/cases/{case.id}")).get_data(
+        as_text=True
+    )
+    client.post(url(survey, f"/cases/{case.id}/remind"))
+    assert smtp_server.messages[-1].message["Subject"] == "Påminnelse: spørreundersøkelse"
