@@ -364,6 +364,8 @@ class FieldworkPlan(db.Model):
 
 class MailingStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
+    #: Handed to a background job that has not started yet.
+    QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     #: Stopped by a mail-server failure; sending it again sends only what is unsent.

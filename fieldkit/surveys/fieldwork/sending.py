@@ -281,12 +281,13 @@ def create_mailing(
 
 def start(mailing: Mailing, *, actor: User | None = None) -> Mailing:
     """Hand the mailing to a background job (inline without Redis); commits."""
+    # Queued: no longer "scheduled", so run-schedule never picks it up a second time.
+    mailing.status = MailingStatus.QUEUED.value
     db.session.commit()
     job = enqueue(run_mailing, mailing.id, created_by=actor, project=mailing.survey.project_id)
     mailing = db.session.get(Mailing, mailing.id)
-    if mailing.job_id is None:
-        mailing.job_id = job.id
-        db.session.commit()
+    mailing.job_id = job.id
+    db.session.commit()
     return mailing
 
 

@@ -493,7 +493,7 @@ def mailing_message(mailing: Mailing) -> str:
             "nobody gets a second copy.",
             sent=mailing.sent_count,
         )
-    if mailing.status in ("running",):
+    if mailing.status in ("running", "queued"):
         return _("The mailing is being sent.")
     return _(
         "%(sent)d messages sent, %(failed)d failed.",
