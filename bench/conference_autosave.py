@@ -3,7 +3,8 @@
 Starts ``gunicorn -w 2 --threads 4 wsgi:app`` on a scratch instance (SQLite, or the database
 in ``FIELDKIT_DATABASE_URL``), opens one referent link per group like a tablet does (session
 cookie and CSRF token from the page), and lets every tablet save a change every 2 seconds for
-``--seconds``: it writes points and then keeps editing them with versioned updates. Afterwards
+``--seconds``: it writes points and then keeps editing them with versioned updates, while it
+also polls the group's state every ``--poll`` seconds like the tablet page does. Afterwards
 it checks that no update was lost (every point's final text in the database equals the last
 text its tablet sent) and reports p50/p99 save latency. The floor, measured in the same run
 with the same clients and pace, is the latency of ``/healthz`` (one trivial database query).
@@ -83,10 +84,12 @@ def final_texts(instance: Path) -> dict[tuple[int, str], str]:
 class Tablet(threading.Thread):
     """One referent tablet: opens its link, then saves a change every ``interval`` seconds."""
 
-    def __init__(self, base, group_id, token, tasks, seconds, interval, start_at):
+    def __init__(self, base, group_id, token, tasks, seconds, interval, start_at, poll=0.0):
         super().__init__(daemon=True)
         self.base, self.group_id, self.token, self.tasks = base, group_id, token, tasks
         self.seconds, self.interval, self.start_at = seconds, interval, start_at
+        self.poll = poll
+        self.poll_latencies: list[float] = []
         self.latencies: list[float] = []
         self.errors: list[str] = []
         self.sent: dict[str, str] = {}
@@ -101,6 +104,11 @@ class Tablet(threading.Thread):
         url = f"{self.base}/r/{self.group_id}/api/ops"
         time.sleep(max(0, self.start_at - time.monotonic()))
         end = time.monotonic() + self.seconds
+        if self.poll:
+            # The tablet page also asks for the group's state every few seconds.
+            poller = threading.Thread(target=self.run_poll, args=(session.cookies, end))
+            poller.daemon = True
+            poller.start()
         tick = 0
         while time.monotonic() < end:
             began = time.monotonic()
@@ -144,6 +152,20 @@ class Tablet(threading.Thread):
             tick += 1
             time.sleep(max(0, began + self.interval - time.monotonic()))
 
+    def run_poll(self, cookies, end: float) -> None:
+        session = requests.Session()
+        session.cookies.update(cookies)
+        url = f"{self.base}/r/{self.group_id}/api/state"
+        time.sleep(self.poll / 2)
+        while time.monotonic() < end:
+            began = time.monotonic()
+            try:
+                if session.get(url, timeout=30).status_code == 200:
+                    self.poll_latencies.append(time.monotonic() - began)
+            except requests.ConnectionError:
+                pass
+            time.sleep(max(0, began + self.poll - time.monotonic()))
+
 
 class Prober(threading.Thread):
     """The floor: the same pace of requests to /healthz."""
@@ -180,6 +202,9 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--floor-seconds", type=float, default=20)
     parser.add_argument("--max-p99-ms", type=float, default=500)
+    parser.add_argument(
+        "--poll", type=float, default=3.0, help="seconds between state polls (0: none)"
+    )
     args = parser.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="fieldkit-bench-"))
@@ -222,6 +247,7 @@ def main() -> int:
                 args.seconds,
                 args.interval,
                 start + i * args.interval / args.tablets,
+                args.poll,
             )
             for i, (gid, token, tasks) in enumerate(groups)
         ]
@@ -253,6 +279,12 @@ def main() -> int:
         f"save latency ms: p50 {1000 * statistics.median(saves):.1f}, "
         f"p99 {1000 * percentile(saves, 0.99):.1f}, max {1000 * max(saves):.1f}"
     )
+    polls = [x for t in tablets for x in t.poll_latencies]
+    if polls:
+        print(
+            f"state polls (every {args.poll:g} s per tablet): {len(polls)}, ms: p50 "
+            f"{1000 * statistics.median(polls):.1f}, p99 {1000 * percentile(polls, 0.99):.1f}"
+        )
     print(
         f"floor (/healthz, same pace) ms: p50 {1000 * statistics.median(floor):.1f}, "
         f"p99 {1000 * percentile(floor, 0.99):.1f}"
