@@ -115,9 +115,13 @@ class SendForm(FlaskForm):
         validators=[Optional()],
     )
 
-    def validate_scheduled_at(self, field) -> None:
-        if self.when.data == "later" and field.data is None:
-            raise ValidationError(_l("Choose the date and time."))
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() stops the field's own validators when it is empty, so check here.
+        valid = super().validate(extra_validators)
+        if self.when.data == "later" and self.scheduled_at.data is None:
+            self.scheduled_at.errors = [*self.scheduled_at.errors, _l("Choose the date and time.")]
+            return False
+        return valid
 
 
 class PlanForm(FlaskForm):

@@ -220,3 +220,39 @@ def test_one_case_invited_and_reminded_from_its_page(
     )
     client.post(url(survey, f"/cases/{case.id}/remind"))
     assert smtp_server.messages[-1].message["Subject"] == "Påminnelse: spørreundersøkelse"
+
+
+def test_schedule_invitations_for_later_then_cancel(client, researcher, office_survey):
+    from fieldkit.core import operations
+    from fieldkit.surveys.models import Mailing
+
+    operations.add_member(office_survey.project, researcher)
+    db.session.commit()
+    later = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%d")
+    response = client.post(
+        url(office_survey, "/mail/invitation"),
+        data={
+            "invite-stratum": "",
+            "invite-when": "later",
+            "invite-scheduled_at": f"{later}T09:00",
+            "action": "send",
+        },
+    )
+    assert response.status_code == 302
+    mailing = db.session.scalars(sa.select(Mailing)).one()
+    assert mailing.status == "scheduled"
+    assert mailing.scheduled_at.isoformat().endswith(("08:00:00+00:00", "07:00:00+00:00"))
+    assert mailing.scheduled_at.astimezone(texts.OSLO).strftime("%Y-%m-%d %H:%M") == (
+        f"{later} 09:00"
+    )
+    page = client.get(url(office_survey, "/mail")).get_data(as_text=True)
+    assert "Planlagt" in page
+    client.post(url(office_survey, f"/mail/mailings/{mailing.id}/cancel"))
+    db.session.refresh(mailing)
+    assert mailing.status == "cancelled"
+    missing = client.post(
+        url(office_survey, "/mail/invitation"),
+        data={"invite-stratum": "", "invite-when": "later", "action": "send"},
+    )
+    assert missing.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Mailing)) == 1
