@@ -103,6 +103,15 @@ def case_of(survey: Survey, case_id: int) -> Case | None:
     return case if case is not None and case.survey_id == survey.id else None
 
 
+def case_by_external_id(survey: Survey, external_id: str) -> Case | None:
+    """The case with the frame's id ``external_id``, or None."""
+    if not external_id.strip():
+        return None
+    return db.session.scalar(
+        sa.select(Case).where(Case.survey_id == survey.id, Case.external_id == external_id.strip())
+    )
+
+
 def edit_case(
     case: Case,
     *,

@@ -348,7 +348,7 @@ def mail_texts(project, sid: int):
             )
     page = case_ops.find_cases(survey, per_page=1)
     sample = None
-    preview_case = case_ops.case_of(survey, request.args.get("case", 0, type=int))
+    preview_case = case_ops.case_by_external_id(survey, request.args.get("case", ""))
     preview_case = preview_case or (page.cases[0] if page.cases else None)
     if preview_case is not None and not form.errors:
         sample = texts.render(survey, preview_case, kind, language)

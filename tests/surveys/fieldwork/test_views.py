@@ -159,6 +159,9 @@ def test_texts_page_saves_and_previews_with_a_real_case(
     page = client.get(url(survey, "/mail/texts?kind=invitation")).get_data(as_text=True)
     assert f"Undersøkelse for {first.name}" in page
     assert links.personal_url(first) in page
+    chosen = db.session.scalars(sa.select(Case).where(Case.external_id == "A042")).one()
+    page = client.get(url(survey, "/mail/texts?kind=invitation&case=A042")).get_data(as_text=True)
+    assert f"Undersøkelse for {chosen.name}" in page and links.personal_url(chosen) in page
 
 
 def test_mail_page_dry_run_and_send(client, researcher, smtp_app, smtp_server, office_survey):
