@@ -28,6 +28,7 @@
   var editTimers = {};
   var undoKey = null;
   var photosWaiting = 0; // photos stored on the tablet until the network is back
+  var lastSaved = null;
 
   function load(key, fallback) {
     try {
@@ -165,7 +166,11 @@
   function showStatus() {
     var waiting = queue.length + photosWaiting;
     var text, state;
-    if (!waiting && !sending) { text = msg.saved; state = "saved"; offline = false; }
+    if (!waiting && !sending) {
+      text = msg.saved + (lastSaved ? " " + lastSaved.toLocaleTimeString("nb-NO") : "");
+      state = "saved";
+      offline = false;
+    }
     else if (offline) { text = msg.offline.replace("COUNT", waiting); state = "offline"; }
     else if (sending) { text = msg.saving; state = "saving"; }
     else { text = msg.pending.replace("COUNT", waiting); state = "pending"; }
@@ -211,6 +216,7 @@
         else if (r.error === "invalid" || r.error === "not_found") notice(msg.invalid + " " + r.message);
       });
       queue = queue.filter(function (op) { return !done[op.id]; });
+      lastSaved = new Date();
       queue.forEach(function (op) { delete op.inflight; });
       persist();
       server = data.state;
