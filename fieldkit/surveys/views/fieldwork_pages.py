@@ -183,6 +183,33 @@ def status_labels() -> dict[str, str]:
     }
 
 
+@bp.route("/surveys/<int:sid>/cases/send", methods=["POST"])
+@access.require_project_access
+def cases_send(project, sid: int):
+    """Invite or remind the cases ticked on the cases page (within the usual rules)."""
+    survey = survey_or_404(project, sid)
+    if not FlaskForm().validate_on_submit():  # the CSRF token
+        abort(400)
+    ids = [int(i) for i in request.form.getlist("case") if i.isdigit()]
+    action = request.form.get("action")
+    if action not in ("invite", "remind"):
+        abort(400)
+    if not ids:
+        flash(_("Tick the cases to send to."), "warning")
+    else:
+        send = sending.send_invitations if action == "invite" else sending.send_reminders
+        try:
+            mailing = send(survey, case_ids=ids, actor=actor())
+        except OperationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(mailing_message(mailing), "success" if mailing.status == "done" else "error")
+    back = request.form.get("back", "")
+    prefix = url_for(".cases", slug=project.slug, sid=sid)
+    return redirect(back if back.startswith(prefix) else prefix)  # only back to this list
+
+
 @bp.route("/surveys/<int:sid>/cases/new", methods=["GET", "POST"])
 @access.require_project_access
 def case_new(project, sid: int):

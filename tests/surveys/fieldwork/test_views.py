@@ -259,3 +259,23 @@ def test_schedule_invitations_for_later_then_cancel(client, researcher, office_s
     )
     assert missing.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Mailing)) == 1
+
+
+def test_invite_the_ticked_cases(client, researcher, smtp_app, smtp_server, office_survey):
+    from fieldkit.core import operations
+
+    operations.add_member(office_survey.project, researcher)
+    db.session.commit()
+    chosen = db.session.scalars(
+        sa.select(Case).where(Case.external_id.in_(["A003", "S010", "S099"]))
+    ).all()
+    page = client.get(url(office_survey, "/cases?q=S010")).get_data(as_text=True)
+    assert 'aria-label="Velg S010"' in page
+    response = client.post(
+        url(office_survey, "/cases/send"),
+        data={"case": [str(c.id) for c in chosen], "action": "invite", "back": "//evil.example"},
+    )
+    assert response.location == url(office_survey, "/cases")  # never elsewhere
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == sorted(c.email for c in chosen)
+    nothing = client.post(url(office_survey, "/cases/send"), data={"action": "invite"})
+    assert nothing.status_code == 302 and len(smtp_server.messages) == 3
