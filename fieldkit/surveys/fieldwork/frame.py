@@ -406,9 +406,14 @@ def _upload_folder():
 def store_upload(survey: Survey, filename: str, content: bytes) -> str:
     """Keep an uploaded frame until the researcher confirms the import; returns its token."""
     import secrets
+    import time
 
     token = secrets.token_urlsafe(24)
     folder = _upload_folder()
+    stale = time.time() - 24 * 3600  # previews nobody confirmed within a day
+    for old in folder.iterdir():
+        if old.suffix in (".bin", ".name") and old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     safe_name = re.sub(r"[^\w.\- ]+", "_", filename)[-120:] or "frame.csv"
     (folder / f"{token}.name").write_text(f"{survey.id}\n{safe_name}", encoding="utf-8")
     (folder / f"{token}.bin").write_bytes(content)

@@ -145,3 +145,25 @@ def test_a_frame_without_an_id_column_is_refused(make_survey):
     assert [i.message for i in preview.errors] == ["Velg kolonnen som har hver enhets id."]
     with pytest.raises(frame.FrameError, match="bruk en .csv- eller .xlsx-fil"):
         frame.read_table("x.pdf", b"%PDF")
+
+
+def test_uploads_wait_for_confirmation_and_stale_ones_are_removed(app, make_survey, make_project):
+    import os
+    import time
+
+    survey = make_survey()
+    old = frame.store_upload(survey, "gammel.csv", b"id\n1\n")
+    folder = frame._upload_folder()
+    day_ago = time.time() - 25 * 3600
+    for suffix in (".bin", ".name"):
+        os.utime(folder / f"{old}{suffix}", (day_ago, day_ago))
+    token = frame.store_upload(survey, "utvalg.csv", OFFICES.read_bytes())
+    assert frame.load_upload(survey, token) == ("utvalg.csv", OFFICES.read_bytes())
+    with pytest.raises(frame.FrameError):
+        frame.load_upload(survey, old)
+    other = make_survey(make_project("annet", "Annet prosjekt"))
+    with pytest.raises(frame.FrameError):  # another survey's upload is not reachable
+        frame.load_upload(other, token)
+    frame.discard_upload(token)
+    with pytest.raises(frame.FrameError):
+        frame.load_upload(survey, token)
