@@ -1,0 +1,1 @@
+"""Results: the data set, exports, tables (issue 6)."""

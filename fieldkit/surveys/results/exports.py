@@ -1,0 +1,324 @@
+"""Exports of a survey's data set: CSV, XLSX, SPSS ``.sav``, Stata ``.dta``, R and codebook.
+
+Every writer takes the variables from ``dataset.variables`` and the rows from ``dataset.rows``
+(chunks read with ``yield_per``), so the exports, the tables and the CLI see the same data.
+
+CSV, the R CSV and XLSX (openpyxl write-only) are written row by row: memory does not grow with
+the number of responses. pyreadstat cannot append to a ``.sav``/``.dta`` file, so those are
+built as typed NumPy columns (float64 for numbers, one object array per text column) filled
+chunk by chunk and written once: memory is one typed column set, not the responses' JSON
+(measured in ``bench/export_sav.py``, see ``docs/benchmarks.md``).
+
+Choice variables whose codes are not all whole numbers are strings in CSV/XLSX; SPSS and Stata
+take value labels only on numbers, so there they are numbered 1..k in choice order and the
+labels say "code = label".
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fieldkit.core import audit
+from fieldkit.core.jobs import report_progress
+from fieldkit.surveys.models import Survey
+from fieldkit.surveys.results import dataset
+from fieldkit.surveys.results.dataset import DATETIME, NUMERIC, Variable
+
+FORMATS = {
+    "csv": ".csv",
+    "csv_excel": ".csv",
+    "xlsx": ".xlsx",
+    "sav": ".sav",
+    "dta": ".dta",
+    "r": ".zip",
+    "codebook": ".xlsx",
+}
+
+Progress = Callable[[int, int], None]
+
+
+def _csv_value(value: Any, decimal_comma: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        text = repr(value) if value != int(value) else str(int(value))
+        return text.replace(".", ",") if decimal_comma else text
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def write_csv(
+    survey: Survey, path: Path, *, excel: bool = False, progress: Progress | None = None
+) -> int:
+    """Write the data set as CSV; ``excel``: semicolons, decimal comma, BOM, CRLF.
+
+    Returns the number of rows written.
+    """
+    variables = dataset.variables(survey)
+    total = dataset.count_valid(survey)
+    written = 0
+    encoding = "utf-8-sig" if excel else "utf-8"
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(
+            handle, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
+        )
+        writer.writerow([v.name for v in variables])
+        for batch in dataset.rows(survey, variables):
+            writer.writerows([_csv_value(x, excel) for x in row] for row in batch)
+            written += len(batch)
+            if progress:
+                progress(written, total)
+    return written
+
+
+def write_xlsx(survey: Survey, path: Path, *, progress: Progress | None = None) -> int:
+    """Write the data set as a workbook (write-only mode): data, then variables and labels."""
+    from openpyxl import Workbook
+
+    variables = dataset.variables(survey)
+    total = dataset.count_valid(survey)
+    workbook = Workbook(write_only=True)
+    data = workbook.create_sheet("Data")
+    data.append([v.name for v in variables])
+    written = 0
+    for batch in dataset.rows(survey, variables):
+        for row in batch:
+            data.append(row)
+        written += len(batch)
+        if progress:
+            progress(written, total)
+    sheet = workbook.create_sheet("Variabler")
+    sheet.append(["Variabel", "Etikett", "Type"])
+    for variable in variables:
+        sheet.append([variable.name, variable.label, variable.kind])
+    values = workbook.create_sheet("Verdier")
+    values.append(["Variabel", "Verdi", "Etikett"])
+    for variable in variables:
+        for code, label in variable.value_labels.items():
+            values.append([variable.name, code, label])
+    workbook.save(path)
+    return written
+
+
+def _encoding(variable: Variable) -> dict[Any, int] | None:
+    """For a string-coded choice variable: code -> 1..k (SPSS/Stata label only numbers)."""
+    if variable.kind == NUMERIC or not variable.value_labels:
+        return None
+    return {code: index for index, code in enumerate(variable.value_labels, start=1)}
+
+
+def statistical_frame(survey: Survey, progress: Progress | None = None):
+    """The data set as a pandas DataFrame with typed columns, and its metadata for pyreadstat.
+
+    Columns are preallocated to the number of valid responses and filled chunk by chunk.
+    """
+    import numpy as np
+    import pandas as pd
+
+    variables = dataset.variables(survey)
+    total = dataset.count_valid(survey)
+    encodings = [_encoding(v) for v in variables]
+    columns: list[Any] = []
+    for variable, encoding in zip(variables, encodings, strict=True):
+        if variable.kind == NUMERIC or encoding is not None:
+            columns.append(np.full(total, np.nan))
+        else:
+            columns.append(np.empty(total, dtype=object))
+    start = 0
+    for batch in dataset.rows(survey, variables):
+        end = min(start + len(batch), total)
+        block = np.array(batch, dtype=object)[: end - start]
+        for index, (variable, encoding) in enumerate(zip(variables, encodings, strict=True)):
+            values = block[:, index]
+            if encoding is not None:
+                columns[index][start:end] = [
+                    np.nan if v is None else encoding.get(v, np.nan) for v in values
+                ]
+            elif variable.kind == NUMERIC:
+                columns[index][start:end] = values.astype(float)
+            else:
+                columns[index][start:end] = values
+        start = end
+        if progress:
+            progress(start, total)
+    frame = pd.DataFrame(
+        {v.name: column for v, column in zip(variables, columns, strict=True)}, copy=False
+    )
+    for variable in variables:
+        if variable.kind == DATETIME:
+            frame[variable.name] = pd.to_datetime(frame[variable.name])
+        elif variable.kind != NUMERIC and _encoding(variable) is None:
+            column = frame[variable.name]
+            frame[variable.name] = column.where(column.notna(), "")
+    meta = {
+        "labels": {v.name: v.label for v in variables},
+        "value_labels": {},
+        "measure": {},
+        "missing": {},
+    }
+    for variable, encoding in zip(variables, encodings, strict=True):
+        if encoding is not None:
+            meta["value_labels"][variable.name] = {
+                number: f"{code} = {variable.value_labels[code]}"
+                for code, number in encoding.items()
+            }
+            meta["measure"][variable.name] = variable.measure
+            missing = [encoding[c] for c in variable.nonsubstantive if c in encoding]
+        elif variable.value_labels:
+            meta["value_labels"][variable.name] = dict(variable.value_labels)
+            meta["measure"][variable.name] = variable.measure
+            missing = list(variable.nonsubstantive)
+        else:
+            missing = []
+            if variable.kind == NUMERIC:
+                meta["measure"][variable.name] = variable.measure
+        if missing:
+            meta["missing"][variable.name] = missing
+    return frame, meta
+
+
+def write_sav(survey: Survey, path: Path, *, progress: Progress | None = None) -> int:
+    """Write an SPSS file with variable labels, value labels, measures and missing values."""
+    import pyreadstat
+
+    frame, meta = statistical_frame(survey, progress)
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        file_label=survey.title[:64],
+        column_labels=meta["labels"],
+        variable_value_labels=meta["value_labels"],
+        variable_measure=meta["measure"],
+        missing_ranges=meta["missing"],
+    )
+    return len(frame)
+
+
+def write_dta(survey: Survey, path: Path, *, progress: Progress | None = None) -> int:
+    """Write a Stata file with variable labels (80 characters) and value labels."""
+    import pyreadstat
+
+    frame, meta = statistical_frame(survey, progress)
+    pyreadstat.write_dta(
+        frame,
+        str(path),
+        file_label=survey.title[:80],
+        column_labels={k: v[:80] for k, v in meta["labels"].items()},
+        variable_value_labels={
+            name: {code: text[:80] for code, text in labels.items()}
+            for name, labels in meta["value_labels"].items()
+        },
+    )
+    return len(frame)
+
+
+def _r_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def r_script(survey: Survey, csv_name: str) -> str:
+    """An R script that reads the CSV and applies variable and value labels."""
+    variables = dataset.variables(survey)
+    lines = [
+        f"# {survey.title}: read the data and apply the labels (fieldkit export).",
+        f'data <- read.csv({_r_string(csv_name)}, encoding = "UTF-8", '
+        'stringsAsFactors = FALSE, na.strings = "")',
+    ]
+    for variable in variables:
+        name = variable.name
+        if variable.value_labels:
+            levels = ", ".join(
+                str(code) if variable.kind == NUMERIC else _r_string(str(code))
+                for code in variable.value_labels
+            )
+            labels = ", ".join(_r_string(text) for text in variable.value_labels.values())
+            lines.append(
+                f"data${name} <- factor(data${name}, levels = c({levels}), labels = c({labels}))"
+            )
+        lines.append(f'attr(data${name}, "label") <- {_r_string(variable.label)}')
+    return "\n".join(lines) + "\n"
+
+
+def write_r(survey: Survey, path: Path, *, progress: Progress | None = None) -> int:
+    """A zip with the R-friendly CSV (UTF-8, comma, dot) and ``labels.R``."""
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "data.csv"
+        written = write_csv(survey, data, progress=progress)
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.write(data, "data.csv")
+            archive.writestr("labels.R", r_script(survey, "data.csv"))
+    return written
+
+
+def write_codebook(survey: Survey, path: Path, *, progress: Progress | None = None) -> int:
+    """The questionnaire's codebook (the paper module's workbook)."""
+    from fieldkit.surveys.paper.codebook import codebook_xlsx
+
+    path.write_bytes(codebook_xlsx(survey.definition, "nb"))
+    return 0
+
+
+WRITERS: dict[str, Callable[..., int]] = {
+    "csv": write_csv,
+    "csv_excel": lambda survey, path, progress=None: write_csv(
+        survey, path, excel=True, progress=progress
+    ),
+    "xlsx": write_xlsx,
+    "sav": write_sav,
+    "dta": write_dta,
+    "r": write_r,
+    "codebook": write_codebook,
+}
+
+
+def export(survey: Survey, fmt: str, path: Path, *, progress: Progress | None = None) -> int:
+    """Write the survey's data set to ``path`` in ``fmt``; returns the number of rows."""
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(WRITERS)}")
+    return WRITERS[fmt](survey, Path(path), progress=progress)
+
+
+def export_file_name(survey: Survey, fmt: str) -> str:
+    """The name a downloaded export gets."""
+    suffix = "_excel" if fmt == "csv_excel" else ("_kodebok" if fmt == "codebook" else "")
+    return f"survey{survey.id}{suffix}{FORMATS[fmt]}"
+
+
+def export_job(survey_id: int, fmt: str, upload_path: str, user_id: int | None = None) -> dict:
+    """Background job: write an export under ``upload_path/exports/`` with progress."""
+    from fieldkit.core.models import User
+    from fieldkit.extensions import db
+
+    survey = db.session.get(Survey, survey_id)
+    folder = Path(upload_path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = f"{uuid.uuid4().hex}{FORMATS[fmt]}"
+    target = folder / stored
+    partial = target.with_suffix(target.suffix + ".part")
+    try:
+        rows = export(
+            survey, fmt, partial, progress=lambda done, total: report_progress(done, total)
+        )
+        os.replace(partial, target)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    actor = db.session.get(User, user_id) if user_id else None
+    audit.record("survey.exported", survey, actor=actor, format=fmt, rows=rows)
+    db.session.commit()
+    return {"file": stored, "name": export_file_name(survey, fmt), "rows": rows}

@@ -1,0 +1,485 @@
+"""Report-ready tables: frequencies, multiple choice, grids, cross-tabulations, descriptives.
+
+Pure functions over the data set's records (``dataset.records``: each response's answers and
+its frame values), consumed as a stream so a table of 100,000 responses never holds them all.
+Tables print the way Norwegian evaluation reports do: ``<label> | Antall | Prosent``, a
+``Sum`` row, whole percentages by default, decimal comma and a space as thousands separator.
+The words in the tables (Antall, Prosent, Sum, Totalt) are the report's language (bokmål), like
+the questionnaire's own texts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from fieldkit.surveys import definition as d
+from fieldkit.surveys.definition import Item, Questionnaire, text_in
+from fieldkit.surveys.results.dataset import Record
+
+#: How the total row's percentage is shown.
+TOTAL_100 = "100"
+TOTAL_SUM = "sum"
+TOTAL_LARGEST_REMAINDER = "largest_remainder"
+TOTAL_MODES = (TOTAL_100, TOTAL_SUM, TOTAL_LARGEST_REMAINDER)
+
+MULTIPLE_NOTE = "Kategoriene er ikke gjensidig utelukkende, så prosentene summerer ikke til 100."
+SUPPRESSED = "<{threshold}"
+DEFAULT_MIN_CELL = 5
+
+
+class TableError(ValueError):
+    """A table that cannot be made (unknown item, wrong type); the message says why."""
+
+
+@dataclass
+class Options:
+    """How a table is computed and printed."""
+
+    #: Decimals of percentages.
+    decimals: int = 0
+    #: The total row: 100, the sum of the rounded figures, or largest-remainder rounding.
+    total: str = TOTAL_100
+    #: Leave non-substantive answers ("Vet ikke") out of the base.
+    exclude_nonsubstantive: bool = False
+    #: Cells counting fewer than this (but more than 0) are suppressed; 0: no suppression.
+    min_cell: int = 0
+    language: str = "nb"
+
+    def __post_init__(self) -> None:
+        if self.total not in TOTAL_MODES:
+            raise TableError(f"total must be one of {', '.join(TOTAL_MODES)}, not {self.total!r}")
+        if not 0 <= self.decimals <= 3:
+            raise TableError("decimals must be 0, 1, 2 or 3")
+
+
+@dataclass
+class Table:
+    """A table as strings, ready to print."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+    n: int
+    kind: str
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def as_csv(self, delimiter: str = ";") -> str:
+        output = io.StringIO()
+        writer = csv.writer(output, delimiter=delimiter, lineterminator="\n")
+        writer.writerow([self.caption])
+        writer.writerow(self.header)
+        writer.writerows(self.rows)
+        for note in self.notes:
+            writer.writerow([note])
+        return output.getvalue()
+
+    def as_text(self) -> str:
+        widths = [
+            max(len(line[i]) for line in [self.header, *self.rows]) for i in range(len(self.header))
+        ]
+        lines = [self.caption]
+        for index, line in enumerate([self.header, *self.rows]):
+            cells = [
+                cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+                for i, cell in enumerate(line)
+            ]
+            lines.append(" | ".join(cells).rstrip())
+            if index == 0:
+                lines.append("-+-".join("-" * w for w in widths))
+        lines.extend(self.notes)
+        return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers
+
+
+def number(value: Decimal | float | int, decimals: int = 0) -> str:
+    """``value`` rounded half up, decimal comma, a space between thousands: 1 234,5."""
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    text = f"{abs(rounded):.{decimals}f}"
+    whole, _dot, fraction = text.partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sign + " ".join(groups) + ("," + fraction if fraction else "")
+
+
+def plain_number(value: float | int) -> str:
+    """A value as it is: whole numbers without decimals, others with up to two."""
+    if float(value) == int(value):
+        return number(int(value))
+    return number(value, 2).rstrip("0").rstrip(",")
+
+
+def _round(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def percentages(counts: list[int], base: int, options: Options) -> tuple[list[Decimal], Decimal]:
+    """Each count's percentage of ``base``, rounded per ``options``, and the total row's value."""
+    if base == 0:
+        return [Decimal(0) for _c in counts], Decimal(0)
+    exact = [Decimal(c) * 100 / Decimal(base) for c in counts]
+    if options.total == TOTAL_LARGEST_REMAINDER:
+        unit = Decimal(1).scaleb(-options.decimals)
+        floors = [(e / unit).to_integral_value(rounding=ROUND_FLOOR) for e in exact]
+        missing = int(Decimal(100) / unit - sum(floors)) if sum(counts) == base else 0
+        order = sorted(range(len(exact)), key=lambda i: (-(exact[i] / unit - floors[i]), i))
+        for i in order[: max(missing, 0)]:
+            floors[i] += 1
+        rounded = [f * unit for f in floors]
+        return rounded, sum(rounded, Decimal(0))
+    rounded = [_round(e, options.decimals) for e in exact]
+    if options.total == TOTAL_SUM:
+        return rounded, sum(rounded, Decimal(0))
+    return rounded, Decimal(100)
+
+
+def _count_cell(count: int, options: Options) -> str:
+    if options.min_cell and 0 < count < options.min_cell:
+        return SUPPRESSED.format(threshold=options.min_cell)
+    return number(count)
+
+
+def _percent_cell(count: int, value: Decimal, options: Options) -> str:
+    if options.min_cell and 0 < count < options.min_cell:
+        return "–"
+    return number(value, options.decimals)
+
+
+# --------------------------------------------------------------------------------------------
+# Items
+
+
+def _text(value: d.Text, options: Options) -> str:
+    return text_in(value, options.language)
+
+
+def question(item: Item, options: Options) -> str:
+    label = _text(item.label, options)
+    return f"{item.number}. {label}" if item.number else label
+
+
+def _choices(item: Item, options: Options) -> list[d.Choice]:
+    if options.exclude_nonsubstantive:
+        return [c for c in item.choices if not c.nonsubstantive]
+    return list(item.choices)
+
+
+def _frequency_rows(
+    labels: list[str], counts: list[int], base: int, options: Options
+) -> list[list[str]]:
+    shares, total = percentages(counts, base, options)
+    rows = [
+        [label, _count_cell(count, options), _percent_cell(count, share, options)]
+        for label, count, share in zip(labels, counts, shares, strict=True)
+    ]
+    rows.append(["Sum", number(base), number(total, options.decimals)])
+    return rows
+
+
+def frequency(
+    item: Item, records: Iterable[Record], options: Options, variable: str | None = None
+) -> Table:
+    """``<label> | Antall | Prosent`` for a single-choice item (or one grid row ``variable``)."""
+    if item.type not in (d.SINGLE, d.GRID_SINGLE):
+        raise TableError(f"{item.name} is not a single-choice question")
+    variable = variable or item.name
+    choices = _choices(item, options)
+    codes = [c.code for c in choices]
+    counter: Counter[str] = Counter()
+    for record in records:
+        value = record.answers.get(variable)
+        if value in codes:
+            counter[value] += 1
+    counts = [counter[code] for code in codes]
+    base = sum(counts)
+    caption = question(item, options)
+    if variable != item.name:
+        row = next((r for r in item.rows if r.name == variable), None)
+        caption += f" – {_text(row.label, options)}" if row else ""
+    notes = []
+    if options.exclude_nonsubstantive and len(choices) < len(item.choices):
+        left_out = ", ".join(_text(c.label, options) for c in item.choices if c.nonsubstantive)
+        notes.append(f"{left_out} er holdt utenfor.")
+    return Table(
+        caption=f"{caption} (n={number(base)})",
+        header=["", "Antall", "Prosent"],
+        rows=_frequency_rows([_text(c.label, options) for c in choices], counts, base, options),
+        n=base,
+        kind="frequency",
+        notes=notes,
+    )
+
+
+def multiple(item: Item, records: Iterable[Record], options: Options) -> Table:
+    """The share of respondents (who answered the question) that ticked each choice."""
+    if item.type != d.MULTIPLE:
+        raise TableError(f"{item.name} is not a multiple-choice question")
+    counter: Counter[str] = Counter()
+    base = 0
+    for record in records:
+        ticked = record.answers.get(item.name)
+        if isinstance(ticked, list) and ticked:
+            base += 1
+            counter.update(set(ticked))
+    rows = []
+    for choice in item.choices:
+        count = counter[choice.code]
+        share = _round(Decimal(count) * 100 / base, options.decimals) if base else Decimal(0)
+        rows.append(
+            [
+                _text(choice.label, options),
+                _count_cell(count, options),
+                _percent_cell(count, share, options),
+            ]
+        )
+    return Table(
+        caption=f"{question(item, options)} (n={number(base)})",
+        header=["", "Antall", "Prosent"],
+        rows=rows,
+        n=base,
+        kind="multiple",
+        notes=[MULTIPLE_NOTE],
+    )
+
+
+def grid(item: Item, records: Iterable[Record], options: Options) -> Table:
+    """One row per grid row with its own N; a column per scale point, then Sum and N."""
+    if item.type != d.GRID_SINGLE:
+        raise TableError(f"{item.name} is not a grid with one choice per row")
+    choices = _choices(item, options)
+    codes = [c.code for c in choices]
+    counters = {row.name: Counter() for row in item.rows}
+    for record in records:
+        for row in item.rows:
+            value = record.answers.get(row.name)
+            if value in codes:
+                counters[row.name][value] += 1
+    rows = []
+    all_n = 0
+    for row in item.rows:
+        counts = [counters[row.name][code] for code in codes]
+        base = sum(counts)
+        all_n = max(all_n, base)
+        shares, total = percentages(counts, base, options)
+        rows.append(
+            [_text(row.label, options)]
+            + [_percent_cell(c, s, options) for c, s in zip(counts, shares, strict=True)]
+            + [number(total, options.decimals), number(base)]
+        )
+    return Table(
+        caption=f"{question(item, options)} Prosent.",
+        header=["", *[_text(c.label, options) for c in choices], "Sum", "N"],
+        rows=rows,
+        n=all_n,
+        kind="grid",
+    )
+
+
+def _group_of(record: Record, by: str, by_item: Item | None) -> str | None:
+    if by_item is not None:
+        value = record.answers.get(by)
+        return value if isinstance(value, str) and value else None
+    value = record.meta.get("strata", {}).get(by)
+    return str(value) if value not in (None, "") else None
+
+
+def crosstab(
+    item: Item,
+    records: Iterable[Record],
+    by: str,
+    options: Options,
+    by_item: Item | None = None,
+    variable: str | None = None,
+) -> Table:
+    """``item`` (or its grid row ``variable``) by a frame column or another single-choice
+    item: column percentages, N in each header."""
+    if item.type not in (d.SINGLE, d.GRID_SINGLE):
+        raise TableError(f"{item.name} is not a single-choice question")
+    if by_item is not None and by_item.type != d.SINGLE:
+        raise TableError(f"{by_item.name} is not a single-choice question")
+    choices = _choices(item, options)
+    codes = [c.code for c in choices]
+    cells: dict[str, Counter[str]] = {}
+    for record in records:
+        value = record.answers.get(variable or item.name)
+        group = _group_of(record, by, by_item)
+        if value in codes and group is not None:
+            cells.setdefault(group, Counter())[value] += 1
+    if by_item is not None:
+        groups = [c.code for c in by_item.choices if c.code in cells]
+        names = {c.code: _text(c.label, options) for c in by_item.choices}
+    else:
+        groups = sorted(cells)
+        names = {g: g for g in groups}
+    total = Counter()
+    for counter in cells.values():
+        total.update(counter)
+    columns = [(names[g], cells[g]) for g in groups] + [("Totalt", total)]
+    header = [""] + [f"{name} (N={number(sum(c.values()))})" for name, c in columns]
+    per_column = []
+    for _name, counter in columns:
+        counts = [counter[code] for code in codes]
+        per_column.append((counts, *percentages(counts, sum(counts), options)))
+    rows = []
+    for index, choice in enumerate(choices):
+        rows.append(
+            [_text(choice.label, options)]
+            + [_percent_cell(c[index], s[index], options) for c, s, _t in per_column]
+        )
+    rows.append(["Sum"] + [number(t, options.decimals) for _c, _s, t in per_column])
+    n = sum(total.values())
+    by_label = question(by_item, options) if by_item is not None else by
+    return Table(
+        caption=f"{question(item, options)} Etter {by_label}. Prosent (n={number(n)})",
+        header=header,
+        rows=rows,
+        n=n,
+        kind="crosstab",
+    )
+
+
+def _numbers(item: Item, records: Iterable[Record]) -> list[float]:
+    values = []
+    for record in records:
+        value = record.answers.get(item.name)
+        if isinstance(value, bool) or value in (None, ""):
+            continue
+        if isinstance(value, str):
+            try:
+                value = float(value.replace(",", ".").replace(" ", ""))
+            except ValueError:
+                continue
+        values.append(value)
+    return values
+
+
+def descriptives(item: Item, records: Iterable[Record], options: Options) -> Table:
+    """n, mean, median, minimum and maximum of a number item."""
+    if item.type not in d.NUMBER_TYPES:
+        raise TableError(f"{item.name} is not a number question")
+    values = _numbers(item, records)
+    n = len(values)
+    if n:
+        row = [
+            number(n),
+            number(statistics.fmean(values), 1),
+            number(statistics.median(values), 1),
+            plain_number(min(values)),
+            plain_number(max(values)),
+        ]
+    else:
+        row = ["0", "", "", "", ""]
+    return Table(
+        caption=f"{question(item, options)} (n={number(n)})",
+        header=["", "n", "Gjennomsnitt", "Median", "Min", "Maks"],
+        rows=[[_text(item.unit, options) or question(item, options), *row]],
+        n=n,
+        kind="descriptives",
+    )
+
+
+@dataclass
+class Band:
+    """A researcher-defined band of numbers: lower <= value < upper (upper None: no limit)."""
+
+    lower: float
+    upper: float | None
+    label: str = ""
+
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        if self.upper is None:
+            return f"{plain_number(self.lower)} eller flere"
+        # Whole-number bands print inclusive: 0–9 for 0 <= x < 10.
+        if float(self.lower).is_integer() and float(self.upper).is_integer():
+            return f"{plain_number(self.lower)}–{plain_number(self.upper - 1)}"
+        return f"{plain_number(self.lower)}–{plain_number(self.upper)}"
+
+    def holds(self, value: float) -> bool:
+        return value >= self.lower and (self.upper is None or value < self.upper)
+
+
+def parse_bands(text: str) -> list[Band]:
+    """Bands from limits: "0,10,50" -> 0–9, 10–49, 50 eller flere."""
+    try:
+        limits = [float(part.strip().replace(" ", "")) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise TableError(f"bands: write limits as numbers separated by commas ({text!r})") from exc
+    if not limits or limits != sorted(set(limits)):
+        raise TableError(f"bands: limits must be increasing numbers ({text!r})")
+    return [
+        Band(low, limits[i + 1] if i + 1 < len(limits) else None) for i, low in enumerate(limits)
+    ]
+
+
+def bands(item: Item, records: Iterable[Record], band_list: list[Band], options: Options) -> Table:
+    """A frequency table of a number item grouped into bands."""
+    if item.type not in d.NUMBER_TYPES:
+        raise TableError(f"{item.name} is not a number question")
+    counts = [0] * len(band_list)
+    for value in _numbers(item, records):
+        for index, band in enumerate(band_list):
+            if band.holds(value):
+                counts[index] += 1
+                break
+    base = sum(counts)
+    return Table(
+        caption=f"{question(item, options)} (n={number(base)})",
+        header=["", "Antall", "Prosent"],
+        rows=_frequency_rows([b.name() for b in band_list], counts, base, options),
+        n=base,
+        kind="bands",
+    )
+
+
+def table_for(
+    questionnaire: Questionnaire,
+    name: str,
+    records: Iterable[Record],
+    options: Options,
+    *,
+    by: str | None = None,
+    band_list: list[Band] | None = None,
+) -> Table:
+    """The table that suits variable ``name`` (an item, or one row of a grid)."""
+    item = questionnaire.item(name)
+    variable = None
+    if item is None:
+        item = questionnaire.variables().get(name)
+        variable = name
+    if item is None:
+        raise TableError(f"the questionnaire has no question or variable named {name!r}")
+    if by:
+        by_item = questionnaire.item(by)
+        return crosstab(item, records, by, options, by_item=by_item, variable=variable)
+    if band_list:
+        return bands(item, records, band_list, options)
+    if item.type == d.SINGLE or variable is not None:
+        if item.type != d.GRID_SINGLE and item.type != d.SINGLE:
+            raise TableError(f"{name} is a row of a grid with several choices per row")
+        return frequency(item, records, options, variable=variable)
+    if item.type == d.MULTIPLE:
+        return multiple(item, records, options)
+    if item.type == d.GRID_SINGLE:
+        return grid(item, records, options)
+    if item.type in d.NUMBER_TYPES:
+        return descriptives(item, records, options)
+    raise TableError(f"{name} ({item.type}) has no table; export the data for it")

@@ -1,0 +1,165 @@
+"""The data set and its exports: read back with every label exact."""
+
+import csv
+import io
+import zipfile
+
+import pyreadstat
+import pytest
+
+from fieldkit.core.jobs import enqueue
+from fieldkit.extensions import db
+from fieldkit.surveys.results import dataset, exports
+
+
+@pytest.fixture
+def filled(make_survey, answer):
+    survey = make_survey()
+    answer(
+        survey,
+        {
+            "q1": "1", "q2": "3", "q2.3": "Rådgiver", "q3": 2.5, "q4": 1200, "q5": "2004-03-01",
+            "q6_aetat": "1", "q6_andre": "2", "q6_andre.other": "NAV", "q7_kurs": ["aetat"],
+            "q8": ["moter", "annet"], "q8.annet": "Telefon", "q9": "9" if False else "2",
+            "q10": "7", "q12": "1",
+            "q13": [{"navn": "AS Tiltak", "deltakere": 12, "plasser": 1.5}, {}, {}],
+            "q14": "1", "q16": "9", "q17": "Per telefon",
+        },
+        strata={"etat": "Aetat", "fylke": "Oslo"},
+    )  # fmt: skip
+    answer(survey, {"q1": "2", "q8": ["ingen"], "q12": "2"}, strata={"etat": "Sosialtjenesten"})
+    answer(survey, {"q1": "2"}, strata={"etat": "Sosialtjenesten"}, submit=False)
+    answer(survey, {"q1": "1"}, strata={"etat": "Aetat"}, discard=True)
+    return survey
+
+
+def test_variables_are_named_for_spss_and_stata(filled):
+    names = [v.name for v in dataset.variables(filled)]
+    assert names[:8] == [
+        "case_id", "mode", "disposition", "language", "started_at", "submitted_at", "etat", "fylke",
+    ]  # fmt: skip
+    for expected in (
+        "q2_3_tekst", "q6_andre_tekst", "q7_kurs_aetat", "q8_moter", "q8_annet", "q8_annet_tekst",
+        "q13_1_navn", "q13_3_plasser",
+    ):  # fmt: skip
+        assert expected in names
+    assert all(len(n) <= 32 and n.replace("_", "").isalnum() for n in names)
+    assert len({n.lower() for n in names}) == len(names)
+
+
+def test_only_submitted_and_kept_responses(filled):
+    assert dataset.count_valid(filled) == 2
+    variables = dataset.variables(filled)
+    chunks = list(dataset.rows(filled, variables, chunk=1))
+    assert [len(c) for c in chunks] == [1, 1]
+    first = dict(zip([v.name for v in variables], chunks[0][0], strict=True))
+    assert first["case_id"] == "K0001"
+    assert first["disposition"] == "1.2"
+    assert first["q2"] == 3 and first["q2_3_tekst"] == "Rådgiver"
+    assert first["q8_moter"] == 1 and first["q8_team"] == 0 and first["q8_annet_tekst"] == "Telefon"
+    assert first["q13_1_deltakere"] == 12 and first["q13_2_navn"] is None
+    second = dict(zip([v.name for v in variables], chunks[1][0], strict=True))
+    assert second["q8_ingen"] == 1 and second["q8_moter"] == 0
+    assert second["q7_kurs_aetat"] is None  # not answered: missing, not 0
+    assert second["disposition"] == "2.12"
+
+
+def test_sav_reads_back_with_every_label(filled, tmp_path):
+    path = tmp_path / "data.sav"
+    assert exports.export(filled, "sav", path) == 2
+    frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["q1"] == "1. Hvilken etat arbeider du i?"
+    assert labels["q8_moter"] == ("8. Hvilke samarbeidsformer har dere brukt? – Faste møter")
+    assert meta.variable_value_labels["q1"] == {1.0: "Aetat", 2.0: "Sosialtjenesten"}
+    assert meta.variable_value_labels["q16"][9.0] == "Vet ikke"
+    assert meta.variable_value_labels["mode"] == {
+        1.0: "web = Web",
+        2.0: "interviewer = Interviewer",
+        3.0: "paper = Paper",
+    }
+    assert meta.missing_ranges["q16"] == [{"lo": 9.0, "hi": 9.0}]
+    assert meta.variable_measure["q16"] == "ordinal"
+    assert list(frame["q1"]) == [1.0, 2.0]
+    assert list(frame["etat"]) == ["Aetat", "Sosialtjenesten"]
+    assert frame["q13_1_navn"][0] == "AS Tiltak"
+    assert frame["q2_3_tekst"][0] == "Rådgiver"
+    assert str(frame["submitted_at"].dtype).startswith("datetime64")
+
+
+def test_dta_reads_back_with_labels(filled, tmp_path):
+    path = tmp_path / "data.dta"
+    exports.export(filled, "dta", path)
+    frame, meta = pyreadstat.read_dta(str(path))
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["q1"] == "1. Hvilken etat arbeider du i?"
+    assert meta.variable_value_labels["q1"] == {1: "Aetat", 2: "Sosialtjenesten"}
+    assert meta.variable_value_labels["q8_moter"] == {0: "Ikke valgt", 1: "Valgt"}
+    assert list(frame["q8_moter"]) == [1, 0]
+
+
+def test_csv_variants(filled, tmp_path):
+    plain, excel = tmp_path / "a.csv", tmp_path / "b.csv"
+    exports.export(filled, "csv", plain)
+    exports.export(filled, "csv_excel", excel)
+    rows = list(csv.DictReader(io.StringIO(plain.read_text("utf-8"))))
+    assert rows[0]["q3"] == "2.5" and rows[0]["q13_1_plasser"] == "1.5"
+    raw = excel.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["q3"] == "2,5" and rows[0]["q2_3_tekst"] == "Rådgiver"
+
+
+def test_r_zip_has_data_and_label_script(filled, tmp_path):
+    path = tmp_path / "r.zip"
+    exports.export(filled, "r", path)
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["data.csv", "labels.R"]
+        script = archive.read("labels.R").decode()
+    assert (
+        'data$q1 <- factor(data$q1, levels = c(1, 2), labels = c("Aetat", "Sosialtjenesten"))'
+        in script
+    )
+    assert 'attr(data$q1, "label") <- "1. Hvilken etat arbeider du i?"' in script
+
+
+def test_xlsx_has_data_and_labels(filled, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "data.xlsx"
+    exports.export(filled, "xlsx", path)
+    book = load_workbook(path, read_only=True)
+    assert book.sheetnames == ["Data", "Variabler", "Verdier"]
+    data = list(book["Data"].values)
+    assert len(data) == 3
+    header = list(data[0])
+    assert data[1][header.index("q2_3_tekst")] == "Rådgiver"
+    assert ("q1", "1", "Aetat") in [tuple(map(str, r)) for r in book["Verdier"].values]
+
+
+def test_anonymous_export_has_no_case_id_and_no_times(make_survey, answer, tmp_path):
+    survey = make_survey("deltakerskjema_storbysatsingen.yaml")
+    assert survey.anonymous
+    first = survey.definition.variables()
+    name = next(iter(first))
+    answer(survey, {}, strata={"etat": "Aetat"})
+    path = tmp_path / "anon.sav"
+    exports.export(survey, "sav", path)
+    frame, _meta = pyreadstat.read_sav(str(path))
+    assert len(frame) == 1
+    for forbidden in ("case_id", "started_at", "submitted_at", "etat"):
+        assert forbidden not in frame.columns
+    assert name in frame.columns
+
+
+def test_export_job_writes_the_file_and_reports_progress(filled, app, tmp_path):
+    from fieldkit.core.models import Job
+
+    job = enqueue(exports.export_job, filled.id, "sav", str(tmp_path), created_by=None)
+    job = db.session.get(Job, job.id)
+    assert job.status == "done", job.message
+    assert job.progress_done == 2 and job.progress_total == 2
+    stored = tmp_path / "exports" / job.result["file"]
+    frame, _meta = pyreadstat.read_sav(str(stored))
+    assert len(frame) == 2
+    assert job.result["name"] == f"survey{filled.id}.sav"

@@ -1,0 +1,227 @@
+"""Tables against hand-computed references (exact strings).
+
+The references were worked out by hand; the arithmetic is in the comments.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from fieldkit.surveys import definition
+from fieldkit.surveys.results import tables
+from fieldkit.surveys.results.dataset import Record
+from fieldkit.surveys.results.tables import Options
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+Q = definition.load((FIXTURES / "ansatteskjema_storbysatsingen.yaml").read_text("utf-8"))
+
+
+def records(*answers, strata=None):
+    return [Record(dict(a), {"strata": dict(strata or {})}) for a in answers]
+
+
+# q16: Svært høy 7, Ganske høy 12, Ganske lav 5, Svært lav 2, Vet ikke 3: n = 29.
+# Exact: 24.14, 41.38, 17.24, 6.90, 10.34.
+Q16 = records(
+    *([{"q16": "1"}] * 7 + [{"q16": "2"}] * 12 + [{"q16": "3"}] * 5 + [{"q16": "4"}] * 2
+      + [{"q16": "9"}] * 3 + [{"q1": "1"}])
+)  # fmt: skip
+
+
+def table(name, recs, **options):
+    return tables.table_for(Q, name, recs, Options(**options))
+
+
+def test_numbers_print_the_norwegian_way():
+    assert tables.number(1234567.891, 1) == "1 234 567,9"
+    assert tables.number(12345) == "12 345"
+    assert tables.number(2.5) == "3"  # half up, not to even
+    assert tables.number(0.125, 2) == "0,13"
+    assert tables.number(-1500) == "-1 500"
+    assert tables.number(999) == "999"
+
+
+def test_frequency_whole_percentages_total_100():
+    t = table("q16", Q16)
+    assert t.caption == "16. Hvor høy er måloppnåelsen så langt? (n=29)"
+    assert t.header == ["", "Antall", "Prosent"]
+    assert t.rows == [
+        ["Svært høy", "7", "24"],
+        ["Ganske høy", "12", "41"],
+        ["Ganske lav", "5", "17"],
+        ["Svært lav", "2", "7"],
+        ["Vet ikke", "3", "10"],
+        ["Sum", "29", "100"],
+    ]
+    assert t.n == 29
+
+
+def test_frequency_total_as_sum_of_rounded_figures():
+    # 24 + 41 + 17 + 7 + 10 = 99
+    assert table("q16", Q16, total="sum").rows[-1] == ["Sum", "29", "99"]
+
+
+def test_frequency_largest_remainder_adds_to_100():
+    # Floors 24, 41, 17, 6, 10 = 98; the two largest remainders (.90 Svært lav, .38 Ganske
+    # høy) get one each: 24, 42, 17, 7, 10.
+    t = table("q16", Q16, total="largest_remainder")
+    assert [r[2] for r in t.rows] == ["24", "42", "17", "7", "10", "100"]
+
+
+def test_frequency_with_one_decimal():
+    t = table("q16", Q16, decimals=1)
+    assert [r[2] for r in t.rows] == ["24,1", "41,4", "17,2", "6,9", "10,3", "100,0"]
+    assert table("q16", Q16, decimals=1, total="sum").rows[-1][2] == "99,9"
+
+
+def test_frequency_without_dont_know():
+    # Base 26: 26.92, 46.15, 19.23, 7.69.
+    t = table("q16", Q16, exclude_nonsubstantive=True)
+    assert t.caption.endswith("(n=26)")
+    assert t.rows == [
+        ["Svært høy", "7", "27"],
+        ["Ganske høy", "12", "46"],
+        ["Ganske lav", "5", "19"],
+        ["Svært lav", "2", "8"],
+        ["Sum", "26", "100"],
+    ]
+    assert t.notes == ["Vet ikke er holdt utenfor."]
+
+
+def test_skip_based_item_is_based_on_those_asked():
+    # q14 is asked only when q12 = 1: ten asked (six Ja, three Nei, one left it), five not.
+    recs = records(
+        *([{"q12": "1", "q14": "1"}] * 6 + [{"q12": "1", "q14": "2"}] * 3 + [{"q12": "1"}]
+          + [{"q12": "2"}] * 5)
+    )  # fmt: skip
+    t = table("q14", recs)
+    assert t.caption == "14. Har dere skriftlige avtaler med tiltaksarrangørene? (n=9)"
+    assert t.rows == [["Ja", "6", "67"], ["Nei", "3", "33"], ["Sum", "9", "100"]]
+
+
+def test_small_cells_are_suppressed():
+    t = table("q16", Q16, min_cell=5)
+    assert t.rows[3] == ["Svært lav", "<5", "–"]
+    assert t.rows[4] == ["Vet ikke", "<5", "–"]
+    assert t.rows[2] == ["Ganske lav", "5", "17"]
+
+
+def test_multiple_choice_share_of_respondents():
+    recs = records(
+        {"q8": ["moter", "team"]}, {"q8": ["moter"]}, {"q8": ["ingen"]},
+        {"q8": ["moter", "plan", "annet"]}, {"q1": "1"},
+    )  # fmt: skip
+    t = table("q8", recs)
+    assert t.caption == "8. Hvilke samarbeidsformer har dere brukt? (n=4)"
+    assert t.rows == [
+        ["Faste møter", "3", "75"],
+        ["Felles team", "1", "25"],
+        ["Individuell plan", "1", "25"],
+        ["Annet, i så fall hva", "1", "25"],
+        ["Ingen av disse", "1", "25"],
+    ]
+    assert t.notes == [tables.MULTIPLE_NOTE]
+
+
+def test_grid_rows_with_their_own_n():
+    recs = records(
+        {"q6_aetat": "1", "q6_sosial": "2", "q6_andre": "4"},
+        {"q6_aetat": "1", "q6_sosial": "2"},
+        {"q6_aetat": "2", "q6_sosial": "9"},
+        {"q6_aetat": "3"},
+    )
+    t = table("q6", recs)
+    assert t.header == [
+        "", "Så å si alltid", "Ofte", "Noen ganger", "Aldri", "Vet ikke", "Sum", "N",
+    ]  # fmt: skip
+    assert t.rows == [
+        ["Aetat", "50", "25", "25", "0", "0", "100", "4"],
+        ["Sosialtjenesten", "0", "67", "0", "0", "33", "100", "3"],
+        ["Helsevesenet", "0", "0", "0", "0", "0", "0", "0"],
+        ["Andre? Hvilke", "0", "0", "0", "100", "0", "100", "1"],
+    ]
+    # One grid row alone is a frequency table.
+    assert table("q6_sosial", recs).rows[-1] == ["Sum", "3", "100"]
+
+
+def test_crosstab_by_frame_column_with_n_in_headers():
+    recs = (
+        records({"q16": "1"}, {"q16": "1"}, {"q16": "2"}, strata={"etat": "Aetat"})
+        + records(
+            {"q16": "2"},
+            {"q16": "2"},
+            {"q16": "3"},
+            {"q16": "9"},
+            strata={"etat": "Sosialtjenesten"},
+        )  # fmt: skip
+        + records({"q16": "1"})  # no stratum: left out
+    )
+    t = tables.table_for(Q, "q16", recs, Options(), by="etat")
+    assert t.header == ["", "Aetat (N=3)", "Sosialtjenesten (N=4)", "Totalt (N=7)"]
+    # Totalt: 2/7 = 28.6, 3/7 = 42.9, 1/7 = 14.3, 0, 1/7 = 14.3.
+    assert t.rows == [
+        ["Svært høy", "67", "0", "29"],
+        ["Ganske høy", "33", "50", "43"],
+        ["Ganske lav", "0", "25", "14"],
+        ["Svært lav", "0", "0", "0"],
+        ["Vet ikke", "0", "25", "14"],
+        ["Sum", "100", "100", "100"],
+    ]
+    assert t.caption == "16. Hvor høy er måloppnåelsen så langt? Etter etat. Prosent (n=7)"
+
+
+def test_crosstab_by_another_item():
+    recs = records(
+        {"q1": "1", "q14": "1", "q12": "1"},
+        {"q1": "2", "q14": "2", "q12": "1"},
+        {"q1": "2", "q14": "1", "q12": "1"},
+    )
+    t = tables.table_for(Q, "q14", recs, Options(), by="q1")
+    assert t.header == ["", "Aetat (N=1)", "Sosialtjenesten (N=2)", "Totalt (N=3)"]
+    assert t.rows == [
+        ["Ja", "100", "50", "67"],
+        ["Nei", "0", "50", "33"],
+        ["Sum", "100", "100", "100"],
+    ]
+
+
+def test_descriptives_and_bands():
+    recs = records({"q4": 10}, {"q4": 20}, {"q4": 30}, {"q4": 45}, {"q1": "1"})
+    t = table("q4", recs)
+    # mean 105/4 = 26.25, median (20 + 30)/2 = 25.
+    assert t.header == ["", "n", "Gjennomsnitt", "Median", "Min", "Maks"]
+    assert t.rows == [["deltakere", "4", "26,3", "25,0", "10", "45"]]
+    banded = tables.table_for(
+        Q, "q4", recs + records({"q4": 5}), Options(), band_list=tables.parse_bands("0,20,40")
+    )
+    assert banded.rows == [
+        ["0–19", "2", "40"],
+        ["20–39", "2", "40"],
+        ["40 eller flere", "1", "20"],
+        ["Sum", "5", "100"],
+    ]
+
+
+def test_bad_requests_say_what_is_wrong():
+    with pytest.raises(tables.TableError, match="no question or variable named 'q99'"):
+        table("q99", [])
+    with pytest.raises(tables.TableError, match="has no table"):
+        table("q18", [])
+    with pytest.raises(tables.TableError, match="limits must be increasing"):
+        tables.parse_bands("10,5")
+    with pytest.raises(tables.TableError, match="total must be one of"):
+        Options(total="rounded")
+
+
+def test_text_and_csv_output():
+    recs = records({"q12": "1"}, {"q12": "1"}, {"q12": "2"})
+    t = table("q12", recs)
+    assert t.as_text() == (
+        "12. Bruker kontoret eksterne tiltaksarrangører? (n=3)\n"
+        "    | Antall | Prosent\n"
+        "----+--------+--------\n"
+        "Ja  |      2 |      67\n"
+        "Nei |      1 |      33\n"
+        "Sum |      3 |     100\n"
+    )
+    assert t.as_csv().splitlines()[1:] == [";Antall;Prosent", "Ja;2;67", "Nei;1;33", "Sum;3;100"]
