@@ -373,3 +373,84 @@ def survey_run_schedule_command() -> None:
             f"survey {mailing.survey_id} {mailing.kind} #{mailing.id}: "
             f"{result['sent']} sent, {result['failed']} failed"
         )
+
+
+@survey_cli.command("export")
+@click.argument("survey_id", type=int)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "csv_excel", "xlsx", "sav", "dta", "r", "codebook"]),
+    default="csv",
+    show_default=True,
+    help="csv_excel: semicolons, decimal comma, BOM; r: a zip with the CSV and labels.R.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def survey_export_command(survey_id: int, fmt: str, output: Path) -> None:
+    """Export the valid responses (submitted, not discarded) with labels."""
+    from fieldkit.core import audit
+    from fieldkit.extensions import db
+    from fieldkit.surveys.results import exports
+
+    survey = _survey(survey_id)
+    rows = exports.export(survey, fmt, output)
+    audit.record("survey.exported", survey, format=fmt, rows=rows, via="cli")
+    db.session.commit()
+    click.echo(f"Wrote {output} ({rows} responses)")
+
+
+@survey_cli.command("table")
+@click.argument("survey_id", type=int)
+@click.argument("item")
+@click.option("--by", help="A frame column (etat, fylke) or a single-choice question.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True
+)
+@click.option("--decimals", type=click.IntRange(0, 3), default=0, show_default=True)
+@click.option(
+    "--total",
+    type=click.Choice(["100", "sum", "largest_remainder"]),
+    default="100",
+    show_default=True,
+    help="The total row: 100, the sum of the rounded figures, or largest-remainder rounding.",
+)
+@click.option("--without-nonsubstantive", is_flag=True, help="Leave 'Vet ikke' out of the base.")
+@click.option("--bands", help="Band limits for a number question, e.g. 0,10,50.")
+@click.option(
+    "--min-cell",
+    type=int,
+    default=None,
+    help="Suppress cells under this count (default 5 for surveys that are not anonymous).",
+)
+@with_appcontext
+def survey_table_command(
+    survey_id, item, by, fmt, decimals, total, without_nonsubstantive, bands, min_cell
+) -> None:
+    """Print a report table of one question (frequency, grid, cross-table, descriptives)."""
+    import json
+
+    from fieldkit.surveys.results import dataset, tables
+
+    survey = _survey(survey_id)
+    if min_cell is None:
+        min_cell = 0 if survey.anonymous else tables.DEFAULT_MIN_CELL
+    try:
+        options = tables.Options(
+            decimals=decimals,
+            total=total,
+            exclude_nonsubstantive=without_nonsubstantive,
+            min_cell=min_cell,
+        )
+        band_list = tables.parse_bands(bands) if bands else None
+        table = tables.table_for(
+            survey.definition, item, dataset.records(survey), options, by=by, band_list=band_list
+        )
+    except tables.TableError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        click.echo(json.dumps(table.as_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(table.as_csv(), nl=False)
+    else:
+        click.echo(table.as_text(), nl=False)
