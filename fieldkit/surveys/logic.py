@@ -19,6 +19,7 @@ the same tree as the server (``static/js/surveys/logic.js``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -149,9 +150,17 @@ class _Parser:
 
 
 def parse(expression: str) -> Node:
-    """The tree of ``expression``; raises ``ConditionError`` with a readable message."""
+    """The tree of ``expression``; raises ``ConditionError`` with a readable message.
+
+    Trees are cached and shared: treat them as read-only.
+    """
     if not expression or not expression.strip():
         raise ConditionError("the condition is empty")
+    return _parse(expression)
+
+
+@lru_cache(maxsize=4096)
+def _parse(expression: str) -> Node:
     return _Parser(expression).parse()
 
 

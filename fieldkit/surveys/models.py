@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import date, datetime
-from functools import cached_property
+from functools import lru_cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -13,6 +13,12 @@ import sqlalchemy.orm as so
 from fieldkit.core.models import Project, User, UTCDateTime, utcnow
 from fieldkit.extensions import db
 from fieldkit.surveys import definition
+
+
+@lru_cache(maxsize=64)
+def _parsed_definition(definition_json: str) -> definition.Questionnaire:
+    """Parsing and checking a definition takes milliseconds; every page view needs it."""
+    return definition.from_dict(json.loads(definition_json))
 
 
 class Questionnaire(db.Model):
@@ -75,14 +81,13 @@ class QuestionnaireVersion(db.Model):
     def frozen(self) -> bool:
         return self.frozen_at is not None
 
-    @cached_property
+    @property
     def definition(self) -> definition.Questionnaire:
-        """The parsed definition (read-only: change it through the operations)."""
-        return definition.from_dict(json.loads(self.definition_json))
+        """The parsed definition: shared, so read-only (editing works on a copy)."""
+        return _parsed_definition(self.definition_json)
 
     def set_definition(self, questionnaire: definition.Questionnaire) -> None:
         self.definition_json = definition.to_json(questionnaire)
-        self.__dict__.pop("definition", None)
 
     def __repr__(self) -> str:
         return f"<QuestionnaireVersion {self.questionnaire_id} v{self.number}>"

@@ -209,6 +209,8 @@ def paper_context(questionnaire: Questionnaire, language: str) -> dict[str, Any]
         "title": text_in(questionnaire.title, language),
         "intro": text_in(questionnaire.intro, language),
         "sections": sections,
+        # An anonymous form carries no case number: nothing on it may point to a person.
+        "case_number": not questionnaire.anonymous,
     }
 
 

@@ -131,7 +131,8 @@ def test_the_participant_form_prints(app, participant):
     pages = pages_text(paper_pdf(participant, "nb"))
     assert len(pages) == 2
     assert "Side 1 av 2" in pages[0] and "Side 2 av 2" in pages[1]
-    assert all("Løpenummer:" in text for text in pages)
+    # The participant form is anonymous: no case number that could point to a person.
+    assert not any("Løpenummer" in text for text in pages)
     everything = "\n".join(pages)
     assert "Individuelt spørreskjema, tiltaksdeltakere." in everything
     assert "Er du fornøyd med oppfølgingen/hjelpen du har fått fra:" in everything
