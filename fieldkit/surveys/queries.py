@@ -229,11 +229,10 @@ def completes_by_day(survey: Survey) -> list[tuple[date, int]]:
 
 
 def mailing_markers(survey: Survey) -> list[tuple[date, str]]:
-    """Days invitations went out, for the rate chart (reminders join when they are sent)."""
-    day = sa.func.min(Case.invited_at)
-    first = db.session.scalar(sa.select(day).where(Case.survey_id == survey.id))
-    if first is None:
-        return []
-    if isinstance(first, str):
-        first = datetime.fromisoformat(first)
-    return [(first.date(), "Invitasjon")]
+    """Days invitations and reminders went out, for the rate chart."""
+    from flask_babel import gettext as _
+
+    from fieldkit.surveys.fieldwork.sending import mailing_dates
+
+    labels = {"invitation": _("Invitation"), "reminder": _("Reminder")}
+    return [(day, labels.get(kind, kind)) for day, kind, _count in mailing_dates(survey)]

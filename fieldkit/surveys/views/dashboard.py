@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from fieldkit.core import access
 from fieldkit.core.models import utcnow
+from fieldkit.core.operations import OperationError
+from fieldkit.extensions import db
 from fieldkit.surveys import dispositions, queries, rate_chart, rates_output
-from fieldkit.surveys.views import bp
+from fieldkit.surveys.views import actor, bp
 from fieldkit.surveys.views.survey_admin import survey_or_404
 
 
@@ -74,3 +77,32 @@ def survey_rates_download(project, sid: int, fmt: str):
         mimetype=f"{mimetype}; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="survey-{survey.id}-rates.{fmt}"'},
     )
+
+
+@bp.route("/surveys/<int:sid>/dashboard/remind", methods=["POST"])
+@access.require_project_access
+def survey_remind_stratum(project, sid: int):
+    """One click: remind the non-respondents of one stratum (a value of a frame column)."""
+    from fieldkit.surveys.fieldwork import sending
+
+    survey = survey_or_404(project, sid)
+    column, value = request.form.get("by", ""), request.form.get("value", "")
+    if column not in queries.frame_columns(survey):
+        abort(400)
+    try:
+        sending.send_reminders(survey, strata={column: value}, actor=actor())
+    except OperationError as exc:
+        flash(str(exc), "error")
+        return redirect(
+            url_for("surveys.survey_dashboard", slug=project.slug, sid=survey.id, by=column)
+        )
+    db.session.commit()
+    flash(
+        _(
+            "Reminders to those who have not answered in %(column)s = %(value)s are on their way.",
+            column=column,
+            value=value or _("(empty)"),
+        ),
+        "success",
+    )
+    return redirect(url_for("surveys.mail", slug=project.slug, sid=survey.id))

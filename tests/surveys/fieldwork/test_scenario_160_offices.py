@@ -92,3 +92,45 @@ def test_160_offices_from_frame_to_response_rates(
     assert data["total"]["counts"]["I"] == 113
     assert data["total"]["counts"]["R"] == 2
     assert data["total"]["cases"] == 160
+
+
+def test_the_dashboard_shows_the_round_and_reminds_one_stratum(
+    client, login, smtp_app, smtp_server, office_survey, make_user
+):
+    """The dashboard agrees with the command line, marks the mailings on its chart, and one
+    click reminds exactly the non-respondents of one stratum."""
+    from fieldkit.core.operations import add_member
+
+    survey = office_survey
+    sending.send_invitations(survey)
+    cases = list(db.session.scalars(sa.select(Case).order_by(Case.external_id)))
+    aetat = [c for c in cases if c.strata["etat"] == "Aetat"]
+    sosial = [c for c in cases if c.strata["etat"] == "sosialtjeneste"]
+    for case in aetat[:46] + sosial[:67]:
+        response = responses.start_for_case(survey, case)
+        responses.save_answers(response, FULL, list(FULL))
+        responses.submit(response)
+    db.session.execute(sa.update(SentMessage).values(sent_at=utcnow() - timedelta(days=7)))
+    db.session.commit()
+    researcher = make_user("forsker@nibr.no")
+    add_member(survey.project, researcher)
+    db.session.commit()
+    login(researcher)
+    base = f"/p/{survey.project.slug}/surveys/{survey.id}"
+    html = client.get(f"{base}/dashboard?by=etat").get_data(as_text=True)
+    assert '<span class="figure-value">70,6 %</span>' in html
+    assert '<td class="num">76,7</td>' in html and '<td class="num">67,0</td>' in html
+    assert "Invitasjon" in html  # the invitation day is marked on the chart
+
+    sent_before = len(smtp_server.messages)
+    moved = client.post(f"{base}/dashboard/remind", data={"by": "etat", "value": "Aetat"})
+    assert moved.status_code == 302
+    reminded = {m.rcpt_tos[0] for m in smtp_server.messages[sent_before:]}
+    assert reminded == {c.email for c in aetat[46:]}
+    assert len(reminded) == 14
+    chart = client.get(f"{base}/dashboard?by=etat").get_data(as_text=True)
+    assert "Purring" in chart
+    assert (
+        client.post(f"{base}/dashboard/remind", data={"by": "nope", "value": "x"}).status_code
+        == 400
+    )
