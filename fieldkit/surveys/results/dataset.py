@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from fieldkit.extensions import db
@@ -270,8 +271,10 @@ def valid_responses(survey: Survey) -> sa.Select:
     code = queries.code_expression(survey).label("disposition")
     return (
         sa.select(
-            Response.answers,
-            Response.mode,
+            # Raw JSON text, decoded with orjson: a few times faster than the JSON type's
+            # json.loads, and decoding is most of an export's time.
+            sa.type_coerce(Response.answers, sa.Text),
+            sa.type_coerce(Response.mode, sa.String),
             Response.language,
             Response.started_at,
             Response.submitted_at,
@@ -311,14 +314,22 @@ def records(survey: Survey, chunk: int = CHUNK) -> Iterator[Record]:
     for answers, mode, language, started, submitted, external_id, strata, code in result:
         meta = {
             "case_id": None if anonymous else external_id,
-            "mode": getattr(mode, "value", mode),
+            "mode": mode,
             "language": language,
             "disposition": code,
             "started_at": None if anonymous else _naive(started),
             "submitted_at": None if anonymous else _naive(submitted),
             "strata": {} if anonymous else (strata or {}),
         }
-        yield Record(answers or {}, meta)
+        yield Record(_decode(answers), meta)
+
+
+def _decode(text: str | dict | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    if isinstance(text, dict):  # a driver that decodes JSON itself (psycopg on jsonb)
+        return text
+    return orjson.loads(text)
 
 
 def _naive(moment: datetime | None) -> datetime | None:

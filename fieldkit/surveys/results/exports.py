@@ -139,7 +139,7 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
     start = 0
     for batch in dataset.rows(survey, variables):
         end = min(start + len(batch), total)
-        block = np.array(batch, dtype=object)[: end - start]
+        block = np.array(batch, dtype=object).reshape(len(batch), len(variables))[: end - start]
         for index, (variable, encoding) in enumerate(zip(variables, encodings, strict=True)):
             values = block[:, index]
             if encoding is not None:

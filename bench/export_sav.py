@@ -1,0 +1,202 @@
+"""Export 100,000 responses x 60 items to SPSS ``.sav`` against writing the same frame directly.
+
+Builds a scratch instance (SQLite, or ``--database-url``) with one survey of 60 questions
+(50 single-choice 1-5 scales with a "Vet ikke" 9, 5 multiple-choice of 4 options that give
+20 0/1 variables... counted as 5 items, 5 whole numbers) and N submitted responses, then in the
+same run:
+
+1. the floor: ``pyreadstat.write_sav`` of the very data frame the export builds, with the same
+   labels (the frame is made beforehand and not timed);
+2. the export: ``exports.write_sav`` (reads the responses from the database in chunks, builds
+   typed columns, writes), timed from start to finish.
+
+Target: export time <= 1.5 x floor. Peak memory of both is measured with tracemalloc in a
+separate, untimed pass (tracemalloc slows Python down), next to the size of the data itself.
+
+    python bench/export_sav.py [--responses 100000] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+TARGET = 1.5
+SCALES, MULTIPLES, NUMBERS = 50, 5, 5
+
+
+def questionnaire_yaml() -> str:
+    lines = [
+        "format: fieldkit-questionnaire/1",
+        "title: {nb: Benchmark}",
+        "choice_lists:",
+        "  skala:",
+    ]
+    labels = ["Svært godt", "Ganske godt", "Verken eller", "Ganske dårlig", "Svært dårlig"]
+    for code, label in enumerate(labels, start=1):
+        lines.append(f'    - {{code: "{code}", label: {{nb: "{label}"}}}}')
+    lines.append('    - {code: "9", label: {nb: "Vet ikke"}, nonsubstantive: true}')
+    lines += ["sections:", "  - name: alt", "    title: {nb: Alt}", "    questions:"]
+    number = 0
+    for _i in range(SCALES):
+        number += 1
+        lines += [
+            f'      - no: "{number}"',
+            "        type: single",
+            f"        text: {{nb: Spørsmål {number} om hvor godt det fungerer}}",
+            "        options: skala",
+        ]
+    for _i in range(MULTIPLES):
+        number += 1
+        lines += [
+            f'      - no: "{number}"',
+            "        type: multiple",
+            f"        text: {{nb: Spørsmål {number} med flere svar}}",
+            "        options:",
+        ]
+        for code in ("a", "b", "c", "d"):
+            lines.append(f'          - {{code: "{code}", label: {{nb: "Alternativ {code}"}}}}')
+    for _i in range(NUMBERS):
+        number += 1
+        lines += [
+            f'      - no: "{number}"',
+            "        type: integer",
+            f"        text: {{nb: Antall {number}}}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def make_data(n: int, database_url: str | None) -> tuple:
+    instance = Path(tempfile.mkdtemp(prefix="export-bench-"))
+    os.environ["FIELDKIT_INSTANCE_PATH"] = str(instance)
+    if database_url:
+        os.environ["FIELDKIT_DATABASE_URL"] = database_url
+    from fieldkit import create_app
+
+    app = create_app()
+    context = app.app_context()
+    context.push()
+    import sqlalchemy as sa
+
+    from fieldkit.core import operations
+    from fieldkit.core.database import upgrade_schema
+    from fieldkit.extensions import db
+    from fieldkit.surveys import questionnaires, surveys
+    from fieldkit.surveys.models import Response
+
+    upgrade_schema()
+    project = operations.create_project(f"bench{uuid.uuid4().hex[:6]}", "Benchmark")
+    record = questionnaires.import_questionnaire(
+        project, "bench.yaml", questionnaire_yaml().encode()
+    )
+    survey = surveys.create_survey(record, "Benchmark")
+    surveys.launch(survey)
+    db.session.commit()
+    rng = random.Random(6)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    batch = []
+    for index in range(n):
+        answers = {}
+        for q in range(1, SCALES + 1):
+            answers[f"q{q}"] = rng.choice("123459")
+        for q in range(SCALES + 1, SCALES + MULTIPLES + 1):
+            answers[f"q{q}"] = rng.sample("abcd", rng.randint(1, 3))
+        for q in range(SCALES + MULTIPLES + 1, SCALES + MULTIPLES + NUMBERS + 1):
+            answers[f"q{q}"] = rng.randint(0, 500)
+        moment = start + timedelta(seconds=index * 7)
+        batch.append(
+            {
+                "id": str(uuid.uuid4()),
+                "survey_id": survey.id,
+                "answers": answers,
+                "status": "submitted",
+                "mode": "web",
+                "language": "nb",
+                "warned": [],
+                "completeness": 1.0,
+                "revision": 1,
+                "started_at": moment,
+                "updated_at": moment,
+                "submitted_at": moment,
+                "submitted_on": moment.date(),
+                "discard_reason": "",
+            }
+        )
+        if len(batch) == 10_000:
+            db.session.execute(sa.insert(Response), batch)
+            db.session.commit()
+            batch = []
+    if batch:
+        db.session.execute(sa.insert(Response), batch)
+        db.session.commit()
+    return app, survey, instance
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+    t0 = time.perf_counter()
+    _app, survey, instance = make_data(args.responses, args.database_url)
+    print(f"made {args.responses} responses in {time.perf_counter() - t0:.1f} s")
+
+    import pyreadstat
+
+    from fieldkit.surveys.results import exports
+
+    frame, meta = exports.statistical_frame(survey)
+    print(f"data set: {frame.shape[0]} rows x {frame.shape[1]} columns")
+
+    def direct(path: Path, frame=frame) -> None:
+        pyreadstat.write_sav(
+            frame,
+            str(path),
+            file_label=survey.title[:64],
+            column_labels=meta["labels"],
+            variable_value_labels=meta["value_labels"],
+            variable_measure=meta["measure"],
+            missing_ranges=meta["missing"],
+        )
+
+    floors, exported = [], []
+    for run in range(3):
+        t = time.perf_counter()
+        direct(instance / f"direct{run}.sav")
+        floors.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        exports.write_sav(survey, instance / f"export{run}.sav")
+        exported.append(time.perf_counter() - t)
+    floor, export = min(floors), min(exported)
+    ratio = export / floor
+    print(f"floor (pyreadstat.write_sav of the frame): {floor:.2f} s  (runs {floors})")
+    print(f"export (database -> .sav):                 {export:.2f} s  (runs {exported})")
+    print(f"ratio {ratio:.2f} (target <= {TARGET})")
+
+    check, _m = pyreadstat.read_sav(str(instance / "export0.sav"), metadataonly=True)
+    same = (instance / "export0.sav").stat().st_size == (instance / "direct0.sav").stat().st_size
+    print(f"export file size equals the direct file's: {same}")
+
+    frame_bytes = int(frame.memory_usage(deep=True).sum())
+    del frame
+    tracemalloc.start()
+    exports.write_sav(survey, instance / "traced.sav")
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"data frame in memory: {frame_bytes / 1e6:.1f} MB; export peak (tracemalloc): "
+          f"{peak / 1e6:.1f} MB")  # fmt: skip
+    return 0 if ratio <= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
