@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from fieldkit.conferences import design
@@ -133,3 +141,46 @@ class GroupNameForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=5000)])
+
+
+class SummaryForm(FlaskForm):
+    """What goes into the summary document, and in which format it is compiled."""
+
+    format = SelectField(
+        _l("Format"),
+        choices=[
+            ("pdf", "PDF"),
+            ("docx", _l("Word (DOCX)")),
+            ("pptx", _l("PowerPoint slides (PPTX)")),
+            ("html", "HTML"),
+        ],
+        default="pdf",
+    )
+    points = SelectField(
+        _l("Points"),
+        choices=[
+            ("all", _l("All points the groups wrote")),
+            ("plenum", _l("Only the points marked for the plenum")),
+        ],
+        default="all",
+    )
+    photos = BooleanField(_l("Photos of the groups' flip charts"), default=True)
+    notes = BooleanField(_l("The facilitators' notes from the plenum"), default=True)
+    synthesis = BooleanField(
+        _l("Synthesis by theme (Utfordringer og endringsforslag)"), default=True
+    )
+    minutes = BooleanField(_l("The referents' minutes, as an appendix"), default=False)
+
+
+class PointEditForm(FlaskForm):
+    corrected_text = TextAreaField(
+        _l("Wording in the summary"), validators=[Optional(), Length(max=5000)]
+    )
+    hidden = BooleanField(_l("Hide this point in the summary"))
+
+
+class TagForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(
+        _l("Kind"), choices=[("theme", _l("Theme")), ("actor", _l("Actor"))], default="theme"
+    )

@@ -431,3 +431,129 @@ class GroupNote(db.Model):
 
     def __repr__(self) -> str:
         return f"<GroupNote {self.id} group={self.group_id}>"
+
+
+# --- the summary document and synthesis (issue 8) ------------------------------------------
+
+
+class PointEdit(db.Model):
+    """A facilitator's correction or hiding of a point before the summary is compiled.
+
+    Kept beside the point, so the referent's text (and the original) is never lost.
+    """
+
+    __tablename__ = "conference_point_edits"
+
+    point_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("conference_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    corrected_text: so.Mapped[str | None] = so.mapped_column(sa.Text, nullable=True)
+    hidden: so.Mapped[bool] = so.mapped_column(nullable=False, default=False)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    point: so.Mapped[Point] = so.relationship(
+        backref=so.backref("edit", uselist=False, cascade="all, delete-orphan")
+    )
+
+    def __repr__(self) -> str:
+        return f"<PointEdit point={self.point_id}>"
+
+
+class TagKind(enum.StrEnum):
+    """Whether a tag names a theme or an actor."""
+
+    THEME = "theme"
+    ACTOR = "actor"
+
+
+point_tags = sa.Table(
+    "conference_point_tags",
+    db.metadata,
+    sa.Column(
+        "point_id",
+        sa.ForeignKey("conference_points.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "tag_id",
+        sa.ForeignKey("conference_tags.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Tag(db.Model):
+    """A theme or actor of a project's synthesis ("Aetat", "Tiltak og metoder", ...)."""
+
+    __tablename__ = "conference_tags"
+    __table_args__ = (sa.UniqueConstraint("project_id", "name"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    project_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), nullable=False)
+    kind: so.Mapped[TagKind] = so.mapped_column(
+        _enum(TagKind, "conference_tag_kind"), nullable=False, default=TagKind.THEME
+    )
+    position: so.Mapped[int] = so.mapped_column(nullable=False, default=0)
+
+    points: so.Mapped[list[Point]] = so.relationship(
+        secondary=point_tags, backref=so.backref("tags", order_by="Tag.position")
+    )
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.id} {self.name!r}>"
+
+
+class SummaryDocument(db.Model):
+    """A compiled summary document of a conference, stored under UPLOAD_PATH."""
+
+    __tablename__ = "conference_summary_documents"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    conference_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("conferences.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    format: so.Mapped[str] = so.mapped_column(sa.String(10), nullable=False)
+    #: Random file stem under ``UPLOAD_PATH/conference-summaries``.
+    stem: so.Mapped[str] = so.mapped_column(sa.String(64), nullable=False, unique=True)
+    size: so.Mapped[int] = so.mapped_column(nullable=False, default=0)
+    #: What was chosen to go in (minutes, photos, all points or only the plenum's, ...).
+    options: so.Mapped[dict] = so.mapped_column(sa.JSON, nullable=False, default=dict)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    conference: so.Mapped[Conference] = so.relationship()
+
+    def __repr__(self) -> str:
+        return f"<SummaryDocument {self.id} {self.format}>"
+
+
+class SummarySend(db.Model):
+    """The send log: one row per participant a summary document was sent to (or failed)."""
+
+    __tablename__ = "conference_summary_sends"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    document_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("conference_summary_documents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    participant_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("conference_participants.id", ondelete="SET NULL"), nullable=True
+    )
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), nullable=False)
+    message_id: so.Mapped[str] = so.mapped_column(sa.String(300), nullable=False, default="")
+    error: so.Mapped[str] = so.mapped_column(sa.Text, nullable=False, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    document: so.Mapped[SummaryDocument] = so.relationship()
+    participant: so.Mapped[Participant | None] = so.relationship()
+
+    def __repr__(self) -> str:
+        return f"<SummarySend {self.id} {self.status}>"

@@ -32,7 +32,7 @@ from fieldkit.conferences.models import (
     TransitionError,
 )
 from fieldkit.core import audit
-from fieldkit.core.models import Project, User
+from fieldkit.core.models import Project, User, utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 
@@ -624,3 +624,47 @@ def add_group_note(group: Group, text: str, *, actor: User | None = None) -> Gro
     db.session.add(note)
     db.session.flush()
     return note
+
+
+# --- before compiling: corrections, hiding, tags (issue 8) ---------------------------------
+
+
+def edit_point(point, corrected_text: str | None, hidden: bool, *, actor: User | None = None):
+    """Store the facilitator's wording beside the point (the point's own texts stay as they
+    are) and whether it is hidden from the summary."""
+    from fieldkit.conferences.models import PointEdit
+    from fieldkit.core import audit
+
+    corrected = (corrected_text or "").strip() or None
+    if corrected == point.text:
+        corrected = None
+    edit = point.edit
+    if edit is None:
+        edit = PointEdit(point=point)
+        db.session.add(edit)
+    edit.corrected_text = corrected
+    edit.hidden = bool(hidden)
+    edit.updated_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "conference.point_edited",
+        point,
+        actor=actor,
+        project=point.group.round.conference.project_id,
+        corrected=corrected is not None,
+        hidden=edit.hidden,
+    )
+    return edit
+
+
+def hide_points(points, hidden: bool, *, actor: User | None = None) -> int:
+    """Hide (or show again) several points; keeps any correction. Returns how many changed."""
+    changed = 0
+    for point in points:
+        current = bool(point.edit and point.edit.hidden)
+        if current != hidden:
+            edit_point(
+                point, point.edit.corrected_text if point.edit else None, hidden, actor=actor
+            )
+            changed += 1
+    return changed

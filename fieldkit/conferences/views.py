@@ -644,3 +644,303 @@ def project_conferences(project) -> list[Conference]:
             .order_by(Conference.date.desc(), Conference.id.desc())
         )
     )
+
+
+# --- the summary document, corrections, tags and synthesis (issue 8) ----------------------
+
+
+def _document(conference: Conference, document_id: int):
+    from fieldkit.conferences.models import SummaryDocument
+
+    document = db.session.get(SummaryDocument, document_id)
+    if document is None or document.conference_id != conference.id:
+        abort(404)
+    return document
+
+
+def _summary_page(project, conference, form, job=None, status=200):
+    from fieldkit.conferences import summary_mail
+    from fieldkit.conferences.models import SummaryDocument
+
+    documents = db.session.scalars(
+        sa.select(SummaryDocument)
+        .where(SummaryDocument.conference_id == conference.id)
+        .order_by(SummaryDocument.id.desc())
+    ).all()
+    logs = {d.id: summary_mail.send_log(d) for d in documents}
+    with_address = sum(1 for p in conference.participants if p.email)
+    return render_template(
+        "conferences/summary.html",
+        project=project,
+        conference=conference,
+        form=form,
+        documents=documents,
+        logs=logs,
+        job=job,
+        send_form=EmptyForm(),
+        with_address=with_address,
+    ), status
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/summary", methods=["GET", "POST"])
+@require_project_access
+def summary(project, conference_id: int):
+    """Choose what goes in and compile the summary document (a background job)."""
+    from fieldkit.conferences import compile as compiler
+    from fieldkit.conferences.forms import SummaryForm
+    from fieldkit.core.jobs import enqueue
+    from fieldkit.core.models import Job
+
+    conference = _conference(project, conference_id)
+    form = SummaryForm()
+    if form.validate_on_submit():
+        options = {
+            "points": form.points.data,
+            "photos": form.photos.data,
+            "notes": form.notes.data,
+            "synthesis": form.synthesis.data,
+            "minutes": form.minutes.data,
+            "language": _current_language(),
+        }
+        job = enqueue(
+            compiler.compile_job,
+            conference.id,
+            form.format.data,
+            options,
+            current_user.id,
+            created_by=_actor(),
+            project=project,
+        )
+        return redirect(
+            url_for(".summary", slug=project.slug, conference_id=conference.id, job=job.id)
+        )
+    job = None
+    if request.args.get("job"):
+        job = db.session.get(Job, request.args["job"])
+        if job is None or job.project_id != project.id:
+            job = None
+    return _summary_page(project, conference, form, job, 422 if form.errors else 200)
+
+
+def _current_language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/summary/<int:document_id>")
+@require_project_access
+def summary_download(project, conference_id: int, document_id: int):
+    """A compiled summary document, for members of the project."""
+    from fieldkit.conferences import compile as compiler
+
+    conference = _conference(project, conference_id)
+    document = _document(conference, document_id)
+    path = compiler.document_path(document)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=compiler.MIMETYPES[document.format],
+        as_attachment=document.format != "html",
+        download_name=compiler.download_name(document),
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    if document.format == "html":
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+        )
+    return response
+
+
+@bp.route(
+    "/p/<slug>/conferences/<int:conference_id>/summary/<int:document_id>/send", methods=["POST"]
+)
+@require_project_access
+def summary_send(project, conference_id: int, document_id: int):
+    """E-mail a compiled document to every participant (a background job with a send log)."""
+    from fieldkit.conferences import summary_mail
+    from fieldkit.core.jobs import enqueue
+
+    conference = _conference(project, conference_id)
+    document = _document(conference, document_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    job = enqueue(
+        summary_mail.send_summary_job,
+        document.id,
+        current_user.id,
+        created_by=_actor(),
+        project=project,
+    )
+    if job.status.value == "failed":
+        flash(_("Sending stopped: %(error)s", error=job.error or ""), "error")
+    else:
+        flash(_("The document is being sent to the participants."), "success")
+    return redirect(url_for(".summary", slug=project.slug, conference_id=conference.id, job=job.id))
+
+
+@bp.route("/p/<slug>/conferences/<int:conference_id>/points", methods=["GET", "POST"])
+@require_project_access
+def points(project, conference_id: int):
+    """All points of the conference: tag them (in bulk), hide or show them."""
+    from fieldkit.conferences import synthesis
+
+    conference = _conference(project, conference_id)
+    form = EmptyForm()
+    tags = synthesis.project_tags(project)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        ids = {int(x) for x in request.form.getlist("point") if x.isdigit()}
+        chosen = [p for p in synthesis.conference_points(conference) if p.id in ids]
+        action = request.form.get("action", "")
+        if not chosen:
+            flash(_("Tick at least one point."), "error")
+        elif action in ("hide", "show"):
+            count = operations.hide_points(chosen, action == "hide", actor=_actor())
+            db.session.commit()
+            flash(_("%(count)d points changed.", count=count), "success")
+        elif action.startswith(("tag:", "untag:")):
+            verb, _sep, tag_id = action.partition(":")
+            tag = next((t for t in tags if str(t.id) == tag_id), None)
+            if tag is None:
+                abort(400)
+            count = synthesis.set_tag(chosen, tag, verb == "tag")
+            db.session.commit()
+            flash(_("%(count)d points changed.", count=count), "success")
+        else:
+            abort(400)
+        return redirect(url_for(".points", slug=project.slug, conference_id=conference.id))
+    all_points = synthesis.conference_points(conference)
+    rows = []
+    for round_ in conference.rounds:
+        for group in round_.groups:
+            rows.append(
+                {
+                    "round": round_,
+                    "group": group,
+                    "points": [p for p in all_points if p.group_id == group.id],
+                }
+            )
+    return render_template(
+        "conferences/points.html",
+        project=project,
+        conference=conference,
+        rows=rows,
+        tags=tags,
+        form=form,
+    )
+
+
+@bp.route(
+    "/p/<slug>/conferences/<int:conference_id>/points/<int:point_id>", methods=["GET", "POST"]
+)
+@require_project_access
+def edit_point(project, conference_id: int, point_id: int):
+    """Correct a point's wording for the summary (the original is kept) or hide it."""
+    from fieldkit.conferences.forms import PointEditForm
+    from fieldkit.conferences.models import Point
+
+    conference = _conference(project, conference_id)
+    point = db.session.get(Point, point_id)
+    if point is None or point.group.round.conference_id != conference.id:
+        abort(404)
+    form = PointEditForm()
+    if request.method == "GET":
+        form.corrected_text.data = point.edit.corrected_text if point.edit else ""
+        form.hidden.data = bool(point.edit and point.edit.hidden)
+    if form.validate_on_submit():
+        operations.edit_point(point, form.corrected_text.data, form.hidden.data, actor=_actor())
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for(".points", slug=project.slug, conference_id=conference.id))
+    return render_template(
+        "conferences/point_edit.html",
+        project=project,
+        conference=conference,
+        point=point,
+        form=form,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/p/<slug>/conferences/synthesis", methods=["GET", "POST"])
+@require_project_access
+def synthesis_overview(project):
+    """Themes × conferences for the project, the tags, the combined document and exports."""
+    from fieldkit.conferences import synthesis
+    from fieldkit.conferences.forms import TagForm
+    from fieldkit.conferences.models import TagKind
+
+    form = TagForm()
+    suggest_form = EmptyForm(prefix="suggest")
+    if request.method == "POST":
+        if request.form.get("action") == "suggested":
+            if not suggest_form.validate_on_submit():
+                abort(400)
+            count = synthesis.add_suggested_tags(project)
+            db.session.commit()
+            flash(_("%(count)d suggested tags added.", count=count), "success")
+            return redirect(url_for(".synthesis_overview", slug=project.slug))
+        if form.validate_on_submit():
+            try:
+                synthesis.add_tag(project, form.name.data, TagKind(form.kind.data))
+            except synthesis.TagError as exc:
+                form.name.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("Tag added."), "success")
+                return redirect(url_for(".synthesis_overview", slug=project.slug))
+    return render_template(
+        "conferences/synthesis.html",
+        project=project,
+        overview=synthesis.project_overview(project),
+        form=form,
+        suggest_form=suggest_form,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/p/<slug>/conferences/synthesis/points.<fmt>")
+@require_project_access
+def synthesis_export(project, fmt: str):
+    """All points with group, round, task, tags and conference, as CSV or XLSX."""
+    from fieldkit.conferences import synthesis
+    from fieldkit.core import audit
+
+    if fmt == "csv":
+        content, mimetype = synthesis.export_csv(project), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        content = synthesis.export_xlsx(project)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    audit.record("conference.points_exported", project, actor=_actor(), format=fmt)
+    db.session.commit()
+    response = current_app.response_class(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=points-{project.slug}.{fmt}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/p/<slug>/conferences/synthesis/combined.<fmt>")
+@require_project_access
+def synthesis_combined(project, fmt: str):
+    """The combined synthesis document of all the project's conferences (PDF or DOCX)."""
+    from fieldkit.conferences import combined
+
+    if fmt not in ("pdf", "docx", "html"):
+        abort(404)
+    content, mimetype = combined.render(project, fmt, _current_language())
+    response = current_app.response_class(content, mimetype=mimetype)
+    if fmt != "html":
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=synthesis-{project.slug}.{fmt}"
+        )
+    else:
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'"
+        )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

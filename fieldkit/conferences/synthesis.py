@@ -1,0 +1,313 @@
+"""Synthesis: themes and actors per project, points grouped by them per conference and across
+the project's conferences, and the export of all points for analysis elsewhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fieldkit.conferences.models import (
+    Conference,
+    Group,
+    Point,
+    Round,
+    Tag,
+    TagKind,
+    Task,
+    point_tags,
+)
+from fieldkit.core.models import Project
+from fieldkit.extensions import db
+
+#: Themes and actors the researchers used ("Utfordringer og endringsforslag", per city).
+SUGGESTED_TAGS: list[tuple[str, TagKind]] = [
+    ("Aetat", TagKind.ACTOR),
+    ("Tiltak og metoder", TagKind.THEME),
+    ("Hjelpeapparatet og samarbeid", TagKind.ACTOR),
+    ("Arbeidslivet", TagKind.ACTOR),
+    ("Behov for endringer i tiltaksregelverket", TagKind.THEME),
+    ("Informasjon og kunnskap", TagKind.THEME),
+    ("Samarbeid", TagKind.THEME),
+    ("Tiltaksutvikling", TagKind.THEME),
+    ("Individuell plan", TagKind.THEME),
+]
+
+
+def project_tags(project: Project) -> list[Tag]:
+    return list(
+        db.session.scalars(
+            sa.select(Tag).where(Tag.project_id == project.id).order_by(Tag.position, Tag.id)
+        )
+    )
+
+
+def conference_points(conference: Conference) -> list[Point]:
+    """The conference's live points in document order (round, group, task, position)."""
+    return list(
+        db.session.scalars(
+            sa.select(Point)
+            .join(Group, Group.id == Point.group_id)
+            .join(Round, Round.id == Group.round_id)
+            .join(Task, Task.id == Point.task_id)
+            .where(
+                Round.conference_id == conference.id,
+                Point.deleted_at.is_(None),
+                Point.merged_into_id.is_(None),
+            )
+            .order_by(Round.position, Group.position, Task.position, Point.position, Point.id)
+            .options(sa.orm.selectinload(Point.edit), sa.orm.selectinload(Point.tags))
+        )
+    )
+
+
+def provenance(conference: Conference) -> str:
+    if conference.place:
+        return _(
+            "The following points came up in the working groups at the dialogue conference "
+            "in %(place)s.",
+            place=conference.place,
+        )
+    return _("The following points came up in the working groups at the dialogue conference.")
+
+
+def conference_synthesis(conference: Conference, options: dict[str, Any]) -> dict[str, Any]:
+    """ "Utfordringer og endringsforslag": the included points grouped by theme or actor."""
+    from fieldkit.conferences.compile import included, point_text
+
+    points = [p for p in conference_points(conference) if included(p, options)]
+    themes = []
+    for tag in project_tags(conference.project):
+        tagged = [p for p in points if tag in p.tags]
+        if tagged:
+            themes.append(
+                {
+                    "name": tag.name,
+                    "points": [{"text": point_text(p), "group": p.group.name} for p in tagged],
+                }
+            )
+    return {
+        "title": _("Challenges and proposals for change"),
+        "provenance": provenance(conference),
+        "themes": themes,
+        "untagged": sum(1 for p in points if not p.tags),
+    }
+
+
+# --- tagging ------------------------------------------------------------------------------
+
+
+class TagError(ValueError):
+    """A tag that cannot be made (empty or already there)."""
+
+
+def add_tag(project: Project, name: str, kind: TagKind = TagKind.THEME) -> Tag:
+    name = " ".join((name or "").split())
+    if not name:
+        raise TagError(_("Give the tag a name."))
+    if len(name) > 200:
+        raise TagError(_("A tag's name can have at most 200 characters."))
+    existing = {t.name.casefold() for t in project_tags(project)}
+    if name.casefold() in existing:
+        raise TagError(_("The project already has the tag “%(name)s”.", name=name))
+    position = len(existing)
+    tag = Tag(project_id=project.id, name=name, kind=kind, position=position)
+    db.session.add(tag)
+    db.session.flush()
+    return tag
+
+
+def add_suggested_tags(project: Project) -> int:
+    """Add the suggested themes and actors the project does not have; returns how many."""
+    existing = {t.name.casefold() for t in project_tags(project)}
+    added = 0
+    for name, kind in SUGGESTED_TAGS:
+        if name.casefold() not in existing:
+            add_tag(project, name, kind)
+            added += 1
+    return added
+
+
+def set_tag(points: list[Point], tag: Tag, on: bool) -> int:
+    """Put ``tag`` on (or take it off) every point; returns how many changed."""
+    changed = 0
+    for point in points:
+        if on and tag not in point.tags:
+            point.tags.append(tag)
+            changed += 1
+        elif not on and tag in point.tags:
+            point.tags.remove(tag)
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+# --- across conferences ---------------------------------------------------------------------
+
+
+def project_overview(project: Project) -> dict[str, Any]:
+    """Themes × conferences: how many visible points carry each tag in each conference, with
+    the points behind each count."""
+    from fieldkit.conferences.compile import DEFAULT_OPTIONS, included, point_text
+
+    conferences = list(
+        db.session.scalars(
+            sa.select(Conference)
+            .where(Conference.project_id == project.id)
+            .order_by(Conference.date, Conference.id)
+        )
+    )
+    tags = project_tags(project)
+    cells: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for conference in conferences:
+        for point in conference_points(conference):
+            if not included(point, DEFAULT_OPTIONS):
+                continue
+            for tag in point.tags:
+                cells.setdefault((tag.id, conference.id), []).append(
+                    {"id": point.id, "text": point_text(point), "group": point.group.name}
+                )
+    rows = []
+    for tag in tags:
+        counts = [len(cells.get((tag.id, c.id), [])) for c in conferences]
+        rows.append(
+            {
+                "id": tag.id,
+                "name": tag.name,
+                "kind": tag.kind.value,
+                "counts": counts,
+                "total": sum(counts),
+                "points": [cells.get((tag.id, c.id), []) for c in conferences],
+            }
+        )
+    return {
+        "conferences": [
+            {"id": c.id, "title": c.title, "place": c.place or c.title} for c in conferences
+        ],
+        "rows": rows,
+    }
+
+
+def combined_context(project: Project, language: str = "nb") -> dict[str, Any]:
+    """The combined synthesis document: per theme, per conference, the points."""
+    from flask_babel import force_locale
+
+    from fieldkit.conferences.compile import DEFAULT_OPTIONS
+
+    overview = project_overview(project)
+    with force_locale(language):
+        conferences = {
+            c.id: c
+            for c in db.session.scalars(
+                sa.select(Conference).where(Conference.project_id == project.id)
+            )
+        }
+        sections = []
+        for row in overview["rows"]:
+            if not row["total"]:
+                continue
+            sections.append(
+                {
+                    "name": row["name"],
+                    "conferences": [
+                        {
+                            "place": conf["place"],
+                            "provenance": provenance(conferences[conf["id"]]),
+                            "points": points,
+                        }
+                        for conf, points in zip(overview["conferences"], row["points"], strict=True)
+                        if points
+                    ],
+                }
+            )
+        return {
+            "options": dict(DEFAULT_OPTIONS, language=language),
+            "project": project.name,
+            "title": _("Challenges and proposals for change"),
+            "overview": overview,
+            "sections": sections,
+        }
+
+
+# --- export ---------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "conference",
+    "place",
+    "round",
+    "group",
+    "task",
+    "task_text",
+    "point_id",
+    "text",
+    "original_text",
+    "for_plenum",
+    "hidden",
+    "themes",
+    "actors",
+]
+
+
+def export_rows(project: Project) -> list[dict[str, Any]]:
+    """All live points of the project's conferences with group, round, task, tags."""
+    from fieldkit.conferences.compile import point_text
+
+    rows = []
+    conferences = db.session.scalars(
+        sa.select(Conference).where(Conference.project_id == project.id).order_by(Conference.id)
+    )
+    for conference in conferences:
+        for point in conference_points(conference):
+            rows.append(
+                {
+                    "conference": conference.title,
+                    "place": conference.place,
+                    "round": point.group.round.title,
+                    "group": point.group.name,
+                    "task": point.task.number,
+                    "task_text": point.task.text,
+                    "point_id": point.id,
+                    "text": point_text(point),
+                    "original_text": point.original_text,
+                    "for_plenum": point.for_plenum,
+                    "hidden": bool(point.edit and point.edit.hidden),
+                    "themes": "; ".join(t.name for t in point.tags if t.kind == TagKind.THEME),
+                    "actors": "; ".join(t.name for t in point.tags if t.kind == TagKind.ACTOR),
+                }
+            )
+    return rows
+
+
+def export_csv(project: Project) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    for row in export_rows(project):
+        writer.writerow(
+            {k: ("1" if v is True else "0" if v is False else v) for k, v in row.items()}
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(project: Project) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "points"
+    sheet.append(EXPORT_COLUMNS)
+    for row in export_rows(project):
+        sheet.append([row[c] for c in EXPORT_COLUMNS])
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def tagged_point_ids(tag: Tag) -> list[int]:
+    return list(
+        db.session.scalars(sa.select(point_tags.c.point_id).where(point_tags.c.tag_id == tag.id))
+    )
