@@ -89,6 +89,12 @@ CATALOGUES = (
         ("templates/surveys/paper/**.html", "templates/pdf/surveys/**.html"),
     ),
     Catalogue(
+        "surveys_results",
+        PROJECT_ROOT / "fieldkit" / "surveys" / "translations_results",
+        ("fieldkit/surveys/results/**.py", "fieldkit/surveys/views/results*.py"),
+        ("templates/surveys/results/**.html", "templates/pdf/surveys/results/**.html"),
+    ),
+    Catalogue(
         "conferences",
         PROJECT_ROOT / "fieldkit" / "conferences" / "translations",
         ("fieldkit/conferences/**.py",),

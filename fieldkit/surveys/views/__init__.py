@@ -35,6 +35,7 @@ ROUTE_MODULES = (
     "dashboard",
     "respond",
     "fieldwork_pages",
+    "results_pages",
 )
 
 

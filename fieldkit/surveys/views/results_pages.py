@@ -1,0 +1,161 @@
+"""Results: a survey's report tables on a page, and its exports as background jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from fieldkit.core import access
+from fieldkit.core.jobs import enqueue, func_path
+from fieldkit.core.models import Job, JobStatus
+from fieldkit.extensions import db
+from fieldkit.surveys import definition as d
+from fieldkit.surveys import queries
+from fieldkit.surveys.results import dataset, exports, tables
+from fieldkit.surveys.views import actor, bp
+from fieldkit.surveys.views.survey_admin import survey_or_404
+
+TABLE_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, *d.NUMBER_TYPES)
+
+
+def _export_formats() -> list[tuple[str, str]]:
+    return [
+        ("sav", _("SPSS (.sav)")),
+        ("dta", _("Stata (.dta)")),
+        ("xlsx", _("Excel (.xlsx)")),
+        ("csv_excel", _("CSV for Excel (semicolons, decimal comma)")),
+        ("csv", _("CSV (UTF-8, comma)")),
+        ("r", _("R (CSV and a script that applies the labels, zipped)")),
+        ("codebook", _("Codebook (.xlsx)")),
+    ]
+
+
+def _options(survey) -> tuple[tables.Options, str | None]:
+    """The table options asked for in the query string, or an error message."""
+    total = request.args.get("total", tables.TOTAL_100)
+    decimals = request.args.get("decimals", 0, type=int)
+    min_cell_default = 0 if survey.anonymous else tables.DEFAULT_MIN_CELL
+    min_cell = request.args.get("min_cell", min_cell_default, type=int)
+    try:
+        options = tables.Options(
+            decimals=decimals,
+            total=total if total in tables.TOTAL_MODES else tables.TOTAL_100,
+            exclude_nonsubstantive=request.args.get("without_nonsubstantive") == "1",
+            min_cell=max(min_cell, 0),
+        )
+    except tables.TableError:
+        return tables.Options(min_cell=min_cell_default), _("Choose 0 to 3 decimals.")
+    return options, None
+
+
+@bp.route("/surveys/<int:sid>/results")
+@access.require_project_access
+def survey_results(project, sid: int):
+    """Pick a question (and a column to break it down by) and see its report table."""
+    survey = survey_or_404(project, sid)
+    questionnaire = survey.definition
+    items = [item for _s, item in questionnaire.items() if item.type in TABLE_TYPES]
+    by_choices = [] if survey.anonymous else list(queries.frame_columns(survey))
+    by_choices += [item.name for item in items if item.type == d.SINGLE]
+    options, error = _options(survey)
+    name = request.args.get("item") or (items[0].name if items else None)
+    by = request.args.get("by") or None
+    bands_text = request.args.get("bands", "").strip()
+    table = None
+    if name and error is None:
+        try:
+            band_list = tables.parse_bands(bands_text) if bands_text else None
+            table = tables.table_for(
+                questionnaire,
+                name,
+                dataset.records(survey),
+                options,
+                by=by,
+                band_list=band_list,
+            )
+        except tables.TableError as exc:
+            error = str(exc)
+    return render_template(
+        "surveys/results/results.html",
+        project=project,
+        survey=survey,
+        items=items,
+        by_choices=by_choices,
+        name=name,
+        by=by,
+        bands=bands_text,
+        options=options,
+        table=table,
+        error=error,
+        responses=dataset.count_valid(survey),
+        formats=_export_formats(),
+    )
+
+
+@bp.route("/surveys/<int:sid>/results/export", methods=["POST"])
+@access.require_project_access
+def survey_results_export(project, sid: int):
+    """Start an export in the background and go to its progress page."""
+    survey = survey_or_404(project, sid)
+    fmt = request.form.get("format", "")
+    if fmt not in exports.FORMATS:
+        abort(400)
+    job = enqueue(
+        exports.export_job,
+        survey.id,
+        fmt,
+        current_app.config["UPLOAD_PATH"],
+        actor().id,
+        created_by=actor(),
+        project=project,
+    )
+    return redirect(url_for("surveys.survey_results_job", slug=project.slug, sid=survey.id,
+                            job_id=job.id))  # fmt: skip
+
+
+def _export_job_or_404(project, survey, job_id: str) -> Job:
+    job = db.session.get(Job, job_id)
+    if (
+        job is None
+        or job.project_id != project.id
+        or job.func != func_path(exports.export_job)
+        or not job.args
+        or job.args[0] != survey.id
+    ):
+        abort(404)
+    return job
+
+
+@bp.route("/surveys/<int:sid>/results/exports/<job_id>")
+@access.require_project_access
+def survey_results_job(project, sid: int, job_id: str):
+    """An export's progress, and its download when it is ready."""
+    survey = survey_or_404(project, sid)
+    job = _export_job_or_404(project, survey, job_id)
+    names = dict(_export_formats())
+    return render_template(
+        "surveys/results/export.html",
+        project=project,
+        survey=survey,
+        job=job,
+        format_name=names.get(job.args[1], job.args[1]),
+        done=job.status == JobStatus.DONE,
+        failed=job.status == JobStatus.FAILED,
+    )
+
+
+@bp.route("/surveys/<int:sid>/results/exports/<job_id>/download")
+@access.require_project_access
+def survey_results_download(project, sid: int, job_id: str):
+    """The file an export job wrote (members of the project only)."""
+    survey = survey_or_404(project, sid)
+    job = _export_job_or_404(project, survey, job_id)
+    if job.status != JobStatus.DONE or not isinstance(job.result, dict):
+        abort(404)
+    folder = Path(current_app.config["UPLOAD_PATH"]) / "exports"
+    path = folder / Path(job.result["file"]).name
+    if not path.is_file():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=job.result["name"])

@@ -1,0 +1,100 @@
+"""The results page and exports as a researcher uses them."""
+
+import re
+
+import pyreadstat
+
+from fieldkit.core.models import Job
+
+
+def fill(survey, answer):
+    for etat, q16 in [("Aetat", "1")] * 5 + [("Aetat", "2")] * 5 + [("Sosialtjenesten", "2")] * 6:
+        answer(survey, {"q1": "1" if etat == "Aetat" else "2", "q16": q16}, strata={"etat": etat})
+
+
+def test_results_page_shows_a_crosstab(client, login, make_user, make_survey, answer):
+    user = make_user()
+    survey = make_survey()
+    from fieldkit.core import operations
+    from fieldkit.extensions import db
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    fill(survey, answer)
+    login(user)
+    page = client.get(f"/p/storby/surveys/{survey.id}/")
+    assert f"/p/storby/surveys/{survey.id}/results" in page.get_data(as_text=True)
+    response = client.get(f"/p/storby/surveys/{survey.id}/results?item=q16&by=etat")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Svar som teller med (sendt inn og ikke forkastet): 16" in html
+    assert (
+        "<caption>16. Hvor høy er måloppnåelsen så langt? Etter etat. Prosent (n=16)</caption>"
+        in html
+    )
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', html)
+    assert headers == ["", "Aetat (N=10)", "Sosialtjenesten (N=6)", "Totalt (N=16)"]
+    # 5/10 = 50, 0, 5/16 = 31.25; 5/10 = 50, 6/6 = 100, 11/16 = 68.75.
+    assert '<th scope="row">Svært høy</th><td>50</td><td>0</td><td>31</td>' in html
+    assert '<th scope="row">Ganske høy</th><td>50</td><td>100</td><td>69</td>' in html
+    bad = client.get(f"/p/storby/surveys/{survey.id}/results?item=q16&bands=9,1")
+    assert "limits must be increasing" in bad.get_data(as_text=True)
+
+
+def test_export_runs_as_a_job_and_downloads(
+    client, login, make_user, make_survey, answer, tmp_path
+):
+    user = make_user()
+    survey = make_survey()
+    from fieldkit.core import operations
+    from fieldkit.extensions import db
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    fill(survey, answer)
+    login(user)
+    started = client.post(f"/p/storby/surveys/{survey.id}/results/export", data={"format": "sav"})
+    assert started.status_code == 302
+    status_url = started.headers["Location"]
+    job_id = status_url.rstrip("/").split("/")[-1]
+    job = db.session.get(Job, job_id)
+    assert job.status == "done" and job.result["rows"] == 16
+    page = client.get(status_url).get_data(as_text=True)
+    assert "Klar. Svar: 16" in page
+    download = client.get(f"{status_url}/download")
+    assert download.status_code == 200
+    path = tmp_path / "got.sav"
+    path.write_bytes(download.data)
+    frame, meta = pyreadstat.read_sav(str(path))
+    assert len(frame) == 16
+    assert meta.variable_value_labels["q16"][2.0] == "Ganske høy"
+    assert (
+        client.post(
+            f"/p/storby/surveys/{survey.id}/results/export", data={"format": "exe"}
+        ).status_code
+        == 400
+    )
+
+
+def test_other_projects_members_cannot_see_results_or_downloads(
+    client, login, make_user, make_project, make_survey, answer
+):
+    owner, stranger = make_user(), make_user()
+    survey = make_survey()
+    from fieldkit.core import operations
+    from fieldkit.extensions import db
+
+    operations.add_member(survey.project, owner)
+    make_project("annet", "Annet prosjekt", members=[stranger])
+    db.session.commit()
+    fill(survey, answer)
+    login(owner)
+    status_url = client.post(
+        f"/p/storby/surveys/{survey.id}/results/export", data={"format": "csv"}
+    ).headers["Location"]
+    client.post("/logout")
+    login(stranger)
+    assert client.get(f"/p/storby/surveys/{survey.id}/results").status_code in (403, 404)
+    assert client.get(f"{status_url}/download").status_code in (403, 404)
+    # Through the stranger's own project, the survey and the job are not found.
+    assert client.get(f"/p/annet/surveys/{survey.id}/results").status_code == 404
