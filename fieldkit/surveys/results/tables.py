@@ -166,16 +166,16 @@ def _percent_cell(count: int, value: Decimal, options: Options) -> str:
 # Items
 
 
-def _text(value: d.Text, options: Options) -> str:
+def label_text(value: d.Text, options: Options) -> str:
     return text_in(value, options.language)
 
 
 def question(item: Item, options: Options) -> str:
-    label = _text(item.label, options)
+    label = label_text(item.label, options)
     return f"{item.number}. {label}" if item.number else label
 
 
-def _choices(item: Item, options: Options) -> list[d.Choice]:
+def table_choices(item: Item, options: Options) -> list[d.Choice]:
     if options.exclude_nonsubstantive:
         return [c for c in item.choices if not c.nonsubstantive]
     return list(item.choices)
@@ -200,7 +200,7 @@ def frequency(
     if item.type not in (d.SINGLE, d.GRID_SINGLE):
         raise TableError(f"{item.name} is not a single-choice question")
     variable = variable or item.name
-    choices = _choices(item, options)
+    choices = table_choices(item, options)
     codes = [c.code for c in choices]
     counter: Counter[str] = Counter()
     for record in records:
@@ -212,15 +212,17 @@ def frequency(
     caption = question(item, options)
     if variable != item.name:
         row = next((r for r in item.rows if r.name == variable), None)
-        caption += f" – {_text(row.label, options)}" if row else ""
+        caption += f" – {label_text(row.label, options)}" if row else ""
     notes = []
     if options.exclude_nonsubstantive and len(choices) < len(item.choices):
-        left_out = ", ".join(_text(c.label, options) for c in item.choices if c.nonsubstantive)
+        left_out = ", ".join(label_text(c.label, options) for c in item.choices if c.nonsubstantive)
         notes.append(f"{left_out} er holdt utenfor.")
     return Table(
         caption=f"{caption} (n={number(base)})",
         header=["", "Antall", "Prosent"],
-        rows=_frequency_rows([_text(c.label, options) for c in choices], counts, base, options),
+        rows=_frequency_rows(
+            [label_text(c.label, options) for c in choices], counts, base, options
+        ),
         n=base,
         kind="frequency",
         notes=notes,
@@ -244,7 +246,7 @@ def multiple(item: Item, records: Iterable[Record], options: Options) -> Table:
         share = _round(Decimal(count) * 100 / base, options.decimals) if base else Decimal(0)
         rows.append(
             [
-                _text(choice.label, options),
+                label_text(choice.label, options),
                 _count_cell(count, options),
                 _percent_cell(count, share, options),
             ]
@@ -263,7 +265,7 @@ def grid(item: Item, records: Iterable[Record], options: Options) -> Table:
     """One row per grid row with its own N; a column per scale point, then Sum and N."""
     if item.type != d.GRID_SINGLE:
         raise TableError(f"{item.name} is not a grid with one choice per row")
-    choices = _choices(item, options)
+    choices = table_choices(item, options)
     codes = [c.code for c in choices]
     counters = {row.name: Counter() for row in item.rows}
     for record in records:
@@ -279,13 +281,13 @@ def grid(item: Item, records: Iterable[Record], options: Options) -> Table:
         all_n = max(all_n, base)
         shares, total = percentages(counts, base, options)
         rows.append(
-            [_text(row.label, options)]
+            [label_text(row.label, options)]
             + [_percent_cell(c, s, options) for c, s in zip(counts, shares, strict=True)]
             + [number(total, options.decimals), number(base)]
         )
     return Table(
         caption=f"{question(item, options)} Prosent.",
-        header=["", *[_text(c.label, options) for c in choices], "Sum", "N"],
+        header=["", *[label_text(c.label, options) for c in choices], "Sum", "N"],
         rows=rows,
         n=all_n,
         kind="grid",
@@ -314,7 +316,7 @@ def crosstab(
         raise TableError(f"{item.name} is not a single-choice question")
     if by_item is not None and by_item.type != d.SINGLE:
         raise TableError(f"{by_item.name} is not a single-choice question")
-    choices = _choices(item, options)
+    choices = table_choices(item, options)
     codes = [c.code for c in choices]
     cells: dict[str, Counter[str]] = {}
     for record in records:
@@ -324,7 +326,7 @@ def crosstab(
             cells.setdefault(group, Counter())[value] += 1
     if by_item is not None:
         groups = [c.code for c in by_item.choices if c.code in cells]
-        names = {c.code: _text(c.label, options) for c in by_item.choices}
+        names = {c.code: label_text(c.label, options) for c in by_item.choices}
     else:
         groups = sorted(cells)
         names = {g: g for g in groups}
@@ -340,7 +342,7 @@ def crosstab(
     rows = []
     for index, choice in enumerate(choices):
         rows.append(
-            [_text(choice.label, options)]
+            [label_text(choice.label, options)]
             + [_percent_cell(c[index], s[index], options) for c, s, _t in per_column]
         )
     rows.append(["Sum"] + [number(t, options.decimals) for _c, _s, t in per_column])
@@ -389,7 +391,7 @@ def descriptives(item: Item, records: Iterable[Record], options: Options) -> Tab
     return Table(
         caption=f"{question(item, options)} (n={number(n)})",
         header=["", "n", "Gjennomsnitt", "Median", "Min", "Maks"],
-        rows=[[_text(item.unit, options) or question(item, options), *row]],
+        rows=[[label_text(item.unit, options) or question(item, options), *row]],
         n=n,
         kind="descriptives",
     )

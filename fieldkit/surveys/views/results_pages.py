@@ -13,7 +13,7 @@ from fieldkit.core.models import Job, JobStatus
 from fieldkit.extensions import db
 from fieldkit.surveys import definition as d
 from fieldkit.surveys import queries
-from fieldkit.surveys.results import dataset, exports, tables
+from fieldkit.surveys.results import dataset, exports, figures, tables
 from fieldkit.surveys.views import actor, bp
 from fieldkit.surveys.views.survey_admin import survey_or_404
 
@@ -77,6 +77,10 @@ def survey_results(project, sid: int):
             )
         except tables.TableError as exc:
             error = str(exc)
+    figure = None
+    item = questionnaire.item(name) if name else None
+    if table is not None and item is not None and not by and not bands_text:
+        figure = figures.figure_for(item, dataset.records(survey), options)
     return render_template(
         "surveys/results/results.html",
         project=project,
@@ -88,6 +92,7 @@ def survey_results(project, sid: int):
         bands=bands_text,
         options=options,
         table=table,
+        figure=figure,
         error=error,
         responses=dataset.count_valid(survey),
         formats=_export_formats(),

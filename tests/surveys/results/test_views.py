@@ -33,7 +33,7 @@ def test_results_page_shows_a_crosstab(client, login, make_user, make_survey, an
         in html
     )
     headers = re.findall(r'<th scope="col">([^<]*)</th>', html)
-    assert headers == ["", "Aetat (N=10)", "Sosialtjenesten (N=6)", "Totalt (N=16)"]
+    assert headers == ["Aetat (N=10)", "Sosialtjenesten (N=6)", "Totalt (N=16)"]
     # 5/10 = 50, 0, 5/16 = 31.25; 5/10 = 50, 6/6 = 100, 11/16 = 68.75.
     assert '<th scope="row">Svært høy</th><td>50</td><td>0</td><td>31</td>' in html
     assert '<th scope="row">Ganske høy</th><td>50</td><td>100</td><td>69</td>' in html

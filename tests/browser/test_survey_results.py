@@ -1,0 +1,80 @@
+"""The results page in a real browser: a table and its figure, an export with progress."""
+
+from pathlib import Path
+
+import pyreadstat
+
+from fieldkit.extensions import db
+from fieldkit.surveys import questionnaires, responses, surveys
+from tests.browser.conftest import axe_violations, log_in, shot
+from tests.conftest import PASSWORD
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def make(make_user, make_project):
+    user = make_user("forsker@example.no")
+    project = make_project("storby", members=[user])
+    record = questionnaires.import_questionnaire(
+        project, "a.yaml", (FIXTURES / "ansatteskjema_storbysatsingen.yaml").read_bytes()
+    )
+    survey = surveys.create_survey(record, "Kartlegging 2004")
+    surveys.launch(survey)
+    db.session.commit()
+    grid = ["1", "1", "2", "3", "2", "4", "9", "1", "2", "2"]
+    for n in range(10):
+        etat = "Aetat" if n < 4 else "Sosialtjenesten"
+        case = surveys.add_case(survey, str(n), strata={"etat": etat})
+        db.session.commit()
+        answers = {
+            "q1": "1" if n < 4 else "2",
+            "q6_aetat": grid[n],
+            "q6_sosial": grid[(n + 3) % 10],
+            "q6_helse": grid[(n + 5) % 10],
+            "q16": ["1", "2", "2", "3", "9"][n % 5],
+            "q10": str(n % 7 + 1),
+        }
+        response = responses.start_for_case(survey, case)
+        responses.save_answers(response, answers, list(answers))
+        responses.submit(response)
+    return survey
+
+
+def test_results_table_figure_and_export(page, make_user, make_project, tmp_path):
+    survey = make(make_user, make_project)
+    log_in(page, "forsker@example.no", PASSWORD)
+    page.goto(f"/p/storby/surveys/{survey.id}/")
+    page.get_by_role("link", name="Resultater og eksport").click()
+    assert page.locator("h1").inner_text() == "Resultater: Kartlegging 2004"
+    page.get_by_label("Spørsmål").select_option("q6")
+    page.get_by_label("Skjul celler med færre enn").fill("0")
+    page.get_by_role("button", name="Vis").click()
+    caption = page.locator(".results-table caption").inner_text()
+    assert caption.startswith("6. Hvor ofte samarbeider dere")
+    # Aetat row: 1,1,2,3,2,4,9,1,2,2 -> 3 x 1, 4 x 2, 1 x 3, 1 x 4, 1 x 9 of 10.
+    aetat = page.locator(".results-table tbody tr").first
+    assert aetat.locator("td").all_inner_texts() == ["30", "40", "10", "10", "10", "100", "10"]
+    assert page.locator(".results-figure figcaption").inner_text().startswith("Figur 1. 6.")
+    assert page.locator(".results-figure svg title").count() == 1
+    shot(page, "survey-results-grid")
+    assert axe_violations(page) == []
+
+    page.get_by_label("Spørsmål").select_option("q16")
+    page.get_by_label("Fordelt etter").select_option("etat")
+    page.get_by_role("button", name="Vis").click()
+    headers = page.locator(".results-table thead th").all_inner_texts()
+    assert headers == ["Aetat (N=4)", "Sosialtjenesten (N=6)", "Totalt (N=10)"]
+    shot(page, "survey-results-crosstab")
+
+    page.get_by_label("SPSS (.sav)").check()
+    page.get_by_role("button", name="Eksporter").click()
+    page.get_by_text("Klar. Svar: 10").wait_for()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Last ned").click()
+    target = tmp_path / "export.sav"
+    info.value.save_as(target)
+    frame, meta = pyreadstat.read_sav(str(target))
+    assert len(frame) == 10
+    assert meta.variable_value_labels["q6_aetat"][1.0] == "Så å si alltid"
+    shot(page, "survey-results-export")
+    assert axe_violations(page) == []
