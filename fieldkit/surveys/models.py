@@ -449,3 +449,42 @@ class SentMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<SentMessage {self.case_id} r{self.round} {self.status}>"
+
+
+# --- Results: data cleaning steps ------------------------------------------------------------
+
+
+class CleaningStep(db.Model):
+    """One reproducible data-cleaning step of a survey's results (raw answers never change).
+
+    Steps apply in order to tables, figures and exports alike; undoing one keeps it listed
+    (with when and by whom) but no longer applies it.
+    """
+
+    __tablename__ = "survey_cleaning_steps"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    survey_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    #: "filter", "recode" or "band" (see ``fieldkit.surveys.results.cleaning``).
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20), nullable=False)
+    #: What the step does, as checked by ``cleaning.check_spec``.
+    spec: so.Mapped[dict] = so.mapped_column(sa.JSON, nullable=False, default=dict)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    undone_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
+    undone_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+    created_by: so.Mapped[User | None] = so.relationship(foreign_keys=[created_by_id])
+
+    @property
+    def active(self) -> bool:
+        return self.undone_at is None
+
+    def __repr__(self) -> str:
+        return f"<CleaningStep {self.id} {self.kind}>"
