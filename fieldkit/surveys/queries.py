@@ -177,12 +177,20 @@ def survey_rates(
     """Counts and rates for the survey, and for each value of frame column ``by``."""
     if e_method not in dispositions.E_METHODS:
         raise ValueError(f"unknown method for e: {e_method!r}")
-    total_codes = code_counts(survey).get(TOTAL, {})
+    by_group = code_counts(survey, by) if by else {}
+    if by and not survey.anonymous:
+        # One scan serves both: the survey's total is the sum of its groups.
+        total_codes: dict[str, int] = defaultdict(int)
+        for codes in by_group.values():
+            for code, n in codes.items():
+                total_codes[code] += n
+        total_codes = dict(total_codes)
+    else:
+        total_codes = code_counts(survey).get(TOTAL, {})
     total = _group_rates(TOTAL, total_codes, e_method, e_value, None)
     result = SurveyRates(survey.id, by, e_method, total)
-    if by:
-        for name, codes in sorted(code_counts(survey, by).items()):
-            result.groups.append(_group_rates(name, codes, e_method, e_value, total.e))
+    for name, codes in sorted(by_group.items()):
+        result.groups.append(_group_rates(name, codes, e_method, e_value, total.e))
     return result
 
 

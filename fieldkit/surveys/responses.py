@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldkit.core.models import User, utcnow
 from fieldkit.extensions import db
@@ -145,8 +146,9 @@ def save_answers(
     """
     questionnaire = response.survey.definition
     response_id = response.id
-    for _attempt in range(MAX_SAVE_ATTEMPTS):
-        db.session.refresh(response)
+    for attempt in range(MAX_SAVE_ATTEMPTS):
+        if attempt:  # someone saved meanwhile: merge into what they saved
+            db.session.refresh(response)
         if not editable(response):
             raise ResponseError("already_submitted" if response.submitted else "closed")
         page_keys = set(page_variables)
@@ -183,7 +185,9 @@ def save_answers(
         ).rowcount
         db.session.commit()
         if updated:
-            db.session.refresh(response)
+            # The row now holds exactly these values: no need to read it back.
+            for key, value in values.items():
+                set_committed_value(response, key, value)
             return response
     raise ResponseError("busy")
 

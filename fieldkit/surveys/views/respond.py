@@ -330,28 +330,24 @@ def page(section: str):
         result = read_page(q, current, request.form, visit.language, response.answers)
         going_back = request.form.get("action") == "back"
         fields = [name for item in current.items for name in page_fields(item)]
+        moves = result.ok or going_back
+        if going_back:
+            target = navigation.previous_page(q, result.answers, current.name)
+        else:
+            target = navigation.next_page(q, result.answers, current.name)
+        # One save: the page's answers, and the page the respondent goes on to.
+        stay = current.name if not moves or target is None else target.name
         try:
             responses.save_answers(
-                response,
-                result.page_answers,
-                fields,
-                section=current.name,
-                warned=result.warned,
+                response, result.page_answers, fields, section=stay, warned=result.warned
             )
         except responses.ResponseError:
             return _message(visit, "already_answered", 200)
-        if result.ok or going_back:
-            if going_back:
-                target = navigation.previous_page(q, response.answers, current.name)
-                return redirect(
-                    url_for("respond.page", section=target.name)
-                    if target
-                    else url_for("respond.home")
-                )
-            target = navigation.next_page(q, response.answers, current.name)
+        if moves:
             if target is not None:
-                responses.save_answers(response, {}, [], section=target.name)
                 return redirect(url_for("respond.page", section=target.name))
+            if going_back:
+                return redirect(url_for("respond.home"))
             if visit.survey.review_page:
                 return redirect(url_for("respond.review"))
             return _submit(visit, response)
