@@ -430,7 +430,7 @@ def survey_table_command(
     """Print a report table of one question (frequency, grid, cross-table, descriptives)."""
     import json
 
-    from fieldkit.surveys.results import dataset, tables
+    from fieldkit.surveys.results import cleaning, dataset, tables
 
     survey = _survey(survey_id)
     if min_cell is None:
@@ -444,7 +444,12 @@ def survey_table_command(
         )
         band_list = tables.parse_bands(bands) if bands else None
         table = tables.table_for(
-            survey.definition, item, dataset.records(survey), options, by=by, band_list=band_list
+            cleaning.plan(survey).questionnaire(),
+            item,
+            dataset.records(survey),
+            options,
+            by=by,
+            band_list=band_list,
         )
     except tables.TableError as exc:
         _fail(str(exc))

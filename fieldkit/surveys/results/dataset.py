@@ -258,9 +258,11 @@ class _Builder:
 
 def variables(survey: Survey, language: str = "nb") -> list[Variable]:
     """The data set's variables, in order: meta variables first, then the questionnaire's."""
+    from fieldkit.surveys.results import cleaning
+
     builder = _Builder(survey, language)
     builder.meta()
-    questionnaire: Questionnaire = survey.definition
+    questionnaire: Questionnaire = cleaning.plan(survey).questionnaire()
     for _section, item in questionnaire.items():
         builder.item(item)
     return builder.variables
@@ -294,7 +296,7 @@ def valid_responses(survey: Survey) -> sa.Select:
 
 
 def count_valid(survey: Survey) -> int:
-    """How many responses the data set has."""
+    """How many valid responses the survey has (before cleaning filters)."""
     query = valid_responses(survey).with_only_columns(sa.func.count()).order_by(None)
     return db.session.scalar(query) or 0
 
@@ -307,8 +309,16 @@ class Record:
     meta: dict[str, Any]
 
 
-def records(survey: Survey, chunk: int = CHUNK) -> Iterator[Record]:
-    """The valid responses one at a time, read from the database ``chunk`` rows at a time."""
+def records(survey: Survey, chunk: int = CHUNK, *, clean: bool = True) -> Iterator[Record]:
+    """The valid responses one at a time, read from the database ``chunk`` rows at a time,
+    with the survey's cleaning steps applied (unless ``clean`` is False)."""
+    if clean:
+        from fieldkit.surveys.results import cleaning
+
+        plan = cleaning.plan(survey)
+        if not plan.empty:
+            yield from plan.apply_all(records(survey, chunk, clean=False))
+            return
     anonymous = survey.anonymous
     result = db.session.execute(valid_responses(survey).execution_options(yield_per=chunk))
     for answers, mode, language, started, submitted, external_id, strata, code in result:

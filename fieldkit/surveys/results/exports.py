@@ -153,6 +153,8 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
         start = end
         if progress:
             progress(start, total)
+    if start < total:  # cleaning filters left some responses out
+        columns = [column[:start] for column in columns]
     frame = pd.DataFrame(
         {v.name: column for v, column in zip(variables, columns, strict=True)}, copy=False
     )

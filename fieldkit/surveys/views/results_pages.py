@@ -13,7 +13,7 @@ from fieldkit.core.models import Job, JobStatus
 from fieldkit.extensions import db
 from fieldkit.surveys import definition as d
 from fieldkit.surveys import queries
-from fieldkit.surveys.results import dataset, exports, figures, tables
+from fieldkit.surveys.results import cleaning, dataset, exports, figures, tables
 from fieldkit.surveys.views import actor, bp
 from fieldkit.surveys.views.survey_admin import survey_or_404
 
@@ -55,7 +55,7 @@ def _options(survey) -> tuple[tables.Options, str | None]:
 def survey_results(project, sid: int):
     """Pick a question (and a column to break it down by) and see its report table."""
     survey = survey_or_404(project, sid)
-    questionnaire = survey.definition
+    questionnaire = cleaning.plan(survey).questionnaire()
     items = [item for _s, item in questionnaire.items() if item.type in TABLE_TYPES]
     by_choices = [] if survey.anonymous else list(queries.frame_columns(survey))
     by_choices += [item.name for item in items if item.type == d.SINGLE]

@@ -1,0 +1,308 @@
+"""Data cleaning as reproducible steps that never edit raw answers.
+
+A survey's active steps, in order, make a ``Plan`` that every consumer of results applies the
+same way (tables, figures, exports): filters keep only the responses a condition holds for
+(XLSForm syntax, e.g. ``${q12} = '1'``); recodes derive a new single-choice variable from
+conditions on the answers (the first rule that holds gives the code, e.g. both "fantes fra før"
+and "laget i forbindelse med satsingen" ticked -> "fantes fra før, men ble fornyet"); bands
+derive a banded variable from a number. Later steps may use the variables earlier ones derive.
+Undoing a step keeps it listed but stops applying it. Discarded responses are always left out
+(``outcomes.discard_response``), so they need no step of their own.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from fieldkit.core import audit
+from fieldkit.core.models import User, utcnow
+from fieldkit.extensions import db
+from fieldkit.surveys import definition as d
+from fieldkit.surveys import logic
+from fieldkit.surveys.models import CleaningStep, Survey
+from fieldkit.surveys.results.dataset import Record
+
+FILTER, RECODE, BAND = "filter", "recode", "band"
+KINDS = (FILTER, RECODE, BAND)
+DERIVED_SECTION = "avledet"
+
+
+class CleaningError(ValueError):
+    """A step that cannot be used; ``field`` names what is wrong."""
+
+    def __init__(self, field_name: str, message: str):
+        self.field = field_name
+        self.message = message
+        super().__init__(f"{field_name}: {message}")
+
+
+def _condition(text: Any, where: str) -> str:
+    text = str(text or "").strip()
+    if not text:
+        raise CleaningError(where, "write a condition, e.g. ${q12} = '1'")
+    try:
+        logic.parse(text)
+    except logic.ConditionError as exc:
+        raise CleaningError(where, str(exc)) from None
+    return text
+
+
+def _new_name(name: Any, taken: set[str]) -> str:
+    name = str(name or "").strip()
+    if not d.NAME_PATTERN.match(name):
+        raise CleaningError(
+            "name", "a variable name starts with a letter and has at most 32 letters, digits, _"
+        )
+    if name.lower() in {t.lower() for t in taken}:
+        raise CleaningError("name", f"the survey already has a variable named {name}")
+    return name
+
+
+def _taken(questionnaire: d.Questionnaire) -> set[str]:
+    names = set(questionnaire.variables())
+    names.update(item.name for _s, item in questionnaire.items())
+    return names
+
+
+def check_spec(questionnaire: d.Questionnaire, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The step's spec, checked against ``questionnaire`` (with earlier derived variables)."""
+    if kind == FILTER:
+        return {
+            "condition": _condition(spec.get("condition"), "condition"),
+            "label": str(spec.get("label") or "").strip(),
+        }
+    if kind == RECODE:
+        name = _new_name(spec.get("name"), _taken(questionnaire))
+        rules = []
+        codes = set()
+        for index, rule in enumerate(spec.get("rules") or [], start=1):
+            code = str(rule.get("code") or "").strip()
+            if not d.CODE_PATTERN.match(code):
+                raise CleaningError(f"rules[{index}].code", "a code is letters, digits or _")
+            if code in codes:
+                raise CleaningError(f"rules[{index}].code", f"code {code} is used twice")
+            codes.add(code)
+            rules.append(
+                {
+                    "condition": _condition(rule.get("condition"), f"rules[{index}].condition"),
+                    "code": code,
+                    "label": str(rule.get("label") or code).strip(),
+                }
+            )
+        if not rules:
+            raise CleaningError("rules", "a recode needs at least one rule")
+        return {"name": name, "label": str(spec.get("label") or name).strip(), "rules": rules}
+    if kind == BAND:
+        from fieldkit.surveys.results.tables import TableError, parse_bands
+
+        source = questionnaire.item(str(spec.get("source") or ""))
+        if source is None or source.type not in d.NUMBER_TYPES:
+            raise CleaningError("source", "choose a number question")
+        name = _new_name(spec.get("name"), _taken(questionnaire))
+        limits = spec.get("limits")
+        text = limits if isinstance(limits, str) else ",".join(str(x) for x in limits or [])
+        try:
+            bands = parse_bands(text)
+        except TableError as exc:
+            raise CleaningError("limits", str(exc)) from None
+        return {
+            "source": source.name,
+            "name": name,
+            "label": str(spec.get("label") or name).strip(),
+            "limits": [b.lower for b in bands],
+        }
+    raise CleaningError("kind", f"a step is one of {', '.join(KINDS)}")
+
+
+@dataclass
+class Plan:
+    """The active steps, ready to apply to records and to describe derived variables."""
+
+    base: d.Questionnaire
+    steps: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._derived: list[d.Item] = []
+        self._actions: list[tuple[str, Any]] = []
+        for kind, spec in self.steps:
+            if kind == FILTER:
+                self._actions.append((FILTER, logic.parse(spec["condition"])))
+            elif kind == RECODE:
+                rules = [(logic.parse(r["condition"]), r["code"]) for r in spec["rules"]]
+                self._actions.append((RECODE, (spec["name"], rules)))
+                self._derived.append(
+                    d.Item(
+                        name=spec["name"],
+                        type=d.SINGLE,
+                        label={"nb": spec["label"]},
+                        choices=[d.Choice(r["code"], {"nb": r["label"]}) for r in spec["rules"]],
+                    )
+                )
+            elif kind == BAND:
+                from fieldkit.surveys.results.tables import Band
+
+                limits = spec["limits"]
+                bands = [
+                    Band(low, limits[i + 1] if i + 1 < len(limits) else None)
+                    for i, low in enumerate(limits)
+                ]
+                self._actions.append((BAND, (spec["source"], spec["name"], bands)))
+                self._derived.append(
+                    d.Item(
+                        name=spec["name"],
+                        type=d.SINGLE,
+                        label={"nb": spec["label"]},
+                        ordinal=True,
+                        choices=[
+                            d.Choice(str(i), {"nb": b.name()}) for i, b in enumerate(bands, start=1)
+                        ],
+                    )  # fmt: skip
+                )
+
+    @property
+    def empty(self) -> bool:
+        return not self._actions
+
+    def questionnaire(self) -> d.Questionnaire:
+        """The questionnaire with the derived variables as a last section."""
+        if not self._derived:
+            return self.base
+        extended = copy.copy(self.base)
+        extended.sections = [
+            *self.base.sections,
+            d.Section(DERIVED_SECTION, {"nb": "Avledede variabler"}, None, list(self._derived)),
+        ]
+        return extended
+
+    def apply(self, record: Record) -> Record | None:
+        """The record as the steps see it (None when a filter leaves it out)."""
+        if not self._actions:
+            return record
+        answers = dict(record.answers)
+        for kind, action in self._actions:
+            if kind == FILTER:
+                if not logic.evaluate(action, answers):
+                    return None
+            elif kind == RECODE:
+                name, rules = action
+                answers.pop(name, None)
+                for tree, code in rules:
+                    if logic.evaluate(tree, answers):
+                        answers[name] = code
+                        break
+            else:
+                source, name, bands = action
+                answers.pop(name, None)
+                value = _number(answers.get(source))
+                if value is not None:
+                    for index, band in enumerate(bands, start=1):
+                        if band.holds(value):
+                            answers[name] = str(index)
+                            break
+        return Record(answers, record.meta)
+
+    def apply_all(self, records: Iterable[Record]) -> Iterator[Record]:
+        for record in records:
+            cleaned = self.apply(record)
+            if cleaned is not None:
+                yield cleaned
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).replace(",", ".").replace(" ", ""))
+    except ValueError:
+        return None
+
+
+def all_steps(survey: Survey) -> list[CleaningStep]:
+    """Every step of the survey, undone ones included, in order."""
+    return list(
+        db.session.scalars(
+            sa.select(CleaningStep)
+            .where(CleaningStep.survey_id == survey.id)
+            .order_by(CleaningStep.id)
+        )
+    )
+
+
+def plan(survey: Survey) -> Plan:
+    """The survey's active steps as a plan."""
+    steps = [(s.kind, s.spec) for s in all_steps(survey) if s.active]
+    return Plan(survey.definition, steps)
+
+
+def add_step(
+    survey: Survey, kind: str, spec: dict[str, Any], *, actor: User | None = None
+) -> CleaningStep:
+    """Check and add a step after the active ones."""
+    checked = check_spec(plan(survey).questionnaire(), kind, spec)
+    step = CleaningStep(
+        survey_id=survey.id, kind=kind, spec=checked, created_by_id=getattr(actor, "id", None)
+    )
+    db.session.add(step)
+    db.session.flush()
+    audit.record(
+        "survey.cleaning_step_added", step, actor=actor, project=survey.project_id, kind=kind
+    )
+    return step
+
+
+def undo_step(step: CleaningStep, *, actor: User | None = None) -> CleaningStep:
+    """Stop applying ``step`` (it stays listed); later steps that need it are undone too."""
+    if not step.active:
+        raise CleaningError("step", "the step is already undone")
+    survey = db.session.get(Survey, step.survey_id)
+    now = utcnow()
+    step.undone_at = now
+    step.undone_by_id = getattr(actor, "id", None)
+    # Later steps that referred to a variable only this step made cannot apply any more.
+    remaining = [s for s in all_steps(survey) if s.active and s.id != step.id]
+    kept: list[tuple[str, dict]] = []
+    for other in remaining:
+        try:
+            check = Plan(survey.definition, kept)
+            check_spec(check.questionnaire(), other.kind, other.spec)
+            _references_exist(check.questionnaire(), other)
+            kept.append((other.kind, other.spec))
+        except CleaningError:
+            if other.id > step.id:
+                other.undone_at = now
+                other.undone_by_id = step.undone_by_id
+    db.session.flush()
+    audit.record("survey.cleaning_step_undone", step, actor=actor, project=survey.project_id)
+    return step
+
+
+def _references_exist(questionnaire: d.Questionnaire, step: CleaningStep) -> None:
+    known = _taken(questionnaire)
+    conditions = []
+    if step.kind == FILTER:
+        conditions = [step.spec["condition"]]
+    elif step.kind == RECODE:
+        conditions = [r["condition"] for r in step.spec["rules"]]
+    for condition in conditions:
+        for name in logic.references(logic.parse(condition)):
+            if name not in known:
+                raise CleaningError("condition", f"{name} is no longer a variable")
+
+
+def describe(step: CleaningStep) -> str:
+    """The step in one line, for the list of steps."""
+    spec = step.spec
+    if step.kind == FILTER:
+        return f"Filter: {spec.get('label') or spec['condition']}"
+    if step.kind == RECODE:
+        rules = "; ".join(f"{r['condition']} → {r['code']} {r['label']}" for r in spec["rules"])
+        return f"Omkoding {spec['name']} ({spec['label']}): {rules}"
+    limits = ", ".join(f"{x:g}" for x in spec["limits"])
+    return f"Grupper {spec['name']} fra {spec['source']}: grenser {limits}"
