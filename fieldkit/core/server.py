@@ -1,10 +1,47 @@
-"""Serving the app with gunicorn from ``fieldkit serve``."""
+"""Serving the app with gunicorn from ``fieldkit serve``, and a logger that keeps links out of
+the access log (use it in production too: ``gunicorn -c python:fieldkit.core.gunicorn_conf``)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+#: Paths that carry a respondent's or referent's link token in them.
+TOKEN_PATH = re.compile(r"^/(s|o|r|n)/[^/?]+")
+
+
+def redact(path: str) -> str:
+    """``path`` with any link token replaced, e.g. ``/s/abc…`` → ``/s/…``."""
+    return TOKEN_PATH.sub(lambda m: f"/{m.group(1)}/…", path)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, writing paths without the query string and without link tokens."""
+
+    def atoms(self, resp, req, environ, request_time) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = redact(environ.get("PATH_INFO", ""))
+        atoms["U"] = path
+        atoms["r"] = (
+            f"{environ.get('REQUEST_METHOD', '')} {path} {environ.get('SERVER_PROTOCOL', '')}"
+        )
+        atoms["q"] = ""
+        atoms["{raw_uri}e"] = path
+        return atoms
+
+
+#: Settings shared by ``fieldkit serve`` and ``gunicorn -c python:fieldkit.core.gunicorn_conf``.
+SETTINGS: dict[str, Any] = {
+    "worker_class": "gthread",
+    "threads": 4,
+    "accesslog": "-",
+    "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
+    "logger_class": "fieldkit.core.server.RedactingLogger",
+    "timeout": 120,
+}
 
 
 class _Server(BaseApplication):
@@ -24,15 +61,4 @@ class _Server(BaseApplication):
 
 def serve(host: str, port: int, workers: int) -> None:
     """Run gunicorn on ``host:port`` with ``workers`` processes of four threads each."""
-    _Server(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": 4,
-            "worker_class": "gthread",
-            "accesslog": "-",
-            # Personal-link tokens never reach the log: log the path without its query string.
-            "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
-            "timeout": 120,
-        }
-    ).run()
+    _Server({**SETTINGS, "bind": f"{host}:{port}", "workers": workers}).run()

@@ -59,10 +59,11 @@ def served(tmp_path):
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
-        yield base, "".join(output), env
+        yield base, "".join(output), env, process
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def browser_session():
@@ -78,7 +79,7 @@ def log_in(opener, base, email, password):
 
 
 def test_serve_demo_prints_a_login_that_works(served, tmp_path):
-    base, output, env = served
+    base, output, env, _process = served
     assert f"fieldkit is running at {base}/" in output
     email = re.search(r"Log in as:\s+(\S+)", output).group(1)
     password = re.search(r"Password:\s+(\S+)", output).group(1)
@@ -119,3 +120,20 @@ def test_serve_demo_prints_a_login_that_works(served, tmp_path):
     assert refused.value.code == 403
     assert (tmp_path / "instance" / "fieldkit.sqlite").exists()
     assert (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_the_access_log_never_holds_a_link_token(served):
+    """A personal link's token reaches the app, but the server's log shows only ``/s/…``."""
+    from fieldkit.core.server import redact
+
+    assert redact("/s/" + "A" * 43) == "/s/…"
+    assert redact("/svar/side/s1") == "/svar/side/s1"
+    base, _output, _env, process = served
+    token = "Tok3n" + "x" * 38
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{base}/s/{token}?kilde=epost")
+    assert missing.value.code == 404
+    process.send_signal(signal.SIGTERM)
+    log, _ = process.communicate(timeout=30)
+    assert '"GET /s/… HTTP/1.1" 404' in log
+    assert token not in log and "kilde" not in log
