@@ -36,6 +36,7 @@ ROUTE_MODULES = (
     "respond",
     "fieldwork_pages",
     "results_pages",
+    "results_cleaning",
 )
 
 

@@ -94,6 +94,7 @@ def survey_results(project, sid: int):
         table=table,
         figure=figure,
         error=error,
+        steps_active=sum(1 for step in cleaning.all_steps(survey) if step.active),
         responses=dataset.count_valid(survey),
         formats=_export_formats(),
     )

@@ -98,3 +98,50 @@ def test_other_projects_members_cannot_see_results_or_downloads(
     assert client.get(f"{status_url}/download").status_code in (403, 404)
     # Through the stranger's own project, the survey and the job are not found.
     assert client.get(f"/p/annet/surveys/{survey.id}/results").status_code == 404
+
+
+def test_cleaning_page_adds_and_undoes_steps(client, login, make_user, make_survey, answer):
+    user = make_user()
+    survey = make_survey()
+    from fieldkit.core import operations
+    from fieldkit.extensions import db
+    from fieldkit.surveys.results import cleaning
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    fill(survey, answer)
+    login(user)
+    url = f"/p/storby/surveys/{survey.id}/results/cleaning"
+    assert "Ingen steg ennå" in client.get(url).get_data(as_text=True)
+    added = client.post(url, data={"filter-kind": "filter", "filter-condition": "${q1} = '1'"})
+    assert added.status_code == 302
+    recode = client.post(
+        url,
+        data={
+            "recode-kind": "recode",
+            "recode-name": "hoy",
+            "recode-label": "Høy måloppnåelse",
+            "recode-rules": "${q16} = '1' or ${q16} = '2' => 1 = Høy\n${q16} = '3' => 2 = Lav",
+        },
+    )
+    assert recode.status_code == 302
+    steps = cleaning.all_steps(survey)
+    assert [s.kind for s in steps] == ["filter", "recode"]
+    assert steps[1].spec["rules"][0] == {
+        "condition": "${q16} = '1' or ${q16} = '2'", "code": "1", "label": "Høy",
+    }  # fmt: skip
+    page = client.get(f"/p/storby/surveys/{survey.id}/results?item=hoy&min_cell=0")
+    html = page.get_data(as_text=True)
+    assert "<caption>Høy måloppnåelse (n=10)</caption>" in html  # only Aetat's ten
+    bad = client.post(
+        url, data={"recode-kind": "recode", "recode-name": "x", "recode-rules": "oops"}
+    )
+    assert bad.status_code == 400
+    assert "linje 1: skriv betingelse =&gt; kode = etikett" in bad.get_data(as_text=True)
+    assert len(cleaning.all_steps(survey)) == 2
+    undo = client.post(f"{url}/{steps[0].id}/undo")
+    assert undo.status_code == 302
+    html = client.get(f"/p/storby/surveys/{survey.id}/results?item=hoy&min_cell=0").get_data(
+        as_text=True
+    )
+    assert "<caption>Høy måloppnåelse (n=16)</caption>" in html
