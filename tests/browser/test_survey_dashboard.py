@@ -5,6 +5,7 @@ from pathlib import Path
 
 from fieldkit.extensions import db
 from fieldkit.surveys import questionnaires, responses, surveys
+from fieldkit.surveys.fieldwork.demo import ANSWERS as COMPLETE_ANSWERS
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.conftest import PASSWORD
 
@@ -20,26 +21,7 @@ def test_dashboard_shows_rates_by_stratum(page, make_user, make_project):
     survey = surveys.create_survey(record, "Kartlegging 2004")
     surveys.launch(survey)
     db.session.commit()
-    full = {
-        "q1": "1",
-        "q2": "1",
-        "q3": 2.0,
-        "q4": 30,
-        "q5": "2004-01-05",
-        "q6_aetat": "1",
-        "q6_sosial": "1",
-        "q6_helse": "2",
-        "q6_andre": "4",
-        "q7_kurs": ["aetat"],
-        "q7_praksis": ["aetat"],
-        "q7_loenn": ["kommunen"],
-        "q8": ["team"],
-        "q9": "2",
-        "q10": "3",
-        "q11": 6,
-        "q12": "2",
-        "q16": "2",
-    }
+    full = COMPLETE_ANSWERS
     for n, fylke in enumerate(["Oslo"] * 6 + ["Finnmark"] * 3 + ["Hordaland"] * 4):
         case = surveys.add_case(survey, str(n), strata={"fylke": fylke})
         case.invited_at = datetime(2004, 3, 1, tzinfo=UTC)

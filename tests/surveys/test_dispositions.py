@@ -13,6 +13,7 @@ from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys import dispositions, outcomes, queries, questionnaires, responses, surveys
 from fieldkit.surveys.dispositions import CaseFacts, derive
+from fieldkit.surveys.fieldwork.demo import ANSWERS as COMPLETE_ANSWERS
 from fieldkit.surveys.models import Case, Response, ResponseStatus
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -156,26 +157,7 @@ def test_sql_counts_agree_with_derive(survey):
     assert len(total) >= 8  # the random cases reach most of the rules
 
 
-COMPLETE = {
-    "q1": "1",
-    "q2": "1",
-    "q3": 2.0,
-    "q4": 30,
-    "q5": "2004-01-05",
-    "q6_aetat": "1",
-    "q6_sosial": "1",
-    "q6_helse": "2",
-    "q6_andre": "4",
-    "q7_kurs": ["aetat"],
-    "q7_praksis": ["aetat"],
-    "q7_loenn": ["kommunen"],
-    "q8": ["team"],
-    "q9": "2",
-    "q10": "3",
-    "q11": 6,
-    "q12": "2",
-    "q16": "2",
-}
+COMPLETE = COMPLETE_ANSWERS  # a staff form answered in full (the demo's)
 
 
 def build_2004_round(survey):

@@ -141,6 +141,7 @@ def test_review_submit_thanks_and_already_answered(client, field_survey):
     review = client.get("/svar/oversikt").get_data(as_text=True)
     assert "<h1>Se over svarene dine</h1>" in review
     assert "Rådgiver" in review
+    assert '<a href="/svar/side/om_kontoret">' in review  # back to change a page
     sent = client.post("/svar/oversikt")
     assert sent.headers["Location"] == "/svar/takk"
     assert "Takk for hjelpen!" in client.get("/svar/takk").get_data(as_text=True)

@@ -17,28 +17,10 @@ from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
 from fieldkit.surveys import outcomes, responses
 from fieldkit.surveys.fieldwork import sending
+from fieldkit.surveys.fieldwork.demo import ANSWERS as COMPLETE_ANSWERS
 from fieldkit.surveys.models import Case, ResponseMode, SentMessage
 
-FULL = {
-    "q1": "1",
-    "q2": "1",
-    "q3": 2.0,
-    "q4": 30,
-    "q5": "2004-01-05",
-    "q6_aetat": "1",
-    "q6_sosial": "1",
-    "q6_helse": "2",
-    "q6_andre": "4",
-    "q7_kurs": ["aetat"],
-    "q7_praksis": ["aetat"],
-    "q7_loenn": ["kommunen"],
-    "q8": ["team"],
-    "q9": "2",
-    "q10": "3",
-    "q11": 6,
-    "q12": "2",
-    "q16": "2",
-}
+FULL = COMPLETE_ANSWERS  # a staff form answered in full (the demo's)
 
 
 def test_160_offices_from_frame_to_response_rates(
