@@ -459,3 +459,27 @@ def survey_table_command(
         click.echo(table.as_csv(), nl=False)
     else:
         click.echo(table.as_text(), nl=False)
+
+
+@survey_cli.command("report")
+@click.argument("survey_id", type=int)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    help="report.pdf, report.html or report.docx",
+)  # fmt: skip
+@click.option("--items", help="The questions to include, in order (e.g. q1,q16,q6).")
+@click.option("--no-figures", is_flag=True, help="Tables only.")
+@with_appcontext
+def survey_report_command(survey_id, output, items, no_figures) -> None:
+    """Compile the results report: title page, contents, method, tables and figures."""
+    from fieldkit.surveys.results import report, tables
+
+    survey = _survey(survey_id)
+    if output.suffix.lower() not in (".pdf", ".html", ".docx"):
+        _fail(f"{output}: a report is .pdf, .html or .docx")
+    names = [n.strip() for n in items.split(",") if n.strip()] if items else None
+    try:
+        report.write_report(survey, output, items=names, include_figures=not no_figures)
+    except tables.TableError as exc:
+        _fail(str(exc))
+    click.echo(f"Wrote {output}")

@@ -39,6 +39,9 @@ FORMATS = {
     "dta": ".dta",
     "r": ".zip",
     "codebook": ".xlsx",
+    "report_pdf": ".pdf",
+    "report_docx": ".docx",
+    "report_html": ".html",
 }
 
 Progress = Callable[[int, int], None]
@@ -275,6 +278,16 @@ def write_codebook(survey: Survey, path: Path, *, progress: Progress | None = No
     return 0
 
 
+def _report_writer(fmt: str) -> Callable[..., int]:
+    def write(survey: Survey, path: Path, progress: Progress | None = None) -> int:
+        from fieldkit.surveys.results import report
+
+        report.write_report(survey, path, fmt)
+        return dataset.count_valid(survey)
+
+    return write
+
+
 WRITERS: dict[str, Callable[..., int]] = {
     "csv": write_csv,
     "csv_excel": lambda survey, path, progress=None: write_csv(
@@ -285,6 +298,9 @@ WRITERS: dict[str, Callable[..., int]] = {
     "dta": write_dta,
     "r": write_r,
     "codebook": write_codebook,
+    "report_pdf": _report_writer("pdf"),
+    "report_docx": _report_writer("docx"),
+    "report_html": _report_writer("html"),
 }
 
 
@@ -297,7 +313,9 @@ def export(survey: Survey, fmt: str, path: Path, *, progress: Progress | None = 
 
 def export_file_name(survey: Survey, fmt: str) -> str:
     """The name a downloaded export gets."""
-    suffix = "_excel" if fmt == "csv_excel" else ("_kodebok" if fmt == "codebook" else "")
+    suffix = {"csv_excel": "_excel", "codebook": "_kodebok"}.get(fmt, "")
+    if fmt.startswith("report_"):
+        suffix = "_rapport"
     return f"survey{survey.id}{suffix}{FORMATS[fmt]}"
 
 

@@ -82,7 +82,7 @@ def stacked_bars(item: Item, records: Iterable[Record], options: Options) -> Fig
             if value in codes:
                 counters[name][value] += 1
     colours = _colours(choices)
-    labels = [tables.label_text(c.label, options) for c in choices]
+    labels = [tables.choice_label(c, options) for c in choices]
     height = len(bars) * (BAR_HEIGHT + GAP) + 60
     area = WIDTH - LABEL_WIDTH - 20
     parts, words = [], []

@@ -175,6 +175,11 @@ def question(item: Item, options: Options) -> str:
     return f"{item.number}. {label}" if item.number else label
 
 
+def choice_label(choice: d.Choice, options: Options) -> str:
+    """A choice's label; an unlabelled scale point (2–6 of a 1–7 scale) shows its code."""
+    return label_text(choice.label, options) or choice.code
+
+
 def table_choices(item: Item, options: Options) -> list[d.Choice]:
     if options.exclude_nonsubstantive:
         return [c for c in item.choices if not c.nonsubstantive]
@@ -220,9 +225,7 @@ def frequency(
     return Table(
         caption=f"{caption} (n={number(base)})",
         header=["", "Antall", "Prosent"],
-        rows=_frequency_rows(
-            [label_text(c.label, options) for c in choices], counts, base, options
-        ),
+        rows=_frequency_rows([choice_label(c, options) for c in choices], counts, base, options),
         n=base,
         kind="frequency",
         notes=notes,
@@ -246,7 +249,7 @@ def multiple(item: Item, records: Iterable[Record], options: Options) -> Table:
         share = _round(Decimal(count) * 100 / base, options.decimals) if base else Decimal(0)
         rows.append(
             [
-                label_text(choice.label, options),
+                choice_label(choice, options),
                 _count_cell(count, options),
                 _percent_cell(count, share, options),
             ]
@@ -287,7 +290,7 @@ def grid(item: Item, records: Iterable[Record], options: Options) -> Table:
         )
     return Table(
         caption=f"{question(item, options)} Prosent.",
-        header=["", *[label_text(c.label, options) for c in choices], "Sum", "N"],
+        header=["", *[choice_label(c, options) for c in choices], "Sum", "N"],
         rows=rows,
         n=all_n,
         kind="grid",
@@ -326,7 +329,7 @@ def crosstab(
             cells.setdefault(group, Counter())[value] += 1
     if by_item is not None:
         groups = [c.code for c in by_item.choices if c.code in cells]
-        names = {c.code: label_text(c.label, options) for c in by_item.choices}
+        names = {c.code: choice_label(c, options) for c in by_item.choices}
     else:
         groups = sorted(cells)
         names = {g: g for g in groups}
@@ -342,7 +345,7 @@ def crosstab(
     rows = []
     for index, choice in enumerate(choices):
         rows.append(
-            [label_text(choice.label, options)]
+            [choice_label(choice, options)]
             + [_percent_cell(c[index], s[index], options) for c, s, _t in per_column]
         )
     rows.append(["Sum"] + [number(t, options.decimals) for _c, _s, t in per_column])

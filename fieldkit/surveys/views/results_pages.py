@@ -29,6 +29,9 @@ def _export_formats() -> list[tuple[str, str]]:
         ("csv", _("CSV (UTF-8, comma)")),
         ("r", _("R (CSV and a script that applies the labels, zipped)")),
         ("codebook", _("Codebook (.xlsx)")),
+        ("report_pdf", _("Report with every table and figure (PDF)")),
+        ("report_docx", _("Report with every table and figure (Word)")),
+        ("report_html", _("Report with every table and figure (HTML)")),
     ]
 
 

@@ -225,3 +225,19 @@ def test_text_and_csv_output():
         "Sum |      3 |     100\n"
     )
     assert t.as_csv().splitlines()[1:] == [";Antall;Prosent", "Ja;2;67", "Nei;1;33", "Sum;3;100"]
+
+
+def test_unlabelled_scale_points_show_their_code():
+    # q10 is 1–7 with words only at the ends; 1, 1, 4, 7: 50, 0, 0, 25, 0, 0, 25.
+    t = table("q10", records({"q10": "1"}, {"q10": "1"}, {"q10": "4"}, {"q10": "7"}))
+    assert [r[0] for r in t.rows] == [
+        "Svært lett",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "Svært vanskelig",
+        "Sum",
+    ]
+    assert [r[2] for r in t.rows] == ["50", "0", "0", "25", "0", "0", "25", "100"]

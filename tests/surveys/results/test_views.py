@@ -145,3 +145,22 @@ def test_cleaning_page_adds_and_undoes_steps(client, login, make_user, make_surv
         as_text=True
     )
     assert "<caption>Høy måloppnåelse (n=16)</caption>" in html
+
+
+def test_report_pdf_as_an_export(client, login, make_user, make_survey, answer):
+    user = make_user()
+    survey = make_survey()
+    from fieldkit.core import operations
+    from fieldkit.extensions import db
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    fill(survey, answer)
+    login(user)
+    status_url = client.post(
+        f"/p/storby/surveys/{survey.id}/results/export", data={"format": "report_pdf"}
+    ).headers["Location"]
+    download = client.get(f"{status_url}/download")
+    assert download.status_code == 200
+    assert download.data.startswith(b"%PDF")
+    assert f"survey{survey.id}_rapport.pdf" in download.headers["Content-Disposition"]

@@ -1,0 +1,323 @@
+"""The results report: title page, contents, a method section from the fieldwork, and the
+chosen tables and figures numbered ``Tabell N.``/``Figur N.`` with the caption above and
+``Kilde: …`` below; as HTML, PDF (WeasyPrint) and DOCX (python-docx).
+
+The context is plain data (strings, lists, SVG markup) built once and rendered three ways. The
+report speaks the report's language (bokmål), like the tables.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import render_template
+
+from fieldkit.core.models import utcnow
+from fieldkit.extensions import db
+from fieldkit.surveys import definition as d
+from fieldkit.surveys import dispositions, queries
+from fieldkit.surveys.models import Case, SentMessage, Survey
+from fieldkit.surveys.paper import rendering
+from fieldkit.surveys.results import cleaning, dataset, figures, tables
+from fieldkit.surveys.results.tables import Options, Table, number
+
+OSLO = ZoneInfo("Europe/Oslo")
+REPORT_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, *d.NUMBER_TYPES)
+MONTHS = [
+    "januar", "februar", "mars", "april", "mai", "juni",
+    "juli", "august", "september", "oktober", "november", "desember",
+]  # fmt: skip
+
+
+def long_date(day: date) -> str:
+    """4. mars 2004."""
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+@dataclass
+class Block:
+    """One numbered table or figure of the report, or a researcher's text."""
+
+    kind: str  # "table", "figure" or "text"
+    anchor: str = ""
+    label: str = ""  # "Tabell 3." / "Figur 2."
+    caption: str = ""
+    table: Table | None = None
+    svg: Any = None
+    text: str = ""
+    source: str = ""
+
+
+@dataclass
+class Chapter:
+    anchor: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+
+
+def _day(moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(OSLO).date() if moment.tzinfo else moment.date()
+
+
+def method_chapter(survey: Survey, counter: dict[str, int], source: str) -> Chapter:
+    """Field period, frame, mail sent, dispositions and response rates by stratum."""
+    chapter = Chapter("metode", "Metode og datagrunnlag")
+    days = queries.completes_by_day(survey)
+    start = _day(survey.opens_at) or _day(survey.launched_at) or (days[0][0] if days else None)
+    end = _day(survey.closes_at) or (days[-1][0] if days else None)
+    if start and end:
+        chapter.paragraphs.append(
+            f"Datainnsamlingen foregikk fra {long_date(start)} til {long_date(end)}."
+        )
+    cases = db.session.scalar(sa.select(sa.func.count(Case.id)).where(Case.survey_id == survey.id))
+    sent = dict(
+        db.session.execute(
+            sa.select(SentMessage.round > 0, sa.func.count())
+            .join(Case, SentMessage.case_id == Case.id)
+            .where(Case.survey_id == survey.id, SentMessage.status == "sent")
+            .group_by(SentMessage.round > 0)
+        ).all()
+    )
+    if cases:
+        text = f"Utvalget besto av {number(cases)} enheter."
+        if sent:
+            text += (
+                f" Det ble sendt {number(sent.get(False, 0))} invitasjoner og "
+                f"{number(sent.get(True, 0))} påminnelser på e-post."
+            )
+        chapter.paragraphs.append(text)
+    responses = dataset.count_valid(survey)
+    chapter.paragraphs.append(
+        f"Analysen bygger på {number(responses)} innsendte svar"
+        + (" (anonym undersøkelse)." if survey.anonymous else ".")
+    )
+    steps = [s for s in cleaning.all_steps(survey) if s.active]
+    if steps:
+        chapter.paragraphs.append(
+            "Data er renset i disse stegene: "
+            + "; ".join(cleaning.describe(s) for s in steps)
+            + "."
+        )
+    columns = queries.frame_columns(survey)
+    if cases:
+        by = columns[0] if columns else None
+        rates = queries.survey_rates(survey, by)
+        header = [by or "", "Enheter", "Fullført (I)", "Delvis (P)", "Svarprosent (RR2)"]
+        rows = []
+        for group in [*rates.groups, rates.total]:
+            name = "Totalt" if group.group == queries.TOTAL else (group.group or "(uoppgitt)")
+            rr2 = dispositions.percent(group.rates["RR2"], 1)
+            rows.append(
+                [
+                    name,
+                    number(group.cases),
+                    number(group.counts["I"]),
+                    number(group.counts["P"]),
+                    "–" if rr2 is None else number(rr2, 1),
+                ]
+            )
+        caption = "Disposisjoner og svarprosent" + (f" etter {by}" if by else "")
+        table = Table(caption, header, rows, rates.total.cases, "rates")
+        chapter.blocks.append(_table_block(table, counter, source))
+        chapter.paragraphs.append(
+            "Svarprosenten er beregnet etter AAPORs standarddefinisjoner (RR2: fullførte og "
+            "delvise svar av alle enheter i utvalget)."
+        )
+    return chapter
+
+
+def _table_block(table: Table, counter: dict[str, int], source: str) -> Block:
+    counter["table"] += 1
+    n = counter["table"]
+    return Block("table", f"tabell-{n}", f"Tabell {n}.", table.caption, table=table, source=source)
+
+
+def _figure_block(figure: figures.Figure, counter: dict[str, int], source: str) -> Block:
+    counter["figure"] += 1
+    n = counter["figure"]
+    return Block("figure", f"figur-{n}", f"Figur {n}.", figure.caption, svg=figure.svg,
+                 source=source)  # fmt: skip
+
+
+def report_context(
+    survey: Survey,
+    items: list[str] | None = None,
+    texts: dict[str, str] | None = None,
+    options: Options | None = None,
+    *,
+    include_figures: bool = True,
+) -> dict[str, Any]:
+    """Everything the report shows, as plain data.
+
+    ``items``: the questions to include, in this order (default every question that has a
+    table, in questionnaire order); ``texts``: a researcher's text to put before a question's
+    table, by question name ("" for the introduction).
+    """
+    options = options or Options(min_cell=0 if survey.anonymous else tables.DEFAULT_MIN_CELL)
+    texts = texts or {}
+    questionnaire = cleaning.plan(survey).questionnaire()
+    year = (_day(survey.closes_at) or _day(utcnow())).year
+    source = f"Kilde: {survey.title}, {year}."
+    counter = {"table": 0, "figure": 0}
+    chapters = [method_chapter(survey, counter, source)]
+    if items:
+        chosen = []
+        for name in items:
+            item = questionnaire.item(name)
+            if item is None or item.type not in REPORT_TYPES:
+                raise tables.TableError(f"the questionnaire has no question with a table: {name}")
+            chosen.append(item)
+    else:
+        chosen = [item for _s, item in questionnaire.items() if item.type in REPORT_TYPES]
+    results = Chapter("resultater", "Resultater")
+    for item in chosen:
+        if texts.get(item.name):
+            results.blocks.append(Block("text", text=texts[item.name]))
+        table = tables.table_for(questionnaire, item.name, dataset.records(survey), options)
+        results.blocks.append(_table_block(table, counter, source))
+        if include_figures:
+            figure = figures.figure_for(item, dataset.records(survey), options)
+            if figure is not None:
+                results.blocks.append(_figure_block(figure, counter, source))
+    chapters.append(results)
+    return {
+        "title": survey.title,
+        "subtitle": "Resultatrapport",
+        "project": survey.project.name,
+        "date": long_date(_day(utcnow())),
+        "introduction": texts.get("", ""),
+        "chapters": chapters,
+        "tables": counter["table"],
+        "figures": counter["figure"],
+    }
+
+
+def report_html(context: dict[str, Any], *, for_print: bool = True) -> str:
+    """The report as one HTML document (print CSS, bundled fonts)."""
+    return render_template(
+        "pdf/surveys/results/report.html",
+        report=context,
+        fonts=rendering.FONT_FACES if for_print else [],
+        page_footer=rendering.page_counter_css("Side %(page)s av %(pages)s"),
+    )
+
+
+def report_pdf(context: dict[str, Any]) -> bytes:
+    return rendering.write_pdf(report_html(context))
+
+
+def figure_png(svg: Any, resolution: int = 150) -> bytes | None:
+    """A figure as PNG (SVG -> PDF with WeasyPrint -> PNG with pdftoppm), or None without
+    pdftoppm."""
+    html = (
+        "<!doctype html><html><head><meta charset='utf-8'><style>@page { size: 180mm 120mm; "
+        "margin: 0 } body { margin: 0 } svg { width: 180mm; height: auto }</style></head>"
+        f"<body>{svg}</body></html>"
+    )
+    pdf = rendering.write_pdf(html)
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "figure.pdf"
+        source.write_bytes(pdf)
+        try:
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", str(resolution), "-singlefile", "-cropbox",
+                 str(source), str(Path(folder) / "figure")],
+                check=True, capture_output=True, timeout=60,
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return (Path(folder) / "figure.png").read_bytes()
+
+
+def report_docx(context: dict[str, Any]) -> bytes:
+    """The report as a Word document (the contents is a field Word fills in on opening)."""
+    from docx import Document
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    document.add_heading(context["title"], level=0)
+    document.add_paragraph(context["subtitle"])
+    document.add_paragraph(f"{context['project']} · {context['date']}")
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    document.add_heading("Innhold", level=1)
+    paragraph = document.add_paragraph()
+    run = paragraph.add_run()
+    for tag, text in (("begin", None), (None, 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None)):
+        if tag:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), tag)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+    paragraph.add_run("Høyreklikk og velg «Oppdater felt» for å vise innholdsfortegnelsen.")
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    paragraph.add_run()._r.append(end)
+    if context["introduction"]:
+        document.add_paragraph(context["introduction"])
+    for chapter in context["chapters"]:
+        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        document.add_heading(chapter.title, level=1)
+        for text in chapter.paragraphs:
+            document.add_paragraph(text)
+        for block in chapter.blocks:
+            if block.kind == "text":
+                document.add_paragraph(block.text)
+                continue
+            caption = document.add_paragraph()
+            caption.add_run(f"{block.label} ").bold = True
+            caption.add_run(block.caption)
+            if block.kind == "table":
+                table = block.table
+                grid = document.add_table(rows=1, cols=len(table.header))
+                grid.style = "Table Grid"
+                for cell, text in zip(grid.rows[0].cells, table.header, strict=True):
+                    cell.text = text
+                for row in table.rows:
+                    cells = grid.add_row().cells
+                    for cell, text in zip(cells, row, strict=True):
+                        cell.text = text
+                for note in table.notes:
+                    document.add_paragraph(note).runs[0].font.size = Pt(9)
+            else:
+                png = figure_png(block.svg)
+                if png:
+                    document.add_picture(BytesIO(png), width=Mm(160))
+            source = document.add_paragraph(block.source)
+            source.runs[0].italic = True
+            source.runs[0].font.size = Pt(9)
+    output = BytesIO()
+    document.save(output)
+    return output.getvalue()
+
+
+def write_report(survey: Survey, path: Path, fmt: str | None = None, **kwargs) -> None:
+    """Write the report to ``path`` as pdf, html or docx (default: from the suffix)."""
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    context = report_context(survey, **kwargs)
+    if fmt == "pdf":
+        path.write_bytes(report_pdf(context))
+    elif fmt == "html":
+        path.write_text(report_html(context), encoding="utf-8")
+    elif fmt == "docx":
+        path.write_bytes(report_docx(context))
+    else:
+        raise ValueError(f"a report is .pdf, .html or .docx, not {fmt!r}")

@@ -1,0 +1,95 @@
+"""The results report: numbered tables and figures, sources, contents with page numbers."""
+
+import io
+import re
+import subprocess
+from datetime import UTC, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from fieldkit.extensions import db
+from fieldkit.surveys.results import report
+
+
+@pytest.fixture
+def survey(make_survey, answer):
+    survey = make_survey()
+    for n in range(12):
+        etat = "Aetat" if n < 5 else "Sosialtjenesten"
+        answer(
+            survey,
+            {"q1": "1" if n < 5 else "2", "q16": ["1", "2", "2", "3"][n % 4],
+             "q6_aetat": ["1", "2", "3"][n % 3], "q10": str(n % 7 + 1)},
+            strata={"etat": etat},
+        )  # fmt: skip
+    # The field period, set after the answers came in (a closed survey takes none).
+    survey.opens_at = datetime(2004, 3, 1, 8, tzinfo=UTC)
+    survey.closes_at = datetime(2004, 3, 31, 20, tzinfo=UTC)
+    db.session.commit()
+    return survey
+
+
+def test_context_numbers_tables_and_figures_in_order(app, survey):
+    context = report.report_context(survey, items=["q16", "q6", "q1"])
+    method, results = context["chapters"]
+    assert method.paragraphs[0] == "Datainnsamlingen foregikk fra 1. mars 2004 til 31. mars 2004."
+    assert method.paragraphs[1] == "Utvalget besto av 12 enheter."
+    rates = method.blocks[0]
+    assert (rates.label, rates.caption) == ("Tabell 1.", "Disposisjoner og svarprosent etter etat")
+    assert rates.table.header == ["etat", "Enheter", "Fullført (I)", "Delvis (P)",
+                                  "Svarprosent (RR2)"]  # fmt: skip
+    assert rates.table.rows[-1][:2] == ["Totalt", "12"]
+    labels = [(b.label, b.caption) for b in results.blocks]
+    assert labels == [
+        ("Tabell 2.", "16. Hvor høy er måloppnåelsen så langt? (n=12)"),
+        ("Figur 1.", "16. Hvor høy er måloppnåelsen så langt? (n=12)"),
+        (
+            "Tabell 3.",
+            "6. Hvor ofte samarbeider dere med følgende om den enkelte deltaker? Prosent.",
+        ),
+        ("Figur 2.", "6. Hvor ofte samarbeider dere med følgende om den enkelte deltaker? (n=12)"),
+        ("Tabell 4.", "1. Hvilken etat arbeider du i? (n=12)"),
+    ]
+    assert {b.source for b in results.blocks} == {"Kilde: Kartlegging 2004, 2004."}
+
+
+def test_pdf_has_title_contents_with_page_numbers_and_sources(app, survey, tmp_path):
+    path = tmp_path / "rapport.pdf"
+    report.write_report(survey, path, items=["q16", "q6", "q1", "q10"])
+    count = len(PdfReader(io.BytesIO(path.read_bytes())).pages)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = text.split("\f")[:count]
+    assert "Kartlegging 2004" in pages[0] and "Resultatrapport" in pages[0]
+    assert "Innhold" in pages[1]
+    # The contents gives the page each chapter and table starts on.
+    method_page = int(re.search(r"1\. Metode og datagrunnlag.*?(\d+)$", pages[1], re.M).group(1))
+    assert "Tabell 1." in pages[method_page - 1]
+    table_page = int(re.search(r"Tabell 4\. 1\. Hvilken etat.*?(\d+)$", pages[1], re.M).group(1))
+    assert "Tabell 4." in pages[table_page - 1]
+    assert "Kilde: Kartlegging 2004, 2004." in pages[method_page - 1]
+    assert f"Side 2 av {len(pages)}" in pages[1]
+
+
+def test_docx_has_the_tables(app, survey, tmp_path):
+    from docx import Document
+
+    path = tmp_path / "rapport.docx"
+    report.write_report(survey, path, items=["q1"])
+    document = Document(str(path))
+    texts = [p.text for p in document.paragraphs]
+    assert "Tabell 2. 1. Hvilken etat arbeider du i? (n=12)" in texts
+    assert texts.count("Kilde: Kartlegging 2004, 2004.") == 2
+    assert [c.text for c in document.tables[1].rows[-1].cells] == ["Sum", "12", "100"]
+
+
+def test_report_command(runner, survey, tmp_path):
+    output = tmp_path / "r.html"
+    result = runner.invoke(args=["survey", "report", str(survey.id), "-o", str(output),
+                                 "--items", "q1"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Tabell 2." in output.read_text("utf-8")
+    bad = runner.invoke(args=["survey", "report", str(survey.id), "-o", str(tmp_path / "r.txt")])
+    assert bad.exit_code == 1 and "a report is .pdf, .html or .docx" in bad.output
