@@ -61,6 +61,7 @@ CATALOGUES = (
             "fieldkit/surveys/views/survey_admin.py",
             "fieldkit/surveys/views/respond.py",
             "fieldkit/surveys/views/dashboard.py",
+            "fieldkit/surveys/views/outcomes.py",
         ),
         ("templates/surveys/*.html", "templates/surveys/respond/**.html"),
     ),

@@ -18,9 +18,14 @@ def init_app(app: Flask) -> None:
         from fieldkit.surveys.questionnaires import project_questionnaires
         from fieldkit.surveys.surveys import project_surveys
 
+        from fieldkit.surveys.dispositions import CODES
+        from fieldkit.surveys.queries import case_code
+
         return {
             "project_questionnaires": project_questionnaires,
             "project_surveys": project_surveys,
+            "case_code": case_code,
+            "disposition_codes": CODES,
         }
 
     app.cli.add_command(questionnaire_cli)

@@ -5,8 +5,23 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 
 class DefinitionUploadForm(FlaskForm):
@@ -58,6 +73,25 @@ class SurveyForm(FlaskForm):
         _l("Respondents may change their answers until the survey closes")
     )
     review_page = BooleanField(_l("Show a review page before submitting"), default=True)
+    complete_threshold = IntegerField(
+        _l("Complete from (% of applicable questions answered)"),
+        default=80,
+        validators=[InputRequired(), NumberRange(1, 100)],
+    )
+    partial_threshold = IntegerField(
+        _l("Partial from (% of applicable questions answered)"),
+        default=50,
+        description=_l("Below this a returned response counts as a break-off (AAPOR)."),
+        validators=[InputRequired(), NumberRange(0, 100)],
+    )
+
+    def validate_partial_threshold(self, field):
+        if (
+            self.complete_threshold.data is not None
+            and field.data is not None
+            and (field.data >= self.complete_threshold.data)
+        ):
+            raise ValidationError(_l("The partial threshold must be below the complete one."))
 
     def validate_closes(self, field):
         if field.data and self.opens.data and field.data < self.opens.data:

@@ -244,3 +244,13 @@ def mailing_markers(survey: Survey) -> list[tuple[date, str]]:
 
     labels = {"invitation": _("Invitation"), "reminder": _("Reminder")}
     return [(day, labels.get(kind, kind)) for day, kind, _count in mailing_dates(survey)]
+
+
+def case_code(survey: Survey, case: Case) -> str:
+    """One case's AAPOR code (as the counts count it)."""
+    return db.session.scalar(
+        sa.select(code_expression(survey))
+        .select_from(Case)
+        .outerjoin(Response, _response_join(survey))
+        .where(Case.id == case.id)
+    )

@@ -37,6 +37,8 @@ def create_survey(
     contact_name: str = "",
     contact_email: str = "",
     contact_phone: str = "",
+    complete_threshold: float = 0.8,
+    partial_threshold: float = 0.5,
     actor: User | None = None,
 ) -> Survey:
     """A survey of the questionnaire's current version, not yet in the field."""
@@ -54,6 +56,8 @@ def create_survey(
         raise OperationError(_("The survey needs a title."))
     if kiosk and not open_link:
         raise OperationError(_("Kiosk mode needs the open link."))
+    if not 0 <= partial_threshold < complete_threshold <= 1:
+        raise OperationError(_("The partial threshold must be below the complete one."))
     survey = Survey(
         project_id=questionnaire.project_id,
         questionnaire_version=version,
@@ -71,6 +75,8 @@ def create_survey(
         contact_name=contact_name,
         contact_email=contact_email,
         contact_phone=contact_phone,
+        complete_threshold=complete_threshold,
+        partial_threshold=partial_threshold,
     )
     links.assign_open_link(survey)
     db.session.add(survey)

@@ -29,6 +29,8 @@ def test_create_and_launch_a_survey_in_the_browser_forms(client, make_user, make
             "thank_you": "Takk for hjelpen!",
             "open_link": "y",
             "review_page": "y",
+            "complete_threshold": "80",
+            "partial_threshold": "50",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -56,7 +58,13 @@ def test_survey_form_refuses_kiosk_without_open_link(client, make_user, make_pro
     login(user)
     response = client.post(
         "/p/storby/surveys/new",
-        data={"title": "T", "questionnaire": record.id, "kiosk": "y"},
+        data={
+            "title": "T",
+            "questionnaire": record.id,
+            "kiosk": "y",
+            "complete_threshold": "80",
+            "partial_threshold": "50",
+        },
     )
     assert response.status_code == 422
     assert "Kioskmodus krever åpen lenke." in response.get_data(as_text=True)
@@ -114,3 +122,35 @@ def test_cli_create_add_case_and_link(runner, make_project):
     again = runner.invoke(args=["survey", "add-case", survey_id, "0301-12"])
     assert again.exit_code == 1
     assert "0301-12" in again.output
+
+
+def test_dispositions_thresholds_are_set_per_survey(client, make_user, make_project, login):
+    user = make_user()
+    project = make_project("storby", members=[user])
+    record = questionnaires.import_questionnaire(project, "a.yaml", STAFF.read_bytes())
+    db.session.commit()
+    login(user)
+    refused = client.post(
+        "/p/storby/surveys/new",
+        data={
+            "title": "T",
+            "questionnaire": record.id,
+            "complete_threshold": "60",
+            "partial_threshold": "70",
+        },
+    )
+    assert refused.status_code == 422
+    assert "under den for fullført" in refused.get_data(as_text=True)
+    client.post(
+        "/p/storby/surveys/new",
+        data={
+            "title": "T",
+            "questionnaire": record.id,
+            "complete_threshold": "90",
+            "partial_threshold": "40",
+        },
+    )
+    survey = db.session.scalar(sa.select(Survey))
+    assert (survey.complete_threshold, survey.partial_threshold) == (0.9, 0.4)
+    page = client.get(f"/p/storby/surveys/{survey.id}/").get_data(as_text=True)
+    assert "fullført fra 90 %, delvis fra 40 %" in page

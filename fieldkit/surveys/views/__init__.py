@@ -34,6 +34,7 @@ ROUTE_MODULES = (
     "paper",
     "dashboard",
     "respond",
+    "outcomes",
     "fieldwork_pages",
     "results_pages",
     "results_cleaning",

@@ -62,6 +62,8 @@ def survey_new(project):
                 contact_name=form.contact_name.data or "",
                 contact_email=form.contact_email.data or "",
                 contact_phone=form.contact_phone.data or "",
+                complete_threshold=form.complete_threshold.data / 100,
+                partial_threshold=form.partial_threshold.data / 100,
                 actor=actor(),
             )
         except OperationError as exc:
