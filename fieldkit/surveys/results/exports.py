@@ -271,11 +271,35 @@ def write_r(survey: Survey, path: Path, *, progress: Progress | None = None) -> 
 
 
 def write_codebook(survey: Survey, path: Path, *, progress: Progress | None = None) -> int:
-    """The questionnaire's codebook (the paper module's workbook)."""
-    from fieldkit.surveys.paper.codebook import codebook_xlsx
+    """The export's codebook: every variable under its export name, with the name it is
+    stored under, its label, type, measure and value labels (the names match every export)."""
+    from openpyxl import Workbook
 
-    path.write_bytes(codebook_xlsx(survey.definition, "nb"))
-    return 0
+    variables = dataset.variables(survey)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Variabler")
+    sheet.append(["Variabel", "Lagret som", "Etikett", "Type", "Målenivå", "Verdier",
+                  "Ikke-substantielle (manglende i SPSS)"])  # fmt: skip
+    for variable in variables:
+        values = "; ".join(f"{code} = {label}" for code, label in variable.value_labels.items())
+        sheet.append(
+            [
+                variable.name,
+                variable.source,
+                variable.label,
+                {"numeric": "tall", "string": "tekst", "datetime": "dato/tid"}[variable.kind],
+                variable.measure,
+                values,
+                ", ".join(str(code) for code in variable.nonsubstantive),
+            ]
+        )
+    labels = workbook.create_sheet("Verdier")
+    labels.append(["Variabel", "Verdi", "Etikett"])
+    for variable in variables:
+        for code, label in variable.value_labels.items():
+            labels.append([variable.name, code, label])
+    workbook.save(path)
+    return len(variables)
 
 
 def _report_writer(fmt: str) -> Callable[..., int]:

@@ -163,3 +163,19 @@ def test_export_job_writes_the_file_and_reports_progress(filled, app, tmp_path):
     frame, _meta = pyreadstat.read_sav(str(stored))
     assert len(frame) == 2
     assert job.result["name"] == f"survey{filled.id}.sav"
+
+
+def test_codebook_uses_the_export_names(filled, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "kodebok.xlsx"
+    exports.export(filled, "codebook", path)
+    rows = list(load_workbook(path, read_only=True)["Variabler"].values)
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name["q13_1_navn"][1] == "q13"
+    assert by_name["q6_andre_tekst"][1] == "q6_andre.other"
+    assert by_name["q16"][5] == (
+        "1 = Svært høy; 2 = Ganske høy; 3 = Ganske lav; 4 = Svært lav; 9 = Vet ikke"
+    )
+    assert by_name["q16"][6] == "9"
+    assert [r[0] for r in rows[1:]] == [v.name for v in dataset.variables(filled)]
