@@ -103,6 +103,36 @@ def survey_results(project, sid: int):
     )
 
 
+@bp.route("/surveys/<int:sid>/results/figure.<fmt>")
+@access.require_project_access
+def survey_results_figure(project, sid: int, fmt: str):
+    """The figure of ``?item=`` as SVG or PNG (with the page's options)."""
+    from io import BytesIO
+
+    from fieldkit.surveys.results import report
+
+    survey = survey_or_404(project, sid)
+    if fmt not in ("svg", "png"):
+        abort(404)
+    options, error = _options(survey)
+    item = cleaning.plan(survey).questionnaire().item(request.args.get("item", ""))
+    if item is None or error:
+        abort(404)
+    figure = figures.figure_for(item, dataset.records(survey), options)
+    if figure is None:
+        abort(404)
+    name = f"figur_{item.name}.{fmt}"
+    if fmt == "svg":
+        content = str(figure.svg).encode()
+        mimetype = "image/svg+xml"
+    else:
+        content = report.figure_png(figure.svg)
+        if content is None:
+            abort(503)
+        mimetype = "image/png"
+    return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
 @bp.route("/surveys/<int:sid>/results/export", methods=["POST"])
 @access.require_project_access
 def survey_results_export(project, sid: int):

@@ -164,3 +164,28 @@ def test_report_pdf_as_an_export(client, login, make_user, make_survey, answer):
     assert download.status_code == 200
     assert download.data.startswith(b"%PDF")
     assert f"survey{survey.id}_rapport.pdf" in download.headers["Content-Disposition"]
+
+
+def test_figure_downloads_as_svg_and_png(client, login, make_user, make_survey, answer):
+    user = make_user()
+    survey = make_survey()
+    from fieldkit.core import operations
+    from fieldkit.extensions import db
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    fill(survey, answer)
+    login(user)
+    page = client.get(f"/p/storby/surveys/{survey.id}/results?item=q16").get_data(as_text=True)
+    assert "Figur 1. 16. Hvor høy er måloppnåelsen så langt? (n=16)" in page
+    svg = client.get(f"/p/storby/surveys/{survey.id}/results/figure.svg?item=q16")
+    assert svg.mimetype == "image/svg+xml"
+    assert (
+        b"<title>16. Hvor h\xc3\xb8y er m\xc3\xa5loppn\xc3\xa5elsen s\xc3\xa5 langt? (n=16)</title>"
+        in svg.data
+    )
+    png = client.get(f"/p/storby/surveys/{survey.id}/results/figure.png?item=q16&decimals=1")
+    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    assert (
+        client.get(f"/p/storby/surveys/{survey.id}/results/figure.png?item=q8").status_code == 404
+    )
