@@ -83,20 +83,20 @@ def method_chapter(survey: Survey, counter: dict[str, int], source: str) -> Chap
             f"Datainnsamlingen foregikk fra {long_date(start)} til {long_date(end)}."
         )
     cases = db.session.scalar(sa.select(sa.func.count(Case.id)).where(Case.survey_id == survey.id))
-    sent = dict(
-        db.session.execute(
-            sa.select(SentMessage.round > 0, sa.func.count())
-            .join(Case, SentMessage.case_id == Case.id)
-            .where(Case.survey_id == survey.id, SentMessage.status == "sent")
-            .group_by(SentMessage.round > 0)
-        ).all()
-    )
+    sent = {False: 0, True: 0}
+    for round_number, count in db.session.execute(
+        sa.select(SentMessage.round, sa.func.count())
+        .join(Case, SentMessage.case_id == Case.id)
+        .where(Case.survey_id == survey.id, SentMessage.status == "sent")
+        .group_by(SentMessage.round)
+    ):
+        sent[round_number > 0] += count
     if cases:
         text = f"Utvalget besto av {number(cases)} enheter."
-        if sent:
+        if sent[False] or sent[True]:
             text += (
-                f" Det ble sendt {number(sent.get(False, 0))} invitasjoner og "
-                f"{number(sent.get(True, 0))} påminnelser på e-post."
+                f" Det ble sendt {number(sent[False])} invitasjoner og "
+                f"{number(sent[True])} påminnelser på e-post."
             )
         chapter.paragraphs.append(text)
     responses = dataset.count_valid(survey)

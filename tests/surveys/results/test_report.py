@@ -93,3 +93,25 @@ def test_report_command(runner, survey, tmp_path):
     assert "Tabell 2." in output.read_text("utf-8")
     bad = runner.invoke(args=["survey", "report", str(survey.id), "-o", str(tmp_path / "r.txt")])
     assert bad.exit_code == 1 and "a report is .pdf, .html or .docx" in bad.output
+
+
+def test_method_counts_invitations_and_reminders_sent(app, survey):
+    from fieldkit.surveys.models import Case, Mailing, SentMessage
+
+    mailing = Mailing(survey_id=survey.id, kind="invitation", status="done")
+    db.session.add(mailing)
+    db.session.flush()
+    cases = db.session.scalars(db.select(Case).where(Case.survey_id == survey.id)).all()
+    for case in cases:
+        db.session.add(SentMessage(mailing_id=mailing.id, case_id=case.id, round=0,
+                                   kind="invitation", to_address="a@b.no", status="sent"))  # fmt: skip
+    for case in cases[:4]:
+        db.session.add(SentMessage(mailing_id=mailing.id, case_id=case.id, round=1,
+                                   kind="reminder", to_address="a@b.no", status="sent"))  # fmt: skip
+    db.session.add(SentMessage(mailing_id=mailing.id, case_id=cases[5].id, round=1,
+                               kind="reminder", to_address="a@b.no", status="failed"))  # fmt: skip
+    db.session.commit()
+    method = report.report_context(survey, items=["q1"])["chapters"][0]
+    assert method.paragraphs[1] == (
+        "Utvalget besto av 12 enheter. Det ble sendt 12 invitasjoner og 4 påminnelser på e-post."
+    )
