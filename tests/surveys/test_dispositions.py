@@ -340,3 +340,23 @@ def test_anonymous_survey_counts_cases_without_linking(app, make_project):
         )
         == 2
     )
+
+
+def test_rate_over_time_starts_at_the_invitation():
+    from datetime import date
+
+    from fieldkit.surveys import rate_chart
+
+    points = rate_chart.cumulative_rate(
+        [(date(2004, 3, 3), 2), (date(2004, 3, 5), 3)], 10, date(2004, 3, 6), start=date(2004, 3, 1)
+    )
+    assert points == [
+        (date(2004, 3, 1), 0.0),
+        (date(2004, 3, 2), 0.0),
+        (date(2004, 3, 3), 0.2),
+        (date(2004, 3, 4), 0.2),
+        (date(2004, 3, 5), 0.5),
+        (date(2004, 3, 6), 0.5),
+    ]
+    svg = rate_chart.svg(points, [rate_chart.Marker(date(2004, 3, 1), "Invitasjon")], title="RR1")
+    assert "50,0 %" in svg and "Invitasjon" in svg and 'role="img"' in svg
