@@ -102,14 +102,18 @@ def test_method_counts_invitations_and_reminders_sent(app, survey):
     db.session.add(mailing)
     db.session.flush()
     cases = db.session.scalars(db.select(Case).where(Case.survey_id == survey.id)).all()
+
+    def sent(case, round_number, status="sent"):
+        kind = "reminder" if round_number else "invitation"
+        message = SentMessage(mailing_id=mailing.id, case_id=case.id, round=round_number,
+                              kind=kind, to_address="a@b.no", status=status)  # fmt: skip
+        db.session.add(message)
+
     for case in cases:
-        db.session.add(SentMessage(mailing_id=mailing.id, case_id=case.id, round=0,
-                                   kind="invitation", to_address="a@b.no", status="sent"))  # fmt: skip
+        sent(case, 0)
     for case in cases[:4]:
-        db.session.add(SentMessage(mailing_id=mailing.id, case_id=case.id, round=1,
-                                   kind="reminder", to_address="a@b.no", status="sent"))  # fmt: skip
-    db.session.add(SentMessage(mailing_id=mailing.id, case_id=cases[5].id, round=1,
-                               kind="reminder", to_address="a@b.no", status="failed"))  # fmt: skip
+        sent(case, 1)
+    sent(cases[5], 1, "failed")
     db.session.commit()
     method = report.report_context(survey, items=["q1"])["chapters"][0]
     assert method.paragraphs[1] == (
