@@ -14,14 +14,15 @@ class Marker:
 
 
 def cumulative_rate(
-    completes: list[tuple[date, int]], denominator: int, until: date
+    completes: list[tuple[date, int]], denominator: int, until: date, start: date | None = None
 ) -> list[tuple[date, float]]:
-    """RR1 (completes over all cases) at the end of each day from the first complete."""
+    """RR1 (completes over all cases) at the end of each day, from ``start`` (e.g. the first
+    invitation) or else the first complete."""
     if not completes or not denominator:
         return []
     points, total = [], 0
     by_day = dict(completes)
-    day = completes[0][0]
+    day = min(completes[0][0], start) if start else completes[0][0]
     while day <= until:
         total += by_day.get(day, 0)
         points.append((day, total / denominator))
@@ -78,6 +79,15 @@ def svg(
     if points:
         path = " ".join(f"{x(d):.1f},{y(r):.1f}" for d, r in points)
         parts.append(f'<polyline points="{path}" class="line"/>')
+        last_day, last_rate = points[-1]
+        parts.append(
+            f'<circle cx="{x(last_day):.1f}" cy="{y(last_rate):.1f}" r="4" class="point"/>'
+        )
+        label = f"{last_rate * 100:.1f} %".replace(".", ",")
+        parts.append(
+            f'<text x="{x(last_day) - 6:.1f}" y="{y(last_rate) - 8:.1f}" text-anchor="end" '
+            f'class="axis">{label}</text>'
+        )
     parts.append(f'<text x="{left}" y="{height - 12}" class="axis">{start:%d.%m.%Y}</text>')
     parts.append(
         f'<text x="{width - right}" y="{height - 12}" text-anchor="end" '

@@ -37,7 +37,10 @@ def survey_dashboard(project, sid: int):
     result = queries.survey_rates(survey, by, e_method=e_method, e_value=e_value)
     markers = [rate_chart.Marker(day, label) for day, label in queries.mailing_markers(survey)]
     points = rate_chart.cumulative_rate(
-        queries.completes_by_day(survey), result.total.cases, utcnow().date()
+        queries.completes_by_day(survey),
+        result.total.cases,
+        utcnow().date(),
+        start=min((m.day for m in markers), default=None),
     )
     chart = rate_chart.svg(points, markers, title=f"RR1 – {survey.title}")
     template = (
