@@ -25,8 +25,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-FYLKER = ["Oslo", "Viken", "Innlandet", "Vestfold og Telemark", "Agder", "Rogaland",
-          "Vestland", "Møre og Romsdal", "Trøndelag", "Nordland", "Troms og Finnmark"]
+FYLKER = [
+    "Oslo",
+    "Viken",
+    "Innlandet",
+    "Vestfold og Telemark",
+    "Agder",
+    "Rogaland",
+    "Vestland",
+    "Møre og Romsdal",
+    "Trøndelag",
+    "Nordland",
+    "Troms og Finnmark",
+]
 
 
 def best_of(runs: int, work) -> float:
@@ -55,7 +66,7 @@ def main() -> int:
     from fieldkit.core.database import upgrade_schema
     from fieldkit.core.models import Role
     from fieldkit.extensions import db
-    from fieldkit.surveys import questionnaires, queries, surveys
+    from fieldkit.surveys import queries, questionnaires, surveys
     from fieldkit.surveys.models import Case, Response
 
     app = create_app({"WTF_CSRF_ENABLED": False})
@@ -63,8 +74,9 @@ def main() -> int:
     with app.app_context():
         upgrade_schema()
         slug = f"bench-{uuid.uuid4().hex[:6]}"
-        user = operations.create_user(f"{slug}@example.no", "Bench", "bench-password-1",
-                                      Role.RESEARCHER)
+        user = operations.create_user(
+            f"{slug}@example.no", "Bench", "bench-password-1", Role.RESEARCHER
+        )
         project = operations.create_project(slug, "Bench", actor=user)
         fixture = ROOT / "tests" / "fixtures" / "ansatteskjema_storbysatsingen.yaml"
         record = questionnaires.import_questionnaire(project, fixture.name, fixture.read_bytes())
@@ -80,16 +92,25 @@ def main() -> int:
             for k in range(18):
                 strata[f"s{k:02d}"] = f"v{rng.randrange(12)}"
             roll = rng.random()
-            case_rows.append({
-                "survey_id": survey.id, "external_id": f"c{n}", "name": f"Kontor {n}",
-                "email": f"c{n}@example.no", "contact_person": "", "strata": strata,
-                "link_nonce": uuid.uuid4().hex, "link_hash": uuid.uuid4().hex + uuid.uuid4().hex,
-                "eligible": rng.random() > 0.02, "ineligible_reason": "",
-                "invited_at": invited, "override_reason": "",
-                "bounced_at": invited if roll < 0.03 else None,
-                "opened_at": invited + timedelta(hours=2) if roll > 0.35 else None,
-                "created_at": invited,
-            })
+            case_rows.append(
+                {
+                    "survey_id": survey.id,
+                    "external_id": f"c{n}",
+                    "name": f"Kontor {n}",
+                    "email": f"c{n}@example.no",
+                    "contact_person": "",
+                    "strata": strata,
+                    "link_nonce": uuid.uuid4().hex,
+                    "link_hash": uuid.uuid4().hex + uuid.uuid4().hex,
+                    "eligible": rng.random() > 0.02,
+                    "ineligible_reason": "",
+                    "invited_at": invited,
+                    "override_reason": "",
+                    "bounced_at": invited if roll < 0.03 else None,
+                    "opened_at": invited + timedelta(hours=2) if roll > 0.35 else None,
+                    "created_at": invited,
+                }
+            )
         db.session.execute(sa.insert(Case), case_rows)
         db.session.commit()
         ids = db.session.scalars(
@@ -100,14 +121,23 @@ def main() -> int:
                 share = rng.choice([1.0, 0.9, 0.6, 0.3, 0.0])
                 done = rng.random() < 0.75
                 day = invited + timedelta(days=rng.randrange(20))
-                response_rows.append({
-                    "id": str(uuid.uuid4()), "survey_id": survey.id, "case_id": case_id,
-                    "mode": "web", "status": "submitted" if done else "in_progress",
-                    "language": "nb", "answers": {}, "warned": [], "revision": 1,
-                    "completeness": share, "discard_reason": "",
-                    "submitted_on": day.date() if done else None,
-                    "submitted_at": day if done else None,
-                })
+                response_rows.append(
+                    {
+                        "id": str(uuid.uuid4()),
+                        "survey_id": survey.id,
+                        "case_id": case_id,
+                        "mode": "web",
+                        "status": "submitted" if done else "in_progress",
+                        "language": "nb",
+                        "answers": {},
+                        "warned": [],
+                        "revision": 1,
+                        "completeness": share,
+                        "discard_reason": "",
+                        "submitted_on": day.date() if done else None,
+                        "submitted_at": day if done else None,
+                    }
+                )
         db.session.execute(sa.insert(Response), response_rows)
         db.session.commit()
         load_seconds = time.perf_counter() - started
@@ -122,7 +152,8 @@ def main() -> int:
 
         def floor():
             db.session.execute(
-                sa.select(stratum, sa.func.count()).where(Case.survey_id == survey.id)
+                sa.select(stratum, sa.func.count())
+                .where(Case.survey_id == survey.id)
                 .group_by(stratum)
             ).all()
 

@@ -47,11 +47,15 @@ def questionnaire_yaml() -> str:
     lines = ["title: Belastningstest", "questions:"]
     for n in range(1, 31):
         if n % 3 == 1:
-            lines.append(f"  - {{no: {n}, type: single, text: 'Spørsmål {n}: gjelder dette "
-                         f"kontoret?', options: [Ja, Nei, Vet ikke]}}")
+            lines.append(
+                f"  - {{no: {n}, type: single, text: 'Spørsmål {n}: gjelder dette "
+                f"kontoret?', options: [Ja, Nei, Vet ikke]}}"
+            )
         elif n % 3 == 2:
-            lines.append(f"  - {{no: {n}, type: integer, text: 'Spørsmål {n}: hvor mange?', "
-                         "min: 0, max: 1000}")
+            lines.append(
+                f"  - {{no: {n}, type: integer, text: 'Spørsmål {n}: hvor mange?', "
+                "min: 0, max: 1000}"
+            )
         else:
             lines.append(f"  - {{no: {n}, type: text, text: 'Spørsmål {n}: kommentar'}}")
     return "\n".join(lines) + "\n"
@@ -97,9 +101,24 @@ def prepare(instance: Path, database_url: str | None, clients: int) -> list[str]
 
 def start_gunicorn(app_path: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "--threads", str(THREADS),
-         "-k", "gthread", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_path],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(WORKERS),
+            "--threads",
+            str(THREADS),
+            "-k",
+            "gthread",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_path,
+        ],
+        cwd=ROOT,
+        env=env,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -255,8 +274,10 @@ def main() -> int:
     failures = []
     for phase in ("render", "submit"):
         ratio = result["fieldkit"][phase]["throughput"] / result["floor"][phase]["throughput"]
-        print(f"{phase}: {ratio:.2f} of the floor's throughput, "
-              f"p99 {result['fieldkit'][phase]['p99_ms']:.1f} ms")
+        print(
+            f"{phase}: {ratio:.2f} of the floor's throughput, "
+            f"p99 {result['fieldkit'][phase]['p99_ms']:.1f} ms"
+        )
         if ratio < 0.5:
             failures.append(f"{phase} throughput {ratio:.2f} of the floor (< 0.5)")
         if result["fieldkit"][phase]["p99_ms"] >= 100:

@@ -15,11 +15,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def survey_helpers():
-        from fieldkit.surveys.questionnaires import project_questionnaires
-        from fieldkit.surveys.surveys import project_surveys
-
         from fieldkit.surveys.dispositions import CODES
         from fieldkit.surveys.queries import case_code
+        from fieldkit.surveys.questionnaires import project_questionnaires
+        from fieldkit.surveys.surveys import project_surveys
 
         return {
             "project_questionnaires": project_questionnaires,

@@ -19,8 +19,8 @@ the same tree as the server (``static/js/surveys/logic.js``).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 Node = list[Any]
