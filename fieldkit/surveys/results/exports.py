@@ -303,10 +303,10 @@ def write_codebook(survey: Survey, path: Path, *, progress: Progress | None = No
 
 
 def _report_writer(fmt: str) -> Callable[..., int]:
-    def write(survey: Survey, path: Path, progress: Progress | None = None) -> int:
+    def write(survey: Survey, path: Path, progress: Progress | None = None, **choices: Any) -> int:
         from fieldkit.surveys.results import report
 
-        report.write_report(survey, path, fmt)
+        report.write_report(survey, path, fmt, **choices)
         return dataset.count_valid(survey)
 
     return write
@@ -328,11 +328,14 @@ WRITERS: dict[str, Callable[..., int]] = {
 }
 
 
-def export(survey: Survey, fmt: str, path: Path, *, progress: Progress | None = None) -> int:
-    """Write the survey's data set to ``path`` in ``fmt``; returns the number of rows."""
+def export(
+    survey: Survey, fmt: str, path: Path, *, progress: Progress | None = None, **choices: Any
+) -> int:
+    """Write the survey's data set (or report) to ``path`` in ``fmt``; returns the number of
+    rows. ``choices`` go to the report: ``items``, ``texts``, ``include_figures``."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(WRITERS)}")
-    return WRITERS[fmt](survey, Path(path), progress=progress)
+    return WRITERS[fmt](survey, Path(path), progress=progress, **choices)
 
 
 def export_file_name(survey: Survey, fmt: str) -> str:
@@ -343,8 +346,15 @@ def export_file_name(survey: Survey, fmt: str) -> str:
     return f"survey{survey.id}{suffix}{FORMATS[fmt]}"
 
 
-def export_job(survey_id: int, fmt: str, upload_path: str, user_id: int | None = None) -> dict:
-    """Background job: write an export under ``upload_path/exports/`` with progress."""
+def export_job(
+    survey_id: int,
+    fmt: str,
+    upload_path: str,
+    user_id: int | None = None,
+    report: dict[str, Any] | None = None,
+) -> dict:
+    """Background job: write an export under ``upload_path/exports/`` with progress
+    (``report``: the report's choices of questions, texts and figures)."""
     from fieldkit.core.models import User
     from fieldkit.extensions import db
 
@@ -356,7 +366,11 @@ def export_job(survey_id: int, fmt: str, upload_path: str, user_id: int | None =
     partial = target.with_suffix(target.suffix + ".part")
     try:
         rows = export(
-            survey, fmt, partial, progress=lambda done, total: report_progress(done, total)
+            survey,
+            fmt,
+            partial,
+            progress=lambda done, total: report_progress(done, total),
+            **(report or {}),
         )
         os.replace(partial, target)
     finally:

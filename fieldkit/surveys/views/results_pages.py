@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from fieldkit.core import access
@@ -147,6 +156,44 @@ def survey_results_export(project, sid: int):
         fmt,
         current_app.config["UPLOAD_PATH"],
         actor().id,
+        created_by=actor(),
+        project=project,
+    )
+    return redirect(url_for("surveys.survey_results_job", slug=project.slug, sid=survey.id,
+                            job_id=job.id))  # fmt: skip
+
+
+@bp.route("/surveys/<int:sid>/results/report", methods=["POST"])
+@access.require_project_access
+def survey_results_report(project, sid: int):
+    """Compile the report with the chosen questions (in the order given) and an introduction."""
+    survey = survey_or_404(project, sid)
+    fmt = request.form.get("format", "pdf")
+    if fmt not in ("pdf", "docx", "html"):
+        abort(400)
+    questionnaire = cleaning.plan(survey).questionnaire()
+    names = [n.strip() for n in request.form.get("items", "").replace(" ", ",").split(",")]
+    names = [n for n in names if n]
+    unknown = [
+        n for n in names if (questionnaire.item(n) is None
+                             or questionnaire.item(n).type not in TABLE_TYPES)
+    ]  # fmt: skip
+    if unknown:
+        flash(_("These are not questions with a table: %(names)s", names=", ".join(unknown)),
+              "error")  # fmt: skip
+        return redirect(url_for("surveys.survey_results", slug=project.slug, sid=survey.id))
+    choices = {
+        "items": names or None,
+        "texts": {"": request.form.get("introduction", "").strip()},
+        "include_figures": request.form.get("figures") == "1",
+    }
+    job = enqueue(
+        exports.export_job,
+        survey.id,
+        f"report_{fmt}",
+        current_app.config["UPLOAD_PATH"],
+        actor().id,
+        choices,
         created_by=actor(),
         project=project,
     )

@@ -189,3 +189,29 @@ def test_figure_downloads_as_svg_and_png(client, login, make_user, make_survey, 
     assert (
         client.get(f"/p/storby/surveys/{survey.id}/results/figure.png?item=q8").status_code == 404
     )
+
+
+def test_report_with_chosen_questions_and_introduction(
+    client, login, make_user, make_survey, answer
+):
+    user = make_user()
+    survey = make_survey()
+    from fieldkit.core import operations
+    from fieldkit.extensions import db
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    fill(survey, answer)
+    login(user)
+    url = f"/p/storby/surveys/{survey.id}/results/report"
+    status_url = client.post(
+        url, data={"items": "q16, q1", "introduction": "Kort om rapporten.", "format": "html"}
+    ).headers["Location"]
+    html = client.get(f"{status_url}/download").get_data(as_text=True)
+    assert "<p>Kort om rapporten.</p>" in html
+    assert html.index("Tabell 2.") < html.index("16. Hvor høy") < html.index("Tabell 3.")
+    assert "Tabell 4." not in html and "Figur 1." not in html  # figures were not ticked
+    refused = client.post(url, data={"items": "q16, q99, q18", "format": "pdf"})
+    assert refused.status_code == 302
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Dette er ikke spørsmål med tabell: q99, q18" in page
