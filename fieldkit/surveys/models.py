@@ -488,3 +488,24 @@ class CleaningStep(db.Model):
 
     def __repr__(self) -> str:
         return f"<CleaningStep {self.id} {self.kind}>"
+
+
+class SurveyWave(db.Model):
+    """A survey run again: the same questionnaire version and frame as the one it follows."""
+
+    __tablename__ = "survey_waves"
+
+    #: The later wave.
+    survey_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The wave it repeats.
+    follows_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    #: 2 for the first repeat, 3 for the next ...
+    number: so.Mapped[int] = so.mapped_column(nullable=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SurveyWave {self.survey_id} follows {self.follows_id} #{self.number}>"
