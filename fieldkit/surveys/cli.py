@@ -423,9 +423,10 @@ def survey_export_command(survey_id: int, fmt: str, output: Path) -> None:
     default=None,
     help="Suppress cells under this count (default 5 for surveys that are not anonymous).",
 )
+@click.option("--compare", type=int, help="Another wave's survey id: the two side by side.")
 @with_appcontext
 def survey_table_command(
-    survey_id, item, by, fmt, decimals, total, without_nonsubstantive, bands, min_cell
+    survey_id, item, by, fmt, decimals, total, without_nonsubstantive, bands, min_cell, compare
 ) -> None:
     """Print a report table of one question (frequency, grid, cross-table, descriptives)."""
     import json
@@ -443,14 +444,29 @@ def survey_table_command(
             min_cell=min_cell,
         )
         band_list = tables.parse_bands(bands) if bands else None
-        table = tables.table_for(
-            cleaning.plan(survey).questionnaire(),
-            item,
-            dataset.records(survey),
-            options,
-            by=by,
-            band_list=band_list,
-        )
+        if compare is not None:
+            from fieldkit.surveys.results import waves
+
+            other = _survey(compare)
+            question_item = cleaning.plan(survey).questionnaire().item(item)
+            if question_item is None:
+                raise tables.TableError(f"the questionnaire has no question named {item!r}")
+            if other.questionnaire_version_id != survey.questionnaire_version_id:
+                raise tables.TableError(f"survey {compare} is not a wave of survey {survey_id}")
+            table = waves.side_by_side(
+                question_item,
+                [(survey.title, dataset.records(survey)), (other.title, dataset.records(other))],
+                options,
+            )
+        else:
+            table = tables.table_for(
+                cleaning.plan(survey).questionnaire(),
+                item,
+                dataset.records(survey),
+                options,
+                by=by,
+                band_list=band_list,
+            )
     except tables.TableError as exc:
         _fail(str(exc))
     if fmt == "json":
@@ -483,3 +499,17 @@ def survey_report_command(survey_id, output, items, no_figures) -> None:
     except tables.TableError as exc:
         _fail(str(exc))
     click.echo(f"Wrote {output}")
+
+
+@survey_cli.command("new-wave")
+@click.argument("survey_id", type=int)
+@click.option("--title", required=True, help="The new wave's title.")
+@with_appcontext
+def survey_new_wave_command(survey_id, title) -> None:
+    """Run a survey again: same questionnaire version, a copy of the frame; prints the new id."""
+    from fieldkit.extensions import db
+    from fieldkit.surveys.results import waves
+
+    wave = waves.new_wave(_survey(survey_id), title)
+    db.session.commit()
+    click.echo(f"New wave {waves.wave_number(wave)}: survey {wave.id}")

@@ -156,7 +156,7 @@ def _count_cell(count: int, options: Options) -> str:
     return number(count)
 
 
-def _percent_cell(count: int, value: Decimal, options: Options) -> str:
+def percent_cell(count: int, value: Decimal, options: Options) -> str:
     if options.min_cell and 0 < count < options.min_cell:
         return "–"
     return number(value, options.decimals)
@@ -191,7 +191,7 @@ def _frequency_rows(
 ) -> list[list[str]]:
     shares, total = percentages(counts, base, options)
     rows = [
-        [label, _count_cell(count, options), _percent_cell(count, share, options)]
+        [label, _count_cell(count, options), percent_cell(count, share, options)]
         for label, count, share in zip(labels, counts, shares, strict=True)
     ]
     rows.append(["Sum", number(base), number(total, options.decimals)])
@@ -251,7 +251,7 @@ def multiple(item: Item, records: Iterable[Record], options: Options) -> Table:
             [
                 choice_label(choice, options),
                 _count_cell(count, options),
-                _percent_cell(count, share, options),
+                percent_cell(count, share, options),
             ]
         )
     return Table(
@@ -285,7 +285,7 @@ def grid(item: Item, records: Iterable[Record], options: Options) -> Table:
         shares, total = percentages(counts, base, options)
         rows.append(
             [label_text(row.label, options)]
-            + [_percent_cell(c, s, options) for c, s in zip(counts, shares, strict=True)]
+            + [percent_cell(c, s, options) for c, s in zip(counts, shares, strict=True)]
             + [number(total, options.decimals), number(base)]
         )
     return Table(
@@ -346,7 +346,7 @@ def crosstab(
     for index, choice in enumerate(choices):
         rows.append(
             [choice_label(choice, options)]
-            + [_percent_cell(c[index], s[index], options) for c, s, _t in per_column]
+            + [percent_cell(c[index], s[index], options) for c, s, _t in per_column]
         )
     rows.append(["Sum"] + [number(t, options.decimals) for _c, _s, t in per_column])
     n = sum(total.values())
