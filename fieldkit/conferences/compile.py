@@ -263,9 +263,7 @@ def photo_stems(context: dict) -> set[str]:
 def write_pdf(html: str, stems: set[str]) -> bytes:
     """The PDF of a filled-in summary template."""
     fetcher = SummaryFetcher(stems)
-    return HTML(string=html, base_url="fieldkit-font:", url_fetcher=fetcher).write_pdf(
-        jpeg_quality=80, dpi=200
-    )
+    return HTML(string=html, base_url="fieldkit-font:", url_fetcher=fetcher).write_pdf()
 
 
 def summary_pdf(context: dict) -> bytes:

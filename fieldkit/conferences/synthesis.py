@@ -308,6 +308,11 @@ def export_xlsx(project: Project) -> bytes:
 
 
 def tagged_point_ids(tag: Tag) -> list[int]:
+    """The ids of the points carrying ``tag``, in order."""
     return list(
-        db.session.scalars(sa.select(point_tags.c.point_id).where(point_tags.c.tag_id == tag.id))
+        db.session.scalars(
+            sa.select(point_tags.c.point_id)
+            .where(point_tags.c.tag_id == tag.id)
+            .order_by(point_tags.c.point_id)
+        )
     )

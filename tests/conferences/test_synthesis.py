@@ -57,8 +57,9 @@ def test_overview_counts_points_per_theme_and_conference(project):
 
 def test_conference_synthesis_groups_by_theme_with_provenance(project):
     bergen, oslo, tags, b, o = two_conferences(project)
-    from fieldkit.conferences.compile import DEFAULT_OPTIONS
     from flask_babel import force_locale
+
+    from fieldkit.conferences.compile import DEFAULT_OPTIONS
 
     with force_locale("nb"):
         result = synthesis.conference_synthesis(bergen, DEFAULT_OPTIONS)
