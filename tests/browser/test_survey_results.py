@@ -46,7 +46,7 @@ def test_results_table_figure_and_export(page, make_user, make_project, tmp_path
     page.goto(f"/p/storby/surveys/{survey.id}/")
     page.get_by_role("link", name="Resultater og eksport").click()
     assert page.locator("h1").inner_text() == "Resultater: Kartlegging 2004"
-    page.get_by_label("Spørsmål").select_option("q6")
+    page.get_by_label("Spørsmål", exact=True).select_option("q6")
     page.get_by_label("Skjul celler med færre enn").fill("0")
     page.get_by_role("button", name="Vis").click()
     caption = page.locator(".results-table caption").inner_text()
@@ -59,7 +59,7 @@ def test_results_table_figure_and_export(page, make_user, make_project, tmp_path
     shot(page, "survey-results-grid")
     assert axe_violations(page) == []
 
-    page.get_by_label("Spørsmål").select_option("q16")
+    page.get_by_label("Spørsmål", exact=True).select_option("q16")
     page.get_by_label("Fordelt etter").select_option("etat")
     page.get_by_role("button", name="Vis").click()
     headers = page.locator(".results-table thead th").all_inner_texts()
@@ -78,3 +78,29 @@ def test_results_table_figure_and_export(page, make_user, make_project, tmp_path
     assert meta.variable_value_labels["q6_aetat"][1.0] == "Så å si alltid"
     shot(page, "survey-results-export")
     assert axe_violations(page) == []
+
+
+def test_cleaning_page_adds_a_filter_that_tables_follow(page, make_user, make_project):
+    survey = make(make_user, make_project)
+    log_in(page, "forsker@example.no", PASSWORD)
+    page.goto(f"/p/storby/surveys/{survey.id}/results")
+    page.get_by_role("link", name="Datarensing").click()
+    page.get_by_label("Betingelse").fill("${q1} = '1'")
+    page.get_by_label("Navn på filteret (valgfritt)").fill("Bare Aetat")
+    page.get_by_role("button", name="Legg til filteret").click()
+    assert page.locator(".cleaning-steps li").first.inner_text().startswith("Filter: Bare Aetat")
+    page.get_by_label("Navn på ny variabel").first.fill("hoy")
+    page.get_by_label("Regler, én per linje").fill(
+        "${q16} = '1' => 1 = Høy\n${q16} = '2' => 2 = Middels"
+    )
+    page.get_by_role("button", name="Legg til omkodingen").click()
+    assert page.locator(".cleaning-steps li").count() == 2
+    shot(page, "survey-results-cleaning")
+    assert axe_violations(page) == []
+    page.goto(f"/p/storby/surveys/{survey.id}/results?item=hoy&min_cell=0")
+    # Aetat's four answered q16 1, 2, 2, 3: Høy 1, Middels 2 of the 3 recoded.
+    assert page.locator(".results-table caption").inner_text() == "hoy (n=3)"
+    page.get_by_role("link", name="Datarensing").click()
+    page.get_by_role("button", name="Angre").first.click()
+    assert page.locator(".cleaning-steps li.undone").count() == 1
+    shot(page, "survey-results-cleaning-undone")

@@ -22,7 +22,7 @@ from fieldkit.core.models import Job, JobStatus
 from fieldkit.extensions import db
 from fieldkit.surveys import definition as d
 from fieldkit.surveys import queries
-from fieldkit.surveys.results import cleaning, dataset, exports, figures, tables
+from fieldkit.surveys.results import cleaning, dataset, exports, figures, tables, waves
 from fieldkit.surveys.views import actor, bp
 from fieldkit.surveys.views.survey_admin import survey_or_404
 
@@ -76,7 +76,25 @@ def survey_results(project, sid: int):
     by = request.args.get("by") or None
     bands_text = request.args.get("bands", "").strip()
     table = None
-    if name and error is None:
+    other_waves = waves.related_waves(survey)
+    compare = request.args.get("compare", type=int)
+    compare_with = next((w for w in other_waves if w.id == compare), None)
+    if name and error is None and compare_with is not None:
+        item = questionnaire.item(name)
+        try:
+            if item is None:
+                raise tables.TableError(f"the questionnaire has no question named {name!r}")
+            table = waves.side_by_side(
+                item,
+                [
+                    (survey.title, dataset.records(survey)),
+                    (compare_with.title, dataset.records(compare_with)),
+                ],
+                options,
+            )
+        except tables.TableError as exc:
+            error = str(exc)
+    elif name and error is None:
         try:
             band_list = tables.parse_bands(bands_text) if bands_text else None
             table = tables.table_for(
@@ -91,7 +109,7 @@ def survey_results(project, sid: int):
             error = str(exc)
     figure = None
     item = questionnaire.item(name) if name else None
-    if table is not None and item is not None and not by and not bands_text:
+    if table is not None and item is not None and not (by or bands_text or compare_with):
         figure = figures.figure_for(item, dataset.records(survey), options)
     return render_template(
         "surveys/results/results.html",
@@ -106,6 +124,9 @@ def survey_results(project, sid: int):
         table=table,
         figure=figure,
         error=error,
+        other_waves=other_waves,
+        compare=compare_with.id if compare_with else None,
+        wave=waves.wave_number(survey),
         steps_active=sum(1 for step in cleaning.all_steps(survey) if step.active),
         responses=dataset.count_valid(survey),
         formats=_export_formats(),
@@ -199,6 +220,21 @@ def survey_results_report(project, sid: int):
     )
     return redirect(url_for("surveys.survey_results_job", slug=project.slug, sid=survey.id,
                             job_id=job.id))  # fmt: skip
+
+
+@bp.route("/surveys/<int:sid>/results/new-wave", methods=["POST"])
+@access.require_project_access
+def survey_new_wave(project, sid: int):
+    """Run the survey again as a new wave (a draft with a copy of the frame)."""
+    survey = survey_or_404(project, sid)
+    title = request.form.get("title", "").strip()
+    if not title:
+        flash(_("Give the new wave a title."), "error")
+        return redirect(url_for("surveys.survey_results", slug=project.slug, sid=survey.id))
+    wave = waves.new_wave(survey, title, actor=actor())
+    db.session.commit()
+    flash(_("The new wave is a draft: check it and put it in the field."), "success")
+    return redirect(url_for("surveys.survey", slug=project.slug, sid=wave.id))
 
 
 def _export_job_or_404(project, survey, job_id: str) -> Job:

@@ -215,3 +215,32 @@ def test_report_with_chosen_questions_and_introduction(
     assert refused.status_code == 302
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
     assert "Dette er ikke spørsmål med tabell: q99, q18" in page
+
+
+def test_new_wave_and_side_by_side_on_the_page(client, login, make_user, make_survey, answer):
+    user = make_user()
+    survey = make_survey()
+    from fieldkit.core import operations
+    from fieldkit.extensions import db
+    from fieldkit.surveys import surveys
+    from fieldkit.surveys.models import Survey
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    fill(survey, answer)
+    login(user)
+    made = client.post(
+        f"/p/storby/surveys/{survey.id}/results/new-wave", data={"title": "Kartlegging 2005"}
+    )
+    assert made.status_code == 302
+    wave = db.session.scalar(db.select(Survey).where(Survey.title == "Kartlegging 2005"))
+    assert made.headers["Location"].endswith(f"/surveys/{wave.id}/")
+    surveys.launch(wave)
+    db.session.commit()
+    answer(wave, {"q16": "3"})
+    html = client.get(
+        f"/p/storby/surveys/{survey.id}/results?item=q16&compare={wave.id}&min_cell=0"
+    ).get_data(as_text=True)
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', html)
+    assert headers == ["Kartlegging 2004 (N=16)", "Kartlegging 2005 (N=1)"]
+    assert '<th scope="row">Ganske lav</th><td>0</td><td>100</td>' in html
