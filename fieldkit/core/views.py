@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -19,12 +20,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from fieldkit.core import access, i18n, mail, operations
+from fieldkit.core import access, i18n, mail, operations, ratelimit
 from fieldkit.core.forms import EmptyForm, LanguageForm, LoginForm, MemberForm, ProjectForm
 from fieldkit.core.models import Job, JobStatus, Project, Role, User
 from fieldkit.extensions import csrf, db, login_manager
 
 bp = Blueprint("core", __name__)
+
+#: Failed logins allowed per client within the window, before it must wait.
+FAILED_LOGIN_LIMIT = 10
+FAILED_LOGIN_WINDOW = timedelta(minutes=10)
 
 login_manager.login_view = "core.login"
 login_manager.login_message = None
@@ -60,9 +65,18 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm(next=request.args.get("next"))
+    client = request.remote_addr or "unknown"
+    if form.is_submitted() and ratelimit.too_many(
+        "login", client, FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW
+    ):
+        form.password.errors = [
+            _("Too many failed attempts from this connection. Wait a few minutes and try again.")
+        ]
+        return render_template("core/login.html", form=form), 429
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
+            ratelimit.hit("login", client, FAILED_LOGIN_WINDOW)
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
             login_user(user)

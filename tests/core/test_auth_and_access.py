@@ -153,3 +153,16 @@ def test_project_short_name_must_be_unique(client, make_user, make_project, logi
 def test_outbox_is_for_administrators(client, make_user, login):
     login(make_user("researcher@example.no"))
     assert client.get("/admin/outbox").status_code == 403
+
+
+def test_failed_logins_are_rate_limited(client, make_user):
+    user = make_user("kari@example.no")
+    for _ in range(10):
+        assert (
+            client.post("/login", data={"email": user.email, "password": "gjetning"}).status_code
+            == 422
+        )
+    blocked = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "For mange mislykkede forsøk" in blocked.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not logged in
