@@ -85,4 +85,27 @@ def load_demo(project, user) -> bool:
         )
     db.session.flush()
     operations.hand_in_group(group)
+    _tag_demo_points(project, group)
     return True
+
+
+#: Themes for the sample points, as the researchers grouped the Bergen material.
+DEMO_TAGS = [
+    "Tiltak og metoder",
+    "Tiltak og metoder",
+    "Behov for endringer i tiltaksregelverket",
+    "Tiltak og metoder",
+    "Hjelpeapparatet og samarbeid",
+    "Informasjon og kunnskap",
+    "Arbeidslivet",
+]
+
+
+def _tag_demo_points(project, group) -> None:
+    """The suggested themes and actors, with the sample points tagged."""
+    from fieldkit.conferences import synthesis
+
+    synthesis.add_suggested_tags(project)
+    tags = {t.name: t for t in synthesis.project_tags(project)}
+    for point, name in zip(group.points, DEMO_TAGS, strict=False):
+        synthesis.set_tag([point], tags[name], True)

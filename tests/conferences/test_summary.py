@@ -250,5 +250,13 @@ def test_demo_conference_compiles_to_all_four_formats(app, make_project, facilit
     for name, *_rest in DEMO_PARTICIPANTS:
         assert name not in text
     assert "Mangel på fleksibilitet i tilbudene til målgruppa" in text
+    # The demo's sample points are tagged, so the synthesis section shows them by theme.
+    assert "Utfordringer og endringsforslag" in text
+    assert "dialogkonferansen i Bergen." in text
+    overview = synthesis.project_overview(project)
+    counts = {r["name"]: r["counts"] for r in overview["rows"]}
+    assert counts["Tiltak og metoder"] == [3]
+    assert counts["Arbeidslivet"] == [1]
+    assert counts["Aetat"] == [0]
     for fmt in ("docx", "pptx", "html"):
         assert len(compiler.compile_bytes(conference, fmt)) > 1000
