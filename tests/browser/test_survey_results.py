@@ -85,7 +85,7 @@ def test_cleaning_page_adds_a_filter_that_tables_follow(page, make_user, make_pr
     log_in(page, "forsker@example.no", PASSWORD)
     page.goto(f"/p/storby/surveys/{survey.id}/results")
     page.get_by_role("link", name="Datarensing").click()
-    page.get_by_label("Betingelse").fill("${q1} = '1'")
+    page.get_by_label("Vilkår").fill("${q1} = '1'")
     page.get_by_label("Navn på filteret (valgfritt)").fill("Bare Aetat")
     page.get_by_role("button", name="Legg til filteret").click()
     assert page.locator(".cleaning-steps li").first.inner_text().startswith("Filter: Bare Aetat")

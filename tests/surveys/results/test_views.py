@@ -137,7 +137,7 @@ def test_cleaning_page_adds_and_undoes_steps(client, login, make_user, make_surv
         url, data={"recode-kind": "recode", "recode-name": "x", "recode-rules": "oops"}
     )
     assert bad.status_code == 400
-    assert "linje 1: skriv betingelse =&gt; kode = etikett" in bad.get_data(as_text=True)
+    assert "linje 1: skriv vilkår =&gt; kode = tekst" in bad.get_data(as_text=True)
     assert len(cleaning.all_steps(survey)) == 2
     undo = client.post(f"{url}/{steps[0].id}/undo")
     assert undo.status_code == 302
