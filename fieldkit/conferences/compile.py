@@ -126,14 +126,21 @@ def _context(conference: Conference, options: dict[str, Any], synthesis) -> dict
     points_by_group: dict[int, list[Point]] = {}
     group_ids = [g.id for r in conference.rounds for g in r.groups]
     if group_ids:
+        # Load photos and notes of every group in two queries, not two per group.
+        db.session.scalars(
+            sa.select(Group)
+            .where(Group.id.in_(group_ids))
+            .options(sa.orm.selectinload(Group.photos), sa.orm.selectinload(Group.notes))
+        ).all()
         rows = db.session.scalars(
             sa.select(Point)
             .where(Point.group_id.in_(group_ids))
-            .options(sa.orm.selectinload(Point.edit))
+            .options(sa.orm.selectinload(Point.edit), sa.orm.selectinload(Point.tags))
             .order_by(Point.position, Point.id)
         )
         for point in rows:
             points_by_group.setdefault(point.group_id, []).append(point)
+    task_order = {t.id: (r.position, t.position) for r in conference.rounds for t in r.tasks}
     rounds = []
     minutes = []
     notes = []
@@ -209,7 +216,17 @@ def _context(conference: Conference, options: dict[str, Any], synthesis) -> dict
         "rounds": rounds,
         "minutes": minutes if options["minutes"] else [],
         "notes": notes if options["notes"] else [],
-        "synthesis": synthesis.conference_synthesis(conference, options)
+        "synthesis": synthesis.conference_synthesis(
+            conference,
+            options,
+            [
+                p
+                for g in group_ids
+                for p in sorted(
+                    points_by_group.get(g, []), key=lambda p: (task_order[p.task_id], p.position)
+                )
+            ],
+        )
         if options["synthesis"]
         else None,
         "photo_count": sum(len(g["photos"]) for r in rounds for g in r["groups"]),

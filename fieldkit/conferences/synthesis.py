@@ -74,11 +74,15 @@ def provenance(conference: Conference) -> str:
     return _("The following points came up in the working groups at the dialogue conference.")
 
 
-def conference_synthesis(conference: Conference, options: dict[str, Any]) -> dict[str, Any]:
+def conference_synthesis(
+    conference: Conference, options: dict[str, Any], points: list[Point] | None = None
+) -> dict[str, Any]:
     """ "Utfordringer og endringsforslag": the included points grouped by theme or actor."""
     from fieldkit.conferences.compile import included, point_text
 
-    points = [p for p in conference_points(conference) if included(p, options)]
+    if points is None:
+        points = conference_points(conference)
+    points = [p for p in points if included(p, options)]
     themes = []
     for tag in project_tags(conference.project):
         tagged = [p for p in points if tag in p.tags]
