@@ -25,10 +25,11 @@ from fieldkit.extensions import db
 from fieldkit.surveys import definition as d
 from fieldkit.surveys import logic
 from fieldkit.surveys.models import CleaningStep, Survey
+from fieldkit.surveys.results import dataset
 from fieldkit.surveys.results.dataset import Record
 
-FILTER, RECODE, BAND = "filter", "recode", "band"
-KINDS = (FILTER, RECODE, BAND)
+FILTER, RECODE, BAND, CODE = "filter", "recode", "band", "code"
+KINDS = (FILTER, RECODE, BAND, CODE)
 DERIVED_SECTION = "avledet"
 
 
@@ -69,8 +70,11 @@ def _taken(questionnaire: d.Questionnaire) -> set[str]:
     return names
 
 
-def check_spec(questionnaire: d.Questionnaire, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """The step's spec, checked against ``questionnaire`` (with earlier derived variables)."""
+def check_spec(
+    questionnaire: d.Questionnaire, kind: str, spec: dict[str, Any], *, existing: bool = False
+) -> dict[str, Any]:
+    """The step's spec, checked against ``questionnaire`` (with earlier derived variables);
+    ``existing``: the step is already stored (its variable name is its own)."""
     if kind == FILTER:
         return {
             "condition": _condition(spec.get("condition"), "condition"),
@@ -116,7 +120,51 @@ def check_spec(questionnaire: d.Questionnaire, kind: str, spec: dict[str, Any]) 
             "label": str(spec.get("label") or name).strip(),
             "limits": [b.lower for b in bands],
         }
+    if kind == CODE:
+        source = str(spec.get("source") or "")
+        if source not in text_sources(questionnaire):
+            raise CleaningError("source", "choose a free-text question or an “other” text")
+        name = spec["name"] if existing else _new_name(spec.get("name"), _taken(questionnaire))
+        codes = []
+        for index, entry in enumerate(spec.get("codes") or [], start=1):
+            code = str(entry.get("code") or "").strip()
+            if not d.CODE_PATTERN.match(code):
+                raise CleaningError(f"codes[{index}].code", "a code is letters, digits or _")
+            if code in {c["code"] for c in codes}:
+                raise CleaningError(f"codes[{index}].code", f"code {code} is used twice")
+            codes.append({"code": code, "label": str(entry.get("label") or code).strip()})
+        known = {c["code"] for c in codes}
+        assignments = {}
+        for text, code in (spec.get("assignments") or {}).items():
+            if code in (None, ""):
+                continue
+            if code not in known:
+                raise CleaningError("assignments", f"code {code} is not in the code frame")
+            assignments[str(text).strip()] = code
+        return {
+            "source": source,
+            "name": name,
+            "label": str(spec.get("label") or name).strip(),
+            "codes": codes,
+            "assignments": assignments,
+        }
     raise CleaningError("kind", f"a step is one of {', '.join(KINDS)}")
+
+
+def text_sources(questionnaire: d.Questionnaire) -> dict[str, str]:
+    """The stored names of free texts (text questions and "other" texts), with labels."""
+    found: dict[str, str] = {}
+    for _section, item in questionnaire.items():
+        label = d.text_in(item.label, "nb")
+        if item.type in (d.TEXT, d.LONG_TEXT):
+            found[item.name] = label
+        for choice in item.choices if item.type in (d.SINGLE, d.MULTIPLE) else []:
+            if choice.other:
+                found[f"{item.name}.{choice.code}"] = f"{label} – {d.text_in(choice.label, 'nb')}"
+        for row in item.rows if item.type in d.GRID_TYPES else []:
+            if row.other:
+                found[f"{row.name}.other"] = f"{label} – {d.text_in(row.label, 'nb')}"
+    return found
 
 
 @dataclass
@@ -141,6 +189,16 @@ class Plan:
                         type=d.SINGLE,
                         label={"nb": spec["label"]},
                         choices=[d.Choice(r["code"], {"nb": r["label"]}) for r in spec["rules"]],
+                    )
+                )
+            elif kind == CODE:
+                self._actions.append((CODE, (spec["source"], spec["name"], spec["assignments"])))
+                self._derived.append(
+                    d.Item(
+                        name=spec["name"],
+                        type=d.SINGLE,
+                        label={"nb": spec["label"]},
+                        choices=[d.Choice(c["code"], {"nb": c["label"]}) for c in spec["codes"]],
                     )
                 )
             elif kind == BAND:
@@ -195,6 +253,12 @@ class Plan:
                     if logic.evaluate(tree, answers):
                         answers[name] = code
                         break
+            elif kind == CODE:
+                source, name, assignments = action
+                answers.pop(name, None)
+                text = answers.get(source)
+                if isinstance(text, str) and text.strip() in assignments:
+                    answers[name] = assignments[text.strip()]
             else:
                 source, name, bands = action
                 answers.pop(name, None)
@@ -296,6 +360,42 @@ def _references_exist(questionnaire: d.Questionnaire, step: CleaningStep) -> Non
                 raise CleaningError("condition", f"{name} is no longer a variable")
 
 
+def distinct_texts(survey: Survey, source: str) -> list[tuple[str, int]]:
+    """The different texts given for ``source`` among the valid responses, most frequent
+    first (texts compared after stripping spaces at the ends)."""
+    from collections import Counter
+
+    counter: Counter[str] = Counter()
+    for record in dataset.records(survey, clean=False):
+        text = record.answers.get(source)
+        if isinstance(text, str) and text.strip():
+            counter[text.strip()] += 1
+    return sorted(counter.items(), key=lambda pair: (-pair[1], pair[0].lower()))
+
+
+def update_code_frame(
+    step: CleaningStep,
+    codes: list[dict[str, str]],
+    assignments: dict[str, str],
+    *,
+    actor: User | None = None,
+) -> CleaningStep:
+    """Change a coding step's code frame and which text has which code."""
+    if step.kind != CODE or not step.active:
+        raise CleaningError("step", "only an active coding step has a code frame")
+    survey = db.session.get(Survey, step.survey_id)
+    earlier = [(s.kind, s.spec) for s in all_steps(survey) if s.active and s.id < step.id]
+    spec = dict(step.spec, codes=codes, assignments=assignments)
+    questionnaire = Plan(survey.definition, earlier).questionnaire()
+    step.spec = check_spec(questionnaire, CODE, spec, existing=True)
+    db.session.flush()
+    audit.record(
+        "survey.code_frame_changed", step, actor=actor, project=survey.project_id,
+        codes=len(codes), coded=len(step.spec["assignments"]),
+    )  # fmt: skip
+    return step
+
+
 def describe(step: CleaningStep) -> str:
     """The step in one line, for the list of steps."""
     spec = step.spec
@@ -304,5 +404,10 @@ def describe(step: CleaningStep) -> str:
     if step.kind == RECODE:
         rules = "; ".join(f"{r['condition']} → {r['code']} {r['label']}" for r in spec["rules"])
         return f"Omkoding {spec['name']} ({spec['label']}): {rules}"
+    if step.kind == CODE:
+        return (
+            f"Koding {spec['name']} ({spec['label']}) av fritekst {spec['source']}: "
+            f"{len(spec['codes'])} koder, {len(spec['assignments'])} tekster kodet"
+        )
     limits = ", ".join(f"{x:g}" for x in spec["limits"])
     return f"Grupper {spec['name']} fra {spec['source']}: grenser {limits}"

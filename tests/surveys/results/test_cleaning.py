@@ -118,3 +118,30 @@ def test_bad_steps_are_refused_with_the_field(survey):
     with pytest.raises(cleaning.CleaningError, match="choose a number question"):
         cleaning.add_step(survey, cleaning.BAND, {"source": "q8", "name": "x", "limits": "0,1"})
     assert cleaning.all_steps(survey) == []
+
+
+def test_free_text_coded_with_a_code_frame(make_survey, answer, tmp_path):
+    survey = make_survey()
+    for text in ["Telefon", " telefonmøter", "Telefon ", "E-post", "Felles lunsj"]:
+        answer(survey, {"q8": ["annet"], "q8.annet": text})
+    answer(survey, {"q8": ["moter"]})
+    step = cleaning.add_step(
+        survey, cleaning.CODE, {"source": "q8.annet", "name": "annet_kode", "label": "Annet, kodet"}
+    )
+    db.session.commit()
+    assert cleaning.distinct_texts(survey, "q8.annet") == [
+        ("Telefon", 2), ("E-post", 1), ("Felles lunsj", 1), ("telefonmøter", 1),
+    ]  # fmt: skip
+    cleaning.update_code_frame(
+        step,
+        [{"code": "1", "label": "Telefon og e-post"}, {"code": "2", "label": "Møter"}],
+        {"Telefon": "1", "E-post": "1", "telefonmøter": "2", "Felles lunsj": ""},
+    )
+    db.session.commit()
+    t = table(survey, "annet_kode", min_cell=0)
+    # Telefon twice and E-post: 3; telefonmøter: 1; Felles lunsj uncoded.
+    assert t.rows == [["Telefon og e-post", "3", "75"], ["Møter", "1", "25"], ["Sum", "4", "100"]]
+    with pytest.raises(cleaning.CleaningError, match="code 7 is not in the code frame"):
+        cleaning.update_code_frame(step, [{"code": "1", "label": "x"}], {"Telefon": "7"})
+    with pytest.raises(cleaning.CleaningError, match="free-text question"):
+        cleaning.add_step(survey, cleaning.CODE, {"source": "q1", "name": "x"})
