@@ -47,3 +47,12 @@ class BandForm(FlaskForm):
         validators=[DataRequired(), Length(max=500)],
         description=_l("Separated by commas: 0,10,50 gives 0–9, 10–49, 50 or more."),
     )
+
+
+class CodeForm(FlaskForm):
+    """Code the answers of a free-text question into categories."""
+
+    kind = HiddenField(default="code")
+    source = SelectField(_l("Free text"), validators=[DataRequired()])
+    name = StringField(_l("New variable name"), validators=[DataRequired(), Length(max=32)])
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])

@@ -10,7 +10,7 @@ from fieldkit.extensions import db
 from fieldkit.surveys import definition as d
 from fieldkit.surveys.models import CleaningStep
 from fieldkit.surveys.results import cleaning
-from fieldkit.surveys.results.forms import BandForm, FilterForm, RecodeForm
+from fieldkit.surveys.results.forms import BandForm, CodeForm, FilterForm, RecodeForm
 from fieldkit.surveys.views import actor, bp
 from fieldkit.surveys.views.survey_admin import survey_or_404
 
@@ -39,7 +39,10 @@ def _forms(survey):
         for _s, item in questionnaire.items()
         if item.type in d.NUMBER_TYPES
     ]
+    code = CodeForm(prefix="code")
+    code.source.choices = list(cleaning.text_sources(questionnaire).items())
     return {
+        "code_form": code,
         "filter_form": FilterForm(prefix="filter"),
         "recode_form": RecodeForm(prefix="recode"),
         "band_form": band,
@@ -80,6 +83,8 @@ def survey_cleaning(project, sid: int):
                 "label": form.label.data,
                 "rules": parse_rules(form.rules.data),
             }
+        elif kind == cleaning.CODE:
+            spec = {"source": form.source.data, "name": form.name.data, "label": form.label.data}
         else:
             spec = {
                 "source": form.source.data,
@@ -87,7 +92,7 @@ def survey_cleaning(project, sid: int):
                 "label": form.label.data,
                 "limits": form.limits.data,
             }
-        cleaning.add_step(survey, kind, spec, actor=actor())
+        step = cleaning.add_step(survey, kind, spec, actor=actor())
     except cleaning.CleaningError as exc:
         db.session.rollback()
         forms = _forms(survey)  # the forms read the posted values again
@@ -100,6 +105,9 @@ def survey_cleaning(project, sid: int):
         return _page(project, survey, forms, 400)
     db.session.commit()
     flash(_("The step was added."), "success")
+    if kind == cleaning.CODE:
+        return redirect(url_for("surveys.survey_code_frame", slug=project.slug, sid=survey.id,
+                                step_id=step.id))  # fmt: skip
     return redirect(url_for("surveys.survey_cleaning", slug=project.slug, sid=survey.id))
 
 
@@ -119,3 +127,57 @@ def survey_cleaning_undo(project, sid: int, step_id: int):
     db.session.commit()
     flash(_("The step was undone."), "success")
     return redirect(url_for("surveys.survey_cleaning", slug=project.slug, sid=survey.id))
+
+
+def parse_codes(text: str) -> list[dict[str, str]]:
+    """Codes from lines ``code = label``."""
+    codes = []
+    for line in text.splitlines():
+        if line.strip():
+            code, _eq, label = line.partition("=")
+            codes.append({"code": code.strip(), "label": label.strip()})
+    return codes
+
+
+@bp.route("/surveys/<int:sid>/results/cleaning/<int:step_id>/codes", methods=["GET", "POST"])
+@access.require_project_access
+def survey_code_frame(project, sid: int, step_id: int):
+    """The code frame of a coding step: its codes, and a code for each different text."""
+    survey = survey_or_404(project, sid)
+    step = db.session.get(CleaningStep, step_id)
+    if step is None or step.survey_id != survey.id or step.kind != cleaning.CODE:
+        abort(404)
+    texts = cleaning.distinct_texts(survey, step.spec["source"])
+    error = None
+    codes_text = "\n".join(f"{c['code']} = {c['label']}" for c in step.spec["codes"])
+    if request.method == "POST":
+        codes_text = request.form.get("codes", "")
+        assignments = {
+            text: request.form.get(f"text-{index}", "") for index, (text, _n) in enumerate(texts)
+        }
+        try:
+            cleaning.update_code_frame(step, parse_codes(codes_text), assignments, actor=actor())
+        except cleaning.CleaningError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("The code frame was saved."), "success")
+            return redirect(url_for("surveys.survey_code_frame", slug=project.slug, sid=survey.id,
+                                    step_id=step.id))  # fmt: skip
+    counts: dict[str, int] = {}
+    for text, n in texts:
+        code = step.spec["assignments"].get(text)
+        if code:
+            counts[code] = counts.get(code, 0) + n
+    return render_template(
+        "surveys/results/code_frame.html",
+        project=project,
+        survey=survey,
+        step=step,
+        texts=list(enumerate(texts)),
+        codes_text=codes_text,
+        counts=counts,
+        uncoded=sum(n for text, n in texts if text not in step.spec["assignments"]),
+        error=error,
+    ), (400 if error else 200)

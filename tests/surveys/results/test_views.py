@@ -244,3 +244,33 @@ def test_new_wave_and_side_by_side_on_the_page(client, login, make_user, make_su
     headers = re.findall(r'<th scope="col">([^<]*)</th>', html)
     assert headers == ["Kartlegging 2004 (N=16)", "Kartlegging 2005 (N=1)"]
     assert '<th scope="row">Ganske lav</th><td>0</td><td>100</td>' in html
+
+
+def test_code_frame_in_the_browser_forms(client, login, make_user, make_survey, answer):
+    user = make_user()
+    survey = make_survey()
+    from fieldkit.core import operations
+    from fieldkit.extensions import db
+    from fieldkit.surveys.results import cleaning
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    for text in ["Telefon", "Telefon", "Lunsj"]:
+        answer(survey, {"q8": ["annet"], "q8.annet": text})
+    login(user)
+    url = f"/p/storby/surveys/{survey.id}/results/cleaning"
+    made = client.post(url, data={"code-kind": "code", "code-source": "q8.annet",
+                                  "code-name": "annet_k", "code-label": "Annet"})  # fmt: skip
+    assert made.status_code == 302 and made.headers["Location"].endswith("/codes")
+    frame_url = made.headers["Location"]
+    page = client.get(frame_url).get_data(as_text=True)
+    assert '<label for="text-0">Telefon</label>' in page
+    saved = client.post(frame_url, data={"codes": "1 = Telefon\n2 = Møter", "text-0": "1"})
+    assert saved.status_code == 302
+    page = client.get(frame_url).get_data(as_text=True)
+    assert '<th scope="row">1 = Telefon</th><td>2</td>' in page
+    assert '<th scope="row">Ikke kodet</th><td>1</td>' in page
+    bad = client.post(frame_url, data={"codes": "1 = Telefon", "text-1": "5"})
+    assert bad.status_code == 400
+    step = cleaning.all_steps(survey)[0]
+    assert step.spec["assignments"] == {"Telefon": "1"}
