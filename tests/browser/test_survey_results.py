@@ -89,7 +89,7 @@ def test_cleaning_page_adds_a_filter_that_tables_follow(page, make_user, make_pr
     page.get_by_label("Navn på filteret (valgfritt)").fill("Bare Aetat")
     page.get_by_role("button", name="Legg til filteret").click()
     assert page.locator(".cleaning-steps li").first.inner_text().startswith("Filter: Bare Aetat")
-    page.get_by_label("Navn på ny variabel").first.fill("hoy")
+    page.locator("#recode-name").fill("hoy")
     page.get_by_label("Regler, én per linje").fill(
         "${q16} = '1' => 1 = Høy\n${q16} = '2' => 2 = Middels"
     )
@@ -104,3 +104,29 @@ def test_cleaning_page_adds_a_filter_that_tables_follow(page, make_user, make_pr
     page.get_by_role("button", name="Angre").first.click()
     assert page.locator(".cleaning-steps li.undone").count() == 1
     shot(page, "survey-results-cleaning-undone")
+
+
+def test_code_frame_page(page, make_user, make_project):
+    survey = make(make_user, make_project)
+    for n, text in enumerate(["Telefon", "Telefon", "Lunsjmøter", "E-post"]):
+        case = surveys.add_case(survey, f"fri{n}")
+        db.session.commit()
+        response = responses.start_for_case(survey, case)
+        answers = {"q8": ["annet"], "q8.annet": text}
+        responses.save_answers(response, answers, list(answers))
+        responses.submit(response)
+    log_in(page, "forsker@example.no", PASSWORD)
+    page.goto(f"/p/storby/surveys/{survey.id}/results/cleaning")
+    page.get_by_label("Fritekst").select_option("q8.annet")
+    page.locator("#code-name").fill("annet_kode")
+    page.get_by_role("button", name="Lag en kodeliste").click()
+    page.get_by_label("Koder, én per linje: kode = tekst").fill("1 = Telefon og e-post\n2 = Møter")
+    page.get_by_role("button", name="Lagre kodelisten").click()
+    page.get_by_label("Telefon", exact=True).select_option("1")
+    page.get_by_label("E-post").select_option("1")
+    page.get_by_label("Lunsjmøter").select_option("2")
+    page.get_by_role("button", name="Lagre kodelisten").click()
+    counts = page.locator("table").first.locator("tbody tr").all_inner_texts()
+    assert counts == ["1 = Telefon og e-post\t3", "2 = Møter\t1", "Ikke kodet\t0"]
+    shot(page, "survey-results-code-frame")
+    assert axe_violations(page) == []
