@@ -167,6 +167,7 @@ def main() -> int:
             variable_value_labels=meta["value_labels"],
             variable_measure=meta["measure"],
             missing_ranges=meta["missing"],
+            variable_format=meta["formats"],
         )
 
     floors, exported = [], []

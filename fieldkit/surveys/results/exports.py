@@ -172,6 +172,8 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
         "value_labels": {},
         "measure": {},
         "missing": {},
+        #: Codes and 0/1 variables are whole numbers: no decimals in SPSS.
+        "formats": {},
     }
     for variable, encoding in zip(variables, encodings, strict=True):
         if encoding is not None:
@@ -191,6 +193,8 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
                 meta["measure"][variable.name] = variable.measure
         if missing:
             meta["missing"][variable.name] = missing
+        if variable.name in meta["value_labels"]:
+            meta["formats"][variable.name] = "F8.0"
     return frame, meta
 
 
@@ -207,6 +211,7 @@ def write_sav(survey: Survey, path: Path, *, progress: Progress | None = None) -
         variable_value_labels=meta["value_labels"],
         variable_measure=meta["measure"],
         missing_ranges=meta["missing"],
+        variable_format=meta["formats"],
     )
     return len(frame)
 

@@ -2,6 +2,9 @@
 
 import csv
 import io
+import re
+import shutil
+import subprocess
 import zipfile
 
 import pyreadstat
@@ -179,3 +182,24 @@ def test_codebook_uses_the_export_names(filled, tmp_path):
     )
     assert by_name["q16"][6] == "9"
     assert [r[0] for r in rows[1:]] == [v.name for v in dataset.variables(filled)]
+
+
+@pytest.mark.skipif(shutil.which("pspp") is None, reason="PSPP is not installed")
+def test_pspp_reads_the_sav_with_labels(filled, tmp_path):
+    path = tmp_path / "data.sav"
+    exports.export(filled, "sav", path)
+    syntax = tmp_path / "check.sps"
+    syntax.write_text(
+        f"GET FILE='{path}'.\nDISPLAY DICTIONARY /VARIABLES=q1 q16 q8_moter.\n"
+        "FREQUENCIES /VARIABLES=q1.\n",
+        encoding="utf-8",
+    )
+    output = subprocess.run(
+        ["pspp", "-O", "format=txt", "-o", "-", str(syntax)],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    assert "1. Hvilken etat arbeider du i?" in output
+    assert "Sosialtjenesten" in output and "Vet ikke" in output
+    assert "Faste møter" in output
+    assert re.search(r"Aetat\s*\|\s*1\|\s*50\.0%", output), output
+    assert re.search(r"\|q1\s*\|F8\.0", output), output  # codes print without decimals
