@@ -100,8 +100,9 @@ def stacked_bars(item: Item, records: Iterable[Record], options: Options) -> Fig
         )
         x = float(LABEL_WIDTH)
         described = []
-        for share, colour, choice_label in zip(shares, colours, labels, strict=True):
-            width = area * float(share) / 100
+        for count, share, colour, choice_label in zip(counts, shares, colours, labels, strict=True):
+            # Widths from the exact shares (rounded ones can add up to 101 %).
+            width = area * count / base if base else 0.0
             if width > 0:
                 parts.append(
                     f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" '

@@ -222,9 +222,14 @@ def report_pdf(context: dict[str, Any]) -> bytes:
 def figure_png(svg: Any, resolution: int = 150) -> bytes | None:
     """A figure as PNG (SVG -> PDF with WeasyPrint -> PNG with pdftoppm), or None without
     pdftoppm."""
+    import re
+
+    box = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', str(svg))
+    height = 180 * float(box.group(2)) / float(box.group(1)) if box else 120
     html = (
-        "<!doctype html><html><head><meta charset='utf-8'><style>@page { size: 180mm 120mm; "
-        "margin: 0 } body { margin: 0 } svg { width: 180mm; height: auto }</style></head>"
+        "<!doctype html><html><head><meta charset='utf-8'><style>"
+        f"@page {{ size: 180mm {height:.1f}mm; margin: 0 }} body {{ margin: 0 }} "
+        f"svg {{ display: block; width: 180mm; height: {height:.1f}mm }}</style></head>"
         f"<body>{svg}</body></html>"
     )
     pdf = rendering.write_pdf(html)

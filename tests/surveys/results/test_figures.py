@@ -68,3 +68,14 @@ def test_labels_are_escaped():
     figure = figures.figure_for(q.item("q6"), records({"q6_aetat": "1"}), Options())
     assert "<script>" not in str(figure.svg)
     assert re.search(r"&lt;script&gt;x&lt;/script&gt; \(n=1\)", str(figure.svg))
+
+
+def test_bars_end_at_100_percent_when_rounded_labels_add_to_101():
+    # 2/7, 2/7, 1/7, 2/7 print as 29 + 29 + 14 + 29 = 101; the bar still ends at the edge.
+    recs = records(*[{"q6_sosial": c} for c in "2234411"])
+    root = ElementTree.fromstring(str(figures.figure_for(Q.item("q6"), recs, Options()).svg))
+    widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect") if r.get("y") == "46"]
+    assert abs(sum(widths) - 450) < 0.2  # each width is printed to 0.1 px; 101 % would be 454.5
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("y") == "63.0"] == [
+        "29", "29", "14", "29",
+    ]  # fmt: skip
