@@ -76,6 +76,7 @@ def test_bars_end_at_100_percent_when_rounded_labels_add_to_101():
     root = ElementTree.fromstring(str(figures.figure_for(Q.item("q6"), recs, Options()).svg))
     widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect") if r.get("y") == "46"]
     assert abs(sum(widths) - 450) < 0.2  # each width is printed to 0.1 px; 101 % would be 454.5
-    assert [t.text for t in root.iter(f"{SVG}text") if t.get("y") == "63.0"] == [
+    texts = root.iter(f"{SVG}text")
+    assert [t.text for t in texts if t.get("y") == "63.0" and t.get("text-anchor") == "middle"] == [
         "29", "29", "14", "29",
     ]  # fmt: skip
