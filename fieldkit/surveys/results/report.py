@@ -30,7 +30,7 @@ from fieldkit.surveys.results import cleaning, dataset, figures, tables
 from fieldkit.surveys.results.tables import Options, Table, number
 
 OSLO = ZoneInfo("Europe/Oslo")
-REPORT_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, *d.NUMBER_TYPES)
+REPORT_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
 MONTHS = [
     "januar", "februar", "mars", "april", "mai", "juni",
     "juli", "august", "september", "oktober", "november", "desember",

@@ -297,6 +297,38 @@ def grid(item: Item, records: Iterable[Record], options: Options) -> Table:
     )
 
 
+def grid_multiple(item: Item, records: Iterable[Record], options: Options) -> Table:
+    """A grid with several choices per row: for each row, the share of those who answered the
+    row that ticked each choice, and the row's N."""
+    if item.type != d.GRID_MULTIPLE:
+        raise TableError(f"{item.name} is not a grid with several choices per row")
+    counters = {row.name: Counter() for row in item.rows}
+    bases = Counter()
+    for record in records:
+        for row in item.rows:
+            ticked = record.answers.get(row.name)
+            if isinstance(ticked, list) and ticked:
+                bases[row.name] += 1
+                counters[row.name].update(set(ticked))
+    rows = []
+    for row in item.rows:
+        base = bases[row.name]
+        cells = []
+        for choice in item.choices:
+            count = counters[row.name][choice.code]
+            share = _round(Decimal(count) * 100 / base, options.decimals) if base else Decimal(0)
+            cells.append(percent_cell(count, share, options))
+        rows.append([label_text(row.label, options), *cells, number(base)])
+    return Table(
+        caption=f"{question(item, options)} Prosent.",
+        header=["", *[choice_label(c, options) for c in item.choices], "N"],
+        rows=rows,
+        n=max(bases.values(), default=0),
+        kind="grid_multiple",
+        notes=[MULTIPLE_NOTE],
+    )
+
+
 def _group_of(record: Record, by: str, by_item: Item | None) -> str | None:
     if by_item is not None:
         value = record.answers.get(by)
@@ -485,6 +517,8 @@ def table_for(
         return multiple(item, records, options)
     if item.type == d.GRID_SINGLE:
         return grid(item, records, options)
+    if item.type == d.GRID_MULTIPLE:
+        return grid_multiple(item, records, options)
     if item.type in d.NUMBER_TYPES:
         return descriptives(item, records, options)
     raise TableError(f"{name} ({item.type}) has no table; export the data for it")

@@ -26,7 +26,7 @@ from fieldkit.surveys.results import cleaning, dataset, exports, figures, tables
 from fieldkit.surveys.views import actor, bp
 from fieldkit.surveys.views.survey_admin import survey_or_404
 
-TABLE_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, *d.NUMBER_TYPES)
+TABLE_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
 
 
 def _export_formats() -> list[tuple[str, str]]:

@@ -241,3 +241,21 @@ def test_unlabelled_scale_points_show_their_code():
         "Sum",
     ]
     assert [r[2] for r in t.rows] == ["50", "0", "0", "25", "0", "0", "25", "100"]
+
+
+def test_grid_with_several_choices_per_row():
+    # q7_kurs: three answered (aetat+kommunen, aetat, satsingen); q7_praksis: one (kommunen).
+    recs = records(
+        {"q7_kurs": ["aetat", "kommunen"], "q7_praksis": ["kommunen"]},
+        {"q7_kurs": ["aetat"]},
+        {"q7_kurs": ["satsingen"]},
+        {"q1": "1"},
+    )
+    t = table("q7", recs)
+    assert t.header == ["", "Aetat", "Kommunen", "Storbysatsingen", "N"]
+    assert t.rows == [
+        ["Kurs", "67", "33", "33", "3"],
+        ["Arbeidspraksis", "0", "100", "0", "1"],
+        ["Lønnstilskudd", "0", "0", "0", "0"],
+    ]
+    assert t.notes == [tables.MULTIPLE_NOTE]
