@@ -124,7 +124,7 @@ def test_case_page_on_a_phone(page, survey):
     page.get_by_role("link", name="A001").click()
     assert page.locator("h1").inner_text() == "A001 Aetat Halden"
     assert "/s/" in page.locator(".personal-link").inner_text()
-    page.get_by_label("Begrunnelse").fill("Slått sammen med Aetat Sarpsborg")
+    page.get_by_label("Begrunnelse", exact=True).fill("Slått sammen med Aetat Sarpsborg")
     page.get_by_role("button", name="Merk som utenfor populasjonen").click()
     assert "Nei: Slått sammen med Aetat Sarpsborg" in page.locator("dl.meta").inner_text()
     shot(page, "fieldwork-case-phone")
