@@ -27,7 +27,7 @@ class RecodeForm(FlaskForm):
 
     kind = HiddenField(default="recode")
     name = StringField(_l("New variable name"), validators=[DataRequired(), Length(max=32)])
-    label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])
+    label = StringField(_l("Variable label"), validators=[Optional(), Length(max=200)])
     rules = TextAreaField(
         _l("Rules, one a line"),
         validators=[DataRequired(), Length(max=10_000)],
@@ -41,7 +41,7 @@ class BandForm(FlaskForm):
     kind = HiddenField(default="band")
     source = SelectField(_l("Number question"), validators=[DataRequired()])
     name = StringField(_l("New variable name"), validators=[DataRequired(), Length(max=32)])
-    label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])
+    label = StringField(_l("Variable label"), validators=[Optional(), Length(max=200)])
     limits = StringField(
         _l("Lower limits"),
         validators=[DataRequired(), Length(max=500)],
@@ -55,4 +55,4 @@ class CodeForm(FlaskForm):
     kind = HiddenField(default="code")
     source = SelectField(_l("Free text"), validators=[DataRequired()])
     name = StringField(_l("New variable name"), validators=[DataRequired(), Length(max=32)])
-    label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])
+    label = StringField(_l("Variable label"), validators=[Optional(), Length(max=200)])
