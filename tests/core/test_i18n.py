@@ -61,3 +61,21 @@ def test_every_source_file_belongs_to_a_catalogue():
     ]
     assert len(files) > 20
     assert [f for f in files if not catalogues.covered(f)] == []
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_one_string_has_one_translation_across_catalogues(language):
+    """Flask-Babel merges the catalogues and the first wins: the same source string must read
+    the same in all of them, or a page shows another feature's wording."""
+    translations: dict[str, dict[str, list[str]]] = {}
+    for catalogue in CATALOGUES:
+        path = catalogue.po_path(language)
+        if not path.exists():
+            continue
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if isinstance(message.id, str) and message.id and message.string:
+                    translations.setdefault(message.id, {}).setdefault(message.string, []).append(
+                        catalogue.name
+                    )
+    assert {k: v for k, v in translations.items() if len(v) > 1} == {}
