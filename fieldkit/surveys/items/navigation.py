@@ -52,3 +52,22 @@ def previous_page(
     order = [s.name for s in questionnaire.sections]
     before = [s for s in pages(questionnaire, answers) if order.index(s.name) < order.index(name)]
     return before[-1] if before else None
+
+
+def place(
+    questionnaire: Questionnaire, answers: dict[str, Any], name: str
+) -> tuple[int, int, bool, bool]:
+    """(page number, pages, has a previous page, is the last page) for section ``name``,
+    working out the shown pages once."""
+    shown = pages(questionnaire, answers)
+    order = [s.name for s in questionnaire.sections]
+    here = order.index(name)
+    names = [s.name for s in shown]
+    if name in names:
+        number, total = names.index(name) + 1, len(shown)
+    else:
+        number = sum(1 for s in shown if order.index(s.name) < here) + 1
+        total = len(shown) + 1
+    has_previous = any(order.index(s.name) < here for s in shown)
+    is_last = not any(order.index(s.name) > here for s in shown)
+    return number, total, has_previous, is_last

@@ -9,6 +9,7 @@ Researchers use the same pages to enter an interview or a returned paper form fo
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from flask import (
@@ -154,8 +155,9 @@ class Visit:
         self.mode = ResponseMode(state.get("mode", "web"))
         self.staff = state.get("staff")
 
-    @property
+    @cached_property
     def response(self) -> Response | None:
+        """The response of this visit (looked up once per request)."""
         if self.case is not None and self.survey is not None:
             return responses.response_for_case(self.survey, self.case)
         response_id = self.state.get("response")
@@ -221,11 +223,10 @@ def _gate(visit: Visit):
     if state == SurveyState.CLOSED:
         return _message(visit, "closed", 410)
     response = visit.response
-    submitted = (
-        responses.case_has_submitted(visit.survey, visit.case)
-        if visit.case is not None
-        else response is not None and response.submitted
-    )
+    if visit.case is not None and visit.survey.anonymous:
+        submitted = visit.case.submitted_at is not None
+    else:
+        submitted = response is not None and response.submitted
     # A submitted response stays closed unless the researcher lets respondents edit it.
     if submitted and (response is None or visit.staff_entry or not responses.editable(response)):
         return _message(visit, "already_answered", 200)
@@ -352,7 +353,7 @@ def page(section: str):
                 return redirect(url_for("respond.review"))
             return _submit(visit, response)
     view = PageView(q, current, visit.language, response.answers, result)
-    number, total = navigation.position(q, response.answers, current.name)
+    number, total, has_previous, is_last = navigation.place(q, response.answers, current.name)
     status = 422 if result is not None and result.errors else 200
     return _render(
         "surveys/respond/page.html",
@@ -363,8 +364,8 @@ def page(section: str):
         number=number,
         total=total,
         here=current.name,
-        is_last=navigation.next_page(q, response.answers, current.name) is None,
-        has_previous=navigation.previous_page(q, response.answers, current.name) is not None,
+        is_last=is_last,
+        has_previous=has_previous,
     )
 
 
