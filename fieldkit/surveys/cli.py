@@ -13,8 +13,9 @@ questionnaire_cli = click.Group("questionnaire", help="Import and export questio
 
 
 def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
+    from fieldkit.cli import fail
+
+    fail(message)
 
 
 @questionnaire_cli.command("import")

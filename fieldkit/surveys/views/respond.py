@@ -66,55 +66,49 @@ def _too_many():
     ), 429
 
 
-@respond_bp.route("/s/<token>")
-def personal_link(token: str):
-    """A personal link: remember the case in the session and leave the token behind."""
+def _enter(token: str, find, state_of):
+    """One way in for every link: rate limit, look the token up, keep what it opened in the
+    session, and redirect so the token leaves the address bar."""
     if _limited():
         return _too_many()
-    case = links.case_for_token(token) if len(token) == 43 else None
-    if case is None:
+    found = find(token)
+    if found is None:
         return _unknown_link()
-    if case.opened_at is None:
+    session.pop(SESSION_KEY, None)
+    session[SESSION_KEY] = {"mode": ResponseMode.WEB.value, **state_of(found)}
+    return redirect(url_for("respond.home"))
+
+
+def _case_for_token(token: str) -> Case | None:
+    case = links.case_for_token(token) if len(token) == 43 else None
+    if case is not None and case.opened_at is None:
         case.opened_at = utcnow()
         db.session.commit()
-    session.pop(SESSION_KEY, None)
-    session[SESSION_KEY] = {
-        "survey": case.survey_id,
-        "case": case.id,
-        "mode": ResponseMode.WEB.value,
-    }
-    return redirect(url_for("respond.home"))
+    return case
+
+
+@respond_bp.route("/s/<token>")
+def personal_link(token: str):
+    """A personal link: the case it belongs to."""
+    return _enter(token, _case_for_token, lambda case: {"survey": case.survey_id, "case": case.id})
 
 
 @respond_bp.route("/o/<token>")
 def open_link(token: str):
     """A survey's open link: anyone may start a response."""
-    if _limited():
-        return _too_many()
-    survey = links.survey_for_open_token(token)
-    if survey is None:
-        return _unknown_link()
-    session.pop(SESSION_KEY, None)
-    session[SESSION_KEY] = {"survey": survey.id, "mode": ResponseMode.WEB.value, "open": True}
-    return redirect(url_for("respond.home"))
+    return _enter(
+        token, links.survey_for_open_token, lambda survey: {"survey": survey.id, "open": True}
+    )
 
 
 @respond_bp.route("/r/<token>")
 def resume_link(token: str):
     """An open-link respondent's resume link."""
-    if _limited():
-        return _too_many()
-    response = links.response_for_resume_token(token)
-    if response is None:
-        return _unknown_link()
-    session.pop(SESSION_KEY, None)
-    session[SESSION_KEY] = {
-        "survey": response.survey_id,
-        "response": response.id,
-        "mode": ResponseMode.WEB.value,
-        "open": True,
-    }
-    return redirect(url_for("respond.home"))
+    return _enter(
+        token,
+        links.response_for_resume_token,
+        lambda response: {"survey": response.survey_id, "response": response.id, "open": True},
+    )
 
 
 @admin_bp.route("/surveys/<int:sid>/cases/<int:case_id>/enter/<mode>", methods=["POST"])
