@@ -12,7 +12,6 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -248,70 +247,10 @@ def figure_png(svg: Any, resolution: int = 150) -> bytes | None:
 
 
 def report_docx(context: dict[str, Any]) -> bytes:
-    """The report as a Word document (the contents is a field Word fills in on opening)."""
-    from docx import Document
-    from docx.enum.text import WD_BREAK
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
+    """The report as a Word document (``docx_report``)."""
+    from fieldkit.surveys.results import docx_report
 
-    document = Document()
-    document.add_heading(context["title"], level=0)
-    document.add_paragraph(context["subtitle"])
-    document.add_paragraph(f"{context['project']} · {context['date']}")
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    document.add_heading("Innhold", level=1)
-    paragraph = document.add_paragraph()
-    run = paragraph.add_run()
-    for tag, text in (("begin", None), (None, 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None)):
-        if tag:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), tag)
-        else:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = text
-        run._r.append(element)
-    paragraph.add_run("Høyreklikk og velg «Oppdater felt» for å vise innholdsfortegnelsen.")
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    paragraph.add_run()._r.append(end)
-    if context["introduction"]:
-        document.add_paragraph(context["introduction"])
-    for chapter in context["chapters"]:
-        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        document.add_heading(chapter.title, level=1)
-        for text in chapter.paragraphs:
-            document.add_paragraph(text)
-        for block in chapter.blocks:
-            if block.kind == "text":
-                document.add_paragraph(block.text)
-                continue
-            caption = document.add_paragraph()
-            caption.add_run(f"{block.label} ").bold = True
-            caption.add_run(block.caption)
-            if block.kind == "table":
-                table = block.table
-                grid = document.add_table(rows=1, cols=len(table.header))
-                grid.style = "Table Grid"
-                for cell, text in zip(grid.rows[0].cells, table.header, strict=True):
-                    cell.text = text
-                for row in table.rows:
-                    cells = grid.add_row().cells
-                    for cell, text in zip(cells, row, strict=True):
-                        cell.text = text
-                for note in table.notes:
-                    document.add_paragraph(note).runs[0].font.size = Pt(9)
-            else:
-                png = figure_png(block.svg)
-                if png:
-                    document.add_picture(BytesIO(png), width=Mm(160))
-            source = document.add_paragraph(block.source)
-            source.runs[0].italic = True
-            source.runs[0].font.size = Pt(9)
-    output = BytesIO()
-    document.save(output)
-    return output.getvalue()
+    return docx_report.report_docx(context, figure_png)
 
 
 def write_report(survey: Survey, path: Path, fmt: str | None = None, **kwargs) -> None:

@@ -426,7 +426,7 @@ def descriptives(item: Item, records: Iterable[Record], options: Options) -> Tab
     return Table(
         caption=f"{question(item, options)} (n={number(n)})",
         header=["", "n", "Gjennomsnitt", "Median", "Min", "Maks"],
-        rows=[[label_text(item.unit, options) or question(item, options), *row]],
+        rows=[[label_text(item.unit, options) or "Alle", *row]],
         n=n,
         kind="descriptives",
     )

@@ -119,3 +119,38 @@ def test_method_counts_invitations_and_reminders_sent(app, survey):
     assert method.paragraphs[1] == (
         "Utvalget besto av 12 enheter. Det ble sendt 12 invitasjoner og 4 påminnelser på e-post."
     )
+
+
+def test_docx_contents_captions_and_sources_are_word_fields_and_styles(app, survey, tmp_path):
+    from docx import Document
+
+    path = tmp_path / "rapport.docx"
+    report.write_report(survey, path, items=["q16", "q1"])
+    document = Document(str(path))
+    paragraphs = document.paragraphs
+    # The contents lists the chapters and the captions, not itself; Word updates it on opening.
+    contents = [p.text.split("\t")[0] for p in paragraphs if p.style.name.startswith("TOC")]
+    assert contents == [
+        "1. Metode og datagrunnlag",
+        "Tabell 1. Disposisjoner og svarprosent etter etat",
+        "2. Resultater",
+        "Tabell 2. 16. Hvor høy er måloppnåelsen så langt? (n=12)",
+        "Figur 1. 16. Hvor høy er måloppnåelsen så langt? (n=12)",
+        "Tabell 3. 1. Hvilken etat arbeider du i? (n=12)",
+    ]
+    body = document.element.body.xml
+    assert 'TOC \\o "1-1" \\h \\z \\t "Caption;2"' in body
+    assert "SEQ Tabell" in body and "SEQ Figur" in body
+    assert "<w:updateFields" in document.settings.element.xml
+    headings = [p.text for p in paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["1. Metode og datagrunnlag", "2. Resultater"]
+    # Caption above, the table (or the figure's picture), then the source below.
+    texts = [(p.style.name, p.text) for p in paragraphs]
+    caption = texts.index(("Caption", "Tabell 3. 1. Hvilken etat arbeider du i? (n=12)"))
+    assert texts[caption + 1] == ("Kilde", "Kilde: Kartlegging 2004, 2004.")
+    figure = texts.index(("Caption", "Figur 1. 16. Hvor høy er måloppnåelsen så langt? (n=12)"))
+    assert texts[figure + 2] == ("Kilde", "Kilde: Kartlegging 2004, 2004.")
+    assert paragraphs[figure + 1]._p.xpath(".//pic:pic")
+    table = document.tables[2]
+    assert [c.text for c in table.rows[0].cells] == ["", "Antall", "Prosent"]
+    assert [c.text for c in table.rows[1].cells] == ["Aetat", "5", "42"]
