@@ -25,6 +25,9 @@ from fieldkit.surveys.results.tables import Options, TableError, number, questio
 #: From strong agreement (dark blue) to strong disagreement (dark orange); grey for "Vet ikke".
 SCALE_COLOURS = ["#1f4e79", "#4f81bd", "#a6c1e0", "#f4b183", "#c55a11", "#843c0c", "#5b2a05"]
 NONSUBSTANTIVE_COLOUR = "#bfbfbf"
+#: Suppressed small cells: white with a dashed grey outline, labelled, never a coloured share.
+SUPPRESSED_FILL = "#ffffff"
+SUPPRESSED_STROKE = "#595959"
 BAR_COLOUR = "#1f4e79"
 WIDTH = 680
 LABEL_WIDTH = 210
@@ -87,6 +90,7 @@ def stacked_bars(item: Item, records: Iterable[Record], options: Options) -> Fig
     area = WIDTH - LABEL_WIDTH - 20
     parts, words = [], []
     n_all = 0
+    any_suppressed = False
     for index, (name, label) in enumerate(bars):
         counts = [counters[name][code] for code in codes]
         base = sum(counts)
@@ -100,7 +104,13 @@ def stacked_bars(item: Item, records: Iterable[Record], options: Options) -> Fig
         )
         x = float(LABEL_WIDTH)
         described = []
+        hidden = 0
         for count, share, colour, choice_label in zip(counts, shares, colours, labels, strict=True):
+            if suppressed(count, options):
+                # Its share is neither drawn nor printed: small cells go together, last.
+                hidden += count
+                described.append(f"{choice_label} {hidden_text(options)}")
+                continue
             # Widths from the exact shares (rounded ones can add up to 101 %).
             width = area * count / base if base else 0.0
             if width > 0:
@@ -116,18 +126,64 @@ def stacked_bars(item: Item, records: Iterable[Record], options: Options) -> Fig
                     )
             x += width
             described.append(f"{choice_label} {number(share, options.decimals)} %")
+        if hidden:
+            any_suppressed = True
+            width = area * hidden / base
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 0.5}" width="{max(width - 0.5, 0.5):.1f}" '
+                f'height="{BAR_HEIGHT - 1}" fill="{SUPPRESSED_FILL}" '
+                f'stroke="{SUPPRESSED_STROKE}" stroke-dasharray="3 2"/>'
+            )
         words.append(f"{label or question(item, options)}: " + ", ".join(described))
     legend_y = 10 + len(bars) * (BAR_HEIGHT + GAP) + 8
+    legend = list(zip(colours, labels, strict=True))
     x = 10.0
-    for colour, choice_label in zip(colours, labels, strict=True):
+    for colour, choice_label in legend:
         parts.append(f'<rect x="{x:.1f}" y="{legend_y}" width="12" height="12" fill="{colour}"/>')
         parts.append(
             f'<text x="{x + 16:.1f}" y="{legend_y + 10}" font-size="11">'
             f"{escape(choice_label)}</text>"
         )
         x += 16 + 6.5 * len(choice_label) + 14
+    if any_suppressed:
+        height += 22
+        parts.append(
+            f'<rect x="10" y="{legend_y + 22}" width="12" height="12" fill="{SUPPRESSED_FILL}" '
+            f'stroke="{SUPPRESSED_STROKE}" stroke-dasharray="3 2"/>'
+        )
+        parts.append(
+            f'<text x="26" y="{legend_y + 32}" font-size="11">{escape(suppressed_note(options))}'
+            "</text>"
+        )
+        words.append(suppressed_note(options))
     caption = f"{question(item, options)} (n={number(n_all)})"
     return Figure(caption, _svg(caption, "; ".join(words), height, parts), n_all, "stacked")
+
+
+#: In the place of a suppressed bar, as in the tables' count cells.
+SUPPRESSED_MARK = tables.SUPPRESSED
+
+
+def suppressed(count: int, options: Options) -> bool:
+    """A cell the tables suppress (fewer than ``min_cell`` but not none) is not drawn either."""
+    return bool(options.min_cell) and 0 < count < options.min_cell
+
+
+def hidden_text(options: Options) -> str:
+    return f"færre enn {options.min_cell} svar (skjult)"
+
+
+def suppressed_note(options: Options, *, stacked: bool = True) -> str:
+    """The note a figure with suppressed cells carries (inside the SVG, so every copy has it)."""
+    if stacked:
+        return (
+            f"Kategorier med færre enn {options.min_cell} svar er skjult av personvernhensyn "
+            "(samlet i det stiplede feltet)."
+        )
+    return (
+        f"Søyler med færre enn {options.min_cell} svar er skjult av personvernhensyn "
+        f"(merket {SUPPRESSED_MARK.format(threshold=options.min_cell)})."
+    )
 
 
 def percentages_of(counts: list[int], base: int, options: Options) -> tuple[list[Decimal], Decimal]:
@@ -150,23 +206,32 @@ def distribution(item: Item, records: Iterable[Record], options: Options) -> Fig
     counts = [counter[code] for code in codes]
     base = sum(counts)
     shares, _total = percentages_of(counts, base, options)
-    top = max([float(s) for s in shares] + [1.0])
     plot_height, left, bottom = 180, 40, 210
     slot = (WIDTH - left - 20) / max(len(choices), 1)
     parts = [f'<line x1="{left}" y1="{bottom}" x2="{WIDTH - 10}" y2="{bottom}" stroke="#333"/>']
     words = []
+    hidden = [suppressed(count, options) for count in counts]
+    top = max([float(s) for s, h in zip(shares, hidden, strict=True) if not h] + [1.0])
     for index, (choice, share) in enumerate(zip(choices, shares, strict=True)):
-        bar = plot_height * float(share) / top
         x = left + index * slot + slot * 0.2
-        colour = NONSUBSTANTIVE_COLOUR if choice.nonsubstantive else BAR_COLOUR
-        parts.append(
-            f'<rect x="{x:.1f}" y="{bottom - bar:.1f}" width="{slot * 0.6:.1f}" '
-            f'height="{bar:.1f}" fill="{colour}"/>'
-        )
-        parts.append(
-            f'<text x="{x + slot * 0.3:.1f}" y="{bottom - bar - 4:.1f}" text-anchor="middle" '
-            f'font-size="11">{number(share, options.decimals)}</text>'
-        )
+        if hidden[index]:
+            # No bar: its height would give the small count away; the mark says why.
+            parts.append(
+                f'<text x="{x + slot * 0.3:.1f}" y="{bottom - 4}" text-anchor="middle" '
+                f'font-size="11">{escape(SUPPRESSED_MARK.format(threshold=options.min_cell))}'
+                "</text>"
+            )
+        else:
+            bar = plot_height * float(share) / top
+            colour = NONSUBSTANTIVE_COLOUR if choice.nonsubstantive else BAR_COLOUR
+            parts.append(
+                f'<rect x="{x:.1f}" y="{bottom - bar:.1f}" width="{slot * 0.6:.1f}" '
+                f'height="{bar:.1f}" fill="{colour}"/>'
+            )
+            parts.append(
+                f'<text x="{x + slot * 0.3:.1f}" y="{bottom - bar - 4:.1f}" '
+                f'text-anchor="middle" font-size="11">{number(share, options.decimals)}</text>'
+            )
         label = tables.label_text(choice.label, options)
         parts.append(
             f'<text x="{x + slot * 0.3:.1f}" y="{bottom + 16}" text-anchor="middle" '
@@ -177,9 +242,18 @@ def distribution(item: Item, records: Iterable[Record], options: Options) -> Fig
                 f'<text x="{x + slot * 0.3:.1f}" y="{bottom + 31}" text-anchor="middle" '
                 f'font-size="10">{escape(label)}</text>'
             )
-        words.append(f"{choice.code}{' ' + label if label else ''}: {number(share)} %")
+        shown = hidden_text(options) if hidden[index] else f"{number(share)} %"
+        words.append(f"{choice.code}{' ' + label if label else ''}: {shown}")
+    height = bottom + 45
+    if any(hidden):
+        parts.append(
+            f'<text x="{left}" y="{height}" font-size="11">'
+            f"{escape(suppressed_note(options, stacked=False))}</text>"
+        )
+        words.append(suppressed_note(options, stacked=False))
+        height += 14
     caption = f"{question(item, options)} (n={number(base)})"
-    return Figure(caption, _svg(caption, "; ".join(words), bottom + 45, parts), base, "bars")
+    return Figure(caption, _svg(caption, "; ".join(words), height, parts), base, "bars")
 
 
 def _svg(title: str, desc: str, height: float, parts: list[str]) -> Markup:

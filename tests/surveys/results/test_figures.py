@@ -80,3 +80,56 @@ def test_bars_end_at_100_percent_when_rounded_labels_add_to_101():
     assert [t.text for t in texts if t.get("y") == "63.0" and t.get("text-anchor") == "middle"] == [
         "29", "29", "14", "29",
     ]  # fmt: skip
+
+
+def test_small_cells_are_not_drawn_in_stacked_bars():
+    # Aetat row, 10 answers: 6 × "1", 3 × "2", 1 × "9" (Vet ikke). With min_cell 5 the 3 and the
+    # 1 are suppressed as in the table ("<5" / "–"): only "Så å si alltid" 6/10 = 60 % is drawn
+    # (0.6 × 450 px = 270 px); the 4 hidden answers share one dashed white box (180 px) with no
+    # share printed, after the shown segments.
+    recs = records(*[{"q6_aetat": code} for code in "1111112229"])
+    options = Options(min_cell=5)
+    table = figures.tables.table_for(Q, "q6", recs, options)
+    assert table.rows[0] == ["Aetat", "60", "–", "0", "0", "–", "100", "10"]
+    figure = figures.figure_for(Q.item("q6"), recs, options)
+    root = ElementTree.fromstring(str(figure.svg))
+    bar = [
+        (r.get("width"), r.get("fill"), r.get("stroke"))
+        for r in root.iter(f"{SVG}rect")
+        if r.get("y") in ("10", "10.5")
+    ]
+    assert bar == [("270.0", "#1f4e79", None), ("179.5", "#ffffff", "#595959")]
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert "60" in labels and "30" not in labels and "10" not in labels
+    note = (
+        "Kategorier med færre enn 5 svar er skjult av personvernhensyn "
+        "(samlet i det stiplede feltet)."
+    )
+    assert note in labels
+    desc = root.find(f"{SVG}desc").text
+    assert desc.startswith(
+        "Aetat: Så å si alltid 60 %, Ofte færre enn 5 svar (skjult), Noen ganger 0 %, "
+        "Aldri 0 %, Vet ikke færre enn 5 svar (skjult)"
+    )
+    assert desc.endswith(note)
+    # Without suppression (anonymous surveys) every segment is drawn and labelled.
+    plain = ElementTree.fromstring(str(figures.figure_for(Q.item("q6"), recs, Options()).svg))
+    assert [t.text for t in plain.iter(f"{SVG}text")].count("30") == 1
+
+
+def test_small_cells_are_not_drawn_in_bar_distributions():
+    # 1–7 scale, 12 answers: "1" × 6, "4" × 4, "7" × 2. With min_cell 5, 4 and 2 are hidden:
+    # only the bar of "1" is drawn (6/12 = 50 %, the tallest shown bar, full 180 px height);
+    # the hidden ones get the mark "<5" at the base line and no bar.
+    recs = records(*[{"q10": code} for code in "111111444477"])
+    figure = figures.figure_for(Q.item("q10"), recs, Options(min_cell=5))
+    root = ElementTree.fromstring(str(figure.svg))
+    bars = [(r.get("height"), r.get("fill")) for r in root.iter(f"{SVG}rect")]
+    assert bars == [("180.0", "#1f4e79"), ("0.0", "#1f4e79"), ("0.0", "#1f4e79"),
+                    ("0.0", "#1f4e79"), ("0.0", "#1f4e79")]  # fmt: skip
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert labels.count("<5") == 2 and "33" not in labels and "17" not in labels
+    desc = root.find(f"{SVG}desc").text
+    assert desc.startswith("1 Svært lett: 50 %; 2: 0 %; 3: 0 %; 4: færre enn 5 svar (skjult)")
+    assert "7 Svært vanskelig: færre enn 5 svar (skjult)" in desc
+    assert desc.endswith("Søyler med færre enn 5 svar er skjult av personvernhensyn (merket <5).")
