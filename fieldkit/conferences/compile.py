@@ -366,7 +366,8 @@ def summary_docx(context: dict) -> bytes:
         document.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
-    document.add_heading(texts["contents"], level=1)
+    # Not a Heading 1: the TOC field would list the contents heading in the contents.
+    document.add_paragraph(texts["contents"], style="TOC Heading")
     _field(document.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u')
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
