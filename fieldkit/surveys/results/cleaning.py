@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from fieldkit.core import audit
 from fieldkit.core.models import User, utcnow
@@ -45,11 +46,14 @@ class CleaningError(ValueError):
 def _condition(text: Any, where: str) -> str:
     text = str(text or "").strip()
     if not text:
-        raise CleaningError(where, "write a condition, e.g. ${q12} = '1'")
+        raise CleaningError(where, _("Write a condition, e.g. ${q12} = '1'."))
     try:
         logic.parse(text)
     except logic.ConditionError as exc:
-        raise CleaningError(where, str(exc)) from None
+        raise CleaningError(
+            where, _("The condition “%(condition)s” cannot be read: %(error)s", condition=text,
+                     error=str(exc))
+        ) from None  # fmt: skip
     return text
 
 
@@ -57,10 +61,14 @@ def _new_name(name: Any, taken: set[str]) -> str:
     name = str(name or "").strip()
     if not d.NAME_PATTERN.match(name):
         raise CleaningError(
-            "name", "a variable name starts with a letter and has at most 32 letters, digits, _"
-        )
+            "name",
+            _("“%(name)s” is not a variable name: start with a letter and use at most 32 "
+              "letters, digits and _.", name=name),
+        )  # fmt: skip
     if name.lower() in {t.lower() for t in taken}:
-        raise CleaningError("name", f"the survey already has a variable named {name}")
+        raise CleaningError(
+            "name", _("The survey already has a variable named %(name)s.", name=name)
+        )
     return name
 
 
@@ -87,9 +95,16 @@ def check_spec(
         for index, rule in enumerate(spec.get("rules") or [], start=1):
             code = str(rule.get("code") or "").strip()
             if not d.CODE_PATTERN.match(code):
-                raise CleaningError(f"rules[{index}].code", "a code is letters, digits or _")
+                raise CleaningError(
+                    f"rules[{index}].code",
+                    _("Rule %(number)d: the code “%(code)s” may only have letters, digits and _.",
+                      number=index, code=code),
+                )  # fmt: skip
             if code in codes:
-                raise CleaningError(f"rules[{index}].code", f"code {code} is used twice")
+                raise CleaningError(
+                    f"rules[{index}].code",
+                    _("Rule %(number)d: the code %(code)s is used twice.", number=index, code=code),
+                )
             codes.add(code)
             rules.append(
                 {
@@ -99,21 +114,21 @@ def check_spec(
                 }
             )
         if not rules:
-            raise CleaningError("rules", "a recode needs at least one rule")
+            raise CleaningError("rules", _("A recode needs at least one rule."))
         return {"name": name, "label": str(spec.get("label") or name).strip(), "rules": rules}
     if kind == BAND:
         from fieldkit.surveys.results.tables import TableError, parse_bands
 
         source = questionnaire.item(str(spec.get("source") or ""))
         if source is None or source.type not in d.NUMBER_TYPES:
-            raise CleaningError("source", "choose a number question")
+            raise CleaningError("source", _("Choose a number question to make bands of."))
         name = _new_name(spec.get("name"), _taken(questionnaire))
         limits = spec.get("limits")
         text = limits if isinstance(limits, str) else ",".join(str(x) for x in limits or [])
         try:
             bands = parse_bands(text)
         except TableError as exc:
-            raise CleaningError("limits", str(exc)) from None
+            raise CleaningError("limits", exc.args[0]) from None
         return {
             "source": source.name,
             "name": name,
@@ -123,15 +138,24 @@ def check_spec(
     if kind == CODE:
         source = str(spec.get("source") or "")
         if source not in text_sources(questionnaire):
-            raise CleaningError("source", "choose a free-text question or an “other” text")
+            raise CleaningError(
+                "source", _("Choose a free-text question or an “other” text to code.")
+            )
         name = spec["name"] if existing else _new_name(spec.get("name"), _taken(questionnaire))
         codes = []
         for index, entry in enumerate(spec.get("codes") or [], start=1):
             code = str(entry.get("code") or "").strip()
             if not d.CODE_PATTERN.match(code):
-                raise CleaningError(f"codes[{index}].code", "a code is letters, digits or _")
+                raise CleaningError(
+                    f"codes[{index}].code",
+                    _("Code %(number)d: “%(code)s” may only have letters, digits and _.",
+                      number=index, code=code),
+                )  # fmt: skip
             if code in {c["code"] for c in codes}:
-                raise CleaningError(f"codes[{index}].code", f"code {code} is used twice")
+                raise CleaningError(
+                    f"codes[{index}].code",
+                    _("Code %(number)d: the code %(code)s is used twice.", number=index, code=code),
+                )
             codes.append({"code": code, "label": str(entry.get("label") or code).strip()})
         known = {c["code"] for c in codes}
         assignments = {}
@@ -139,7 +163,11 @@ def check_spec(
             if code in (None, ""):
                 continue
             if code not in known:
-                raise CleaningError("assignments", f"code {code} is not in the code frame")
+                raise CleaningError(
+                    "assignments",
+                    _("The text “%(text)s” has the code %(code)s, which is not in the code frame.",
+                      text=text, code=code),
+                )  # fmt: skip
             assignments[str(text).strip()] = code
         return {
             "source": source,
@@ -148,7 +176,9 @@ def check_spec(
             "codes": codes,
             "assignments": assignments,
         }
-    raise CleaningError("kind", f"a step is one of {', '.join(KINDS)}")
+    raise CleaningError(
+        "kind", _("A step is one of %(kinds)s, not “%(kind)s”.", kinds=", ".join(KINDS), kind=kind)
+    )
 
 
 def text_sources(questionnaire: d.Questionnaire) -> dict[str, str]:
@@ -324,7 +354,7 @@ def add_step(
 def undo_step(step: CleaningStep, *, actor: User | None = None) -> CleaningStep:
     """Stop applying ``step`` (it stays listed); later steps that need it are undone too."""
     if not step.active:
-        raise CleaningError("step", "the step is already undone")
+        raise CleaningError("step", _("The step is already undone."))
     survey = db.session.get(Survey, step.survey_id)
     now = utcnow()
     step.undone_at = now
@@ -357,7 +387,11 @@ def _references_exist(questionnaire: d.Questionnaire, step: CleaningStep) -> Non
     for condition in conditions:
         for name in logic.references(logic.parse(condition)):
             if name not in known:
-                raise CleaningError("condition", f"{name} is no longer a variable")
+                raise CleaningError(
+                    "condition",
+                    _("%(name)s is no longer a variable (a step it came from was undone).",
+                      name=name),
+                )  # fmt: skip
 
 
 def distinct_texts(survey: Survey, source: str) -> list[tuple[str, int]]:
@@ -382,7 +416,7 @@ def update_code_frame(
 ) -> CleaningStep:
     """Change a coding step's code frame and which text has which code."""
     if step.kind != CODE or not step.active:
-        raise CleaningError("step", "only an active coding step has a code frame")
+        raise CleaningError("step", _("Only an active coding step has a code frame."))
     survey = db.session.get(Survey, step.survey_id)
     earlier = [(s.kind, s.spec) for s in all_steps(survey) if s.active and s.id < step.id]
     spec = dict(step.spec, codes=codes, assignments=assignments)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from fieldkit.surveys import definition as d
@@ -75,7 +76,7 @@ def stacked_bars(item: Item, records: Iterable[Record], options: Options) -> Fig
     elif item.type == d.SINGLE:
         bars = [(item.name, "")]
     else:
-        raise TableError(f"{item.name} is neither a scale nor a grid")
+        raise TableError(_("%(name)s is neither a scale nor a grid.", name=item.name))
     choices = tables.table_choices(item, options)
     codes = [c.code for c in choices]
     counters = {name: Counter() for name, _label in bars}
@@ -195,7 +196,7 @@ def percentages_of(counts: list[int], base: int, options: Options) -> tuple[list
 def distribution(item: Item, records: Iterable[Record], options: Options) -> Figure:
     """Vertical bars: the share at each point of a numbered scale (e.g. 1–7)."""
     if item.type != d.SINGLE:
-        raise TableError(f"{item.name} is not a single-choice scale")
+        raise TableError(_("%(name)s is not a single-choice question.", name=item.name))
     choices = tables.table_choices(item, options)
     codes = [c.code for c in choices]
     counter: Counter[str] = Counter()

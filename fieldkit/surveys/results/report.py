@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import render_template
+from flask_babel import gettext as _
 
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
@@ -177,7 +178,9 @@ def report_context(
         for name in items:
             item = questionnaire.item(name)
             if item is None or item.type not in REPORT_TYPES:
-                raise tables.TableError(f"the questionnaire has no question with a table: {name}")
+                raise tables.TableError(
+                    _("The questionnaire has no question with a table named “%(name)s”.", name=name)
+                )
             chosen.append(item)
     else:
         chosen = [item for _s, item in questionnaire.items() if item.type in REPORT_TYPES]
@@ -264,4 +267,4 @@ def write_report(survey: Survey, path: Path, fmt: str | None = None, **kwargs) -
     elif fmt == "docx":
         path.write_bytes(report_docx(context))
     else:
-        raise ValueError(f"a report is .pdf, .html or .docx, not {fmt!r}")
+        raise ValueError(_("A report is .pdf, .html or .docx, not “%(format)s”.", format=fmt))

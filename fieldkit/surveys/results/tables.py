@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+
 from fieldkit.surveys import definition as d
 from fieldkit.surveys.definition import Item, Questionnaire, text_in
 from fieldkit.surveys.results.dataset import Record
@@ -54,9 +56,14 @@ class Options:
 
     def __post_init__(self) -> None:
         if self.total not in TOTAL_MODES:
-            raise TableError(f"total must be one of {', '.join(TOTAL_MODES)}, not {self.total!r}")
+            raise TableError(
+                _("The total row is one of %(modes)s, not “%(value)s”.",
+                  modes=", ".join(TOTAL_MODES), value=self.total)
+            )  # fmt: skip
         if not 0 <= self.decimals <= 3:
-            raise TableError("decimals must be 0, 1, 2 or 3")
+            raise TableError(
+                _("Percentages have 0, 1, 2 or 3 decimals, not %(value)s.", value=self.decimals)
+            )
 
 
 @dataclass
@@ -203,7 +210,7 @@ def frequency(
 ) -> Table:
     """``<label> | Antall | Prosent`` for a single-choice item (or one grid row ``variable``)."""
     if item.type not in (d.SINGLE, d.GRID_SINGLE):
-        raise TableError(f"{item.name} is not a single-choice question")
+        raise TableError(_("%(name)s is not a single-choice question.", name=item.name))
     variable = variable or item.name
     choices = table_choices(item, options)
     codes = [c.code for c in choices]
@@ -235,7 +242,7 @@ def frequency(
 def multiple(item: Item, records: Iterable[Record], options: Options) -> Table:
     """The share of respondents (who answered the question) that ticked each choice."""
     if item.type != d.MULTIPLE:
-        raise TableError(f"{item.name} is not a multiple-choice question")
+        raise TableError(_("%(name)s is not a multiple-choice question.", name=item.name))
     counter: Counter[str] = Counter()
     base = 0
     for record in records:
@@ -267,7 +274,7 @@ def multiple(item: Item, records: Iterable[Record], options: Options) -> Table:
 def grid(item: Item, records: Iterable[Record], options: Options) -> Table:
     """One row per grid row with its own N; a column per scale point, then Sum and N."""
     if item.type != d.GRID_SINGLE:
-        raise TableError(f"{item.name} is not a grid with one choice per row")
+        raise TableError(_("%(name)s is not a grid with one choice per row.", name=item.name))
     choices = table_choices(item, options)
     codes = [c.code for c in choices]
     counters = {row.name: Counter() for row in item.rows}
@@ -301,7 +308,7 @@ def grid_multiple(item: Item, records: Iterable[Record], options: Options) -> Ta
     """A grid with several choices per row: for each row, the share of those who answered the
     row that ticked each choice, and the row's N."""
     if item.type != d.GRID_MULTIPLE:
-        raise TableError(f"{item.name} is not a grid with several choices per row")
+        raise TableError(_("%(name)s is not a grid with several choices per row.", name=item.name))
     counters = {row.name: Counter() for row in item.rows}
     bases = Counter()
     for record in records:
@@ -348,9 +355,9 @@ def crosstab(
     """``item`` (or its grid row ``variable``) by a frame column or another single-choice
     item: column percentages, N in each header."""
     if item.type not in (d.SINGLE, d.GRID_SINGLE):
-        raise TableError(f"{item.name} is not a single-choice question")
+        raise TableError(_("%(name)s is not a single-choice question.", name=item.name))
     if by_item is not None and by_item.type != d.SINGLE:
-        raise TableError(f"{by_item.name} is not a single-choice question")
+        raise TableError(_("%(name)s is not a single-choice question.", name=by_item.name))
     choices = table_choices(item, options)
     codes = [c.code for c in choices]
     cells: dict[str, Counter[str]] = {}
@@ -410,7 +417,7 @@ def _numbers(item: Item, records: Iterable[Record]) -> list[float]:
 def descriptives(item: Item, records: Iterable[Record], options: Options) -> Table:
     """n, mean, median, minimum and maximum of a number item."""
     if item.type not in d.NUMBER_TYPES:
-        raise TableError(f"{item.name} is not a number question")
+        raise TableError(_("%(name)s is not a number question.", name=item.name))
     values = _numbers(item, records)
     n = len(values)
     if n:
@@ -459,9 +466,14 @@ def parse_bands(text: str) -> list[Band]:
     try:
         limits = [float(part.strip().replace(" ", "")) for part in text.split(",") if part.strip()]
     except ValueError as exc:
-        raise TableError(f"bands: write limits as numbers separated by commas ({text!r})") from exc
+        raise TableError(
+            _("Bands: write the limits as numbers separated by commas, e.g. 0,10,50 "
+              "(not “%(text)s”).", text=text)
+        ) from exc  # fmt: skip
     if not limits or limits != sorted(set(limits)):
-        raise TableError(f"bands: limits must be increasing numbers ({text!r})")
+        raise TableError(
+            _("Bands: the limits must be increasing numbers (not “%(text)s”).", text=text)
+        )
     return [
         Band(low, limits[i + 1] if i + 1 < len(limits) else None) for i, low in enumerate(limits)
     ]
@@ -470,7 +482,7 @@ def parse_bands(text: str) -> list[Band]:
 def bands(item: Item, records: Iterable[Record], band_list: list[Band], options: Options) -> Table:
     """A frequency table of a number item grouped into bands."""
     if item.type not in d.NUMBER_TYPES:
-        raise TableError(f"{item.name} is not a number question")
+        raise TableError(_("%(name)s is not a number question.", name=item.name))
     counts = [0] * len(band_list)
     for value in _numbers(item, records):
         for index, band in enumerate(band_list):
@@ -503,7 +515,9 @@ def table_for(
         item = questionnaire.variables().get(name)
         variable = name
     if item is None:
-        raise TableError(f"the questionnaire has no question or variable named {name!r}")
+        raise TableError(
+            _("The questionnaire has no question or variable named “%(name)s”.", name=name)
+        )
     if by:
         by_item = questionnaire.item(by)
         return crosstab(item, records, by, options, by_item=by_item, variable=variable)
@@ -511,7 +525,10 @@ def table_for(
         return bands(item, records, band_list, options)
     if item.type == d.SINGLE or variable is not None:
         if item.type != d.GRID_SINGLE and item.type != d.SINGLE:
-            raise TableError(f"{name} is a row of a grid with several choices per row")
+            raise TableError(
+                _("%(name)s is a row of a grid with several choices per row; choose the "
+                  "whole grid.", name=name)
+            )  # fmt: skip
         return frequency(item, records, options, variable=variable)
     if item.type == d.MULTIPLE:
         return multiple(item, records, options)
@@ -521,4 +538,7 @@ def table_for(
         return grid_multiple(item, records, options)
     if item.type in d.NUMBER_TYPES:
         return descriptives(item, records, options)
-    raise TableError(f"{name} ({item.type}) has no table; export the data for it")
+    raise TableError(
+        _("%(name)s (%(type)s) has no table; export the data to analyse it.", name=name,
+          type=item.type)
+    )  # fmt: skip

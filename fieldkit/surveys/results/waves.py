@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from fieldkit.core import audit
 from fieldkit.core.models import User
@@ -103,7 +104,7 @@ def side_by_side(
 ) -> Table:
     """A single-choice question (or grid row) in each wave: percentages with N per column."""
     if item.type not in (d.SINGLE, d.GRID_SINGLE):
-        raise TableError(f"{item.name} is not a single-choice question")
+        raise TableError(_("%(name)s is not a single-choice question.", name=item.name))
     choices = table_choices(item, options)
     codes = [c.code for c in choices]
     columns = []

@@ -83,7 +83,10 @@ def survey_results(project, sid: int):
         item = questionnaire.item(name)
         try:
             if item is None:
-                raise tables.TableError(f"the questionnaire has no question named {name!r}")
+                raise tables.TableError(
+                    _("The questionnaire has no question or variable named “%(name)s”.",
+                      name=name)
+                )  # fmt: skip
             table = waves.side_by_side(
                 item,
                 [

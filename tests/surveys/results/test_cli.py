@@ -56,4 +56,4 @@ def test_table_command_refuses_unknown_item(runner, make_survey):
     survey = make_survey()
     result = runner.invoke(args=["survey", "table", str(survey.id), "q99"])
     assert result.exit_code == 1
-    assert "no question or variable named 'q99'" in result.output
+    assert "Skjemaet har ikke noe spørsmål eller noen variabel som heter «q99»." in result.output

@@ -202,15 +202,27 @@ def test_descriptives_and_bands():
     ]
 
 
-def test_bad_requests_say_what_is_wrong():
-    with pytest.raises(tables.TableError, match="no question or variable named 'q99'"):
-        table("q99", [])
-    with pytest.raises(tables.TableError, match="has no table"):
-        table("q18", [])
-    with pytest.raises(tables.TableError, match="limits must be increasing"):
-        tables.parse_bands("10,5")
-    with pytest.raises(tables.TableError, match="total must be one of"):
-        Options(total="rounded")
+def test_bad_requests_say_what_is_wrong(app):
+    # In the researcher's language (bokmål by default), naming the question or the value.
+    with app.test_request_context():
+        with pytest.raises(tables.TableError, match="Skjemaet har ikke noe spørsmål eller noen "
+                           "variabel som heter «q99»."):  # fmt: skip
+            table("q99", [])
+        with pytest.raises(
+            tables.TableError, match=r"q18 \(long_text\) har ingen tabell; eksporter dataene"
+        ):
+            table("q18", [])
+        with pytest.raises(
+            tables.TableError, match=r"grensene må være stigende tall \(ikke «10,5»\)"
+        ):
+            tables.parse_bands("10,5")
+        total = "Sumlinjen er en av 100, sum, largest_remainder, ikke «rounded»."
+        with pytest.raises(tables.TableError, match=total):
+            Options(total="rounded")
+        with pytest.raises(
+            tables.TableError, match="Prosenter har 0, 1, 2 eller 3 desimaler, ikke 4."
+        ):
+            Options(decimals=4)
 
 
 def test_text_and_csv_output():

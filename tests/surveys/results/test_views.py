@@ -38,7 +38,7 @@ def test_results_page_shows_a_crosstab(client, login, make_user, make_survey, an
     assert '<th scope="row">Svært høy</th><td>50</td><td>0</td><td>31</td>' in html
     assert '<th scope="row">Ganske høy</th><td>50</td><td>100</td><td>69</td>' in html
     bad = client.get(f"/p/storby/surveys/{survey.id}/results?item=q16&bands=9,1")
-    assert "limits must be increasing" in bad.get_data(as_text=True)
+    assert "grensene må være stigende tall" in bad.get_data(as_text=True)
 
 
 def test_export_runs_as_a_job_and_downloads(
