@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, gettext
 
 SESSION_KEY = "lang"
+
+
+def N_(message: str) -> str:
+    """Mark an English message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+class ExplainedError(ValueError):
+    """An error whose message a researcher reads: an English text marked with ``N_`` whose
+    ``%(name)s`` places ``params`` fill.
+
+    ``message`` (and ``str()``) say it in the current language (bokmål by default, English
+    outside an application); ``english`` is the untranslated text, for logs and matching.
+    """
+
+    def __init__(self, message: str, /, **params: Any):
+        self.template = message
+        self.params = params
+        super().__init__(message)
+
+    @property
+    def english(self) -> str:
+        return self.template % self.params if self.params else self.template
+
+    @property
+    def message(self) -> str:
+        return gettext(self.template, **self.params)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def select_locale() -> str:

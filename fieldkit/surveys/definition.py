@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from fieldkit.core.i18n import N_, ExplainedError
+
 FORMAT = "fieldkit-questionnaire/1"
 LANGUAGES = ("nb", "nn", "en")
 
@@ -53,13 +55,25 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,32}$")
 Text = dict[str, str]
 
 
-class DefinitionError(ValueError):
-    """A definition that cannot be used; ``path`` says where (e.g. ``questions[3].options``)."""
+class DefinitionError(ExplainedError):
+    """A definition that cannot be used; ``path`` says where (e.g. ``questions[3].options``).
 
-    def __init__(self, path: str, message: str):
+    The message is said in the current language when shown, so file imports speak Norwegian on
+    Norwegian pages; ``english`` is the untranslated text.
+    """
+
+    def __init__(self, path: str, message: str, /, **params: Any):
         self.path = path
-        self.message = message
-        super().__init__(f"{path}: {message}" if path else message)
+        super().__init__(message, **params)
+        self.args = (path, message)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def in_english(self) -> str:
+        """The place and the message untranslated (for logs and tests)."""
+        path = getattr(self.path, "english", self.path)
+        return f"{path}: {self.english}" if path else self.english
 
 
 def text_in(text: Text, language: str, fallback: str = "nb") -> str:
@@ -196,7 +210,7 @@ class _Reader:
 
     def __init__(self, data: Any, path: str, languages: list[str]):
         if not isinstance(data, dict):
-            raise DefinitionError(path, "expected a mapping of keys to values")
+            raise DefinitionError(path, N_("expected a mapping of keys to values"))
         self.data = data
         self.path = path
         self.languages = languages
@@ -218,7 +232,9 @@ class _Reader:
     def boolean(self, key: str, default: bool = False) -> bool:
         value = self.get(key, default)
         if not isinstance(value, bool):
-            raise DefinitionError(self.at(key), f"expected true or false, got {value!r}")
+            raise DefinitionError(
+                self.at(key), N_("expected true or false, got %(value)s"), value=repr(value)
+            )
         return value
 
     def integer(self, key: str) -> int | None:
@@ -226,7 +242,9 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise DefinitionError(self.at(key), f"expected a whole number, got {value!r}")
+            raise DefinitionError(
+                self.at(key), N_("expected a whole number, got %(value)s"), value=repr(value)
+            )
         return value
 
     def number(self, key: str) -> Decimal | None:
@@ -238,20 +256,24 @@ class _Reader:
                 raise InvalidOperation
             return Decimal(str(value).replace(",", "."))
         except InvalidOperation:
-            raise DefinitionError(self.at(key), f"expected a number, got {value!r}") from None
+            raise DefinitionError(
+                self.at(key), N_("expected a number, got %(value)s"), value=repr(value)
+            ) from None
 
     def string(self, key: str, default: str | None = None) -> str | None:
         value = self.get(key, default)
         if value is None:
             return None
         if not isinstance(value, str | int) or isinstance(value, bool):
-            raise DefinitionError(self.at(key), f"expected text, got {value!r}")
+            raise DefinitionError(
+                self.at(key), N_("expected text, got %(value)s"), value=repr(value)
+            )
         return str(value)
 
     def finish(self) -> None:
         unknown = sorted(set(self.data) - self.used)
         if unknown:
-            raise DefinitionError(self.at(unknown[0]), "unknown key")
+            raise DefinitionError(self.at(unknown[0]), N_("unknown key"))
 
 
 def _text(value: Any, path: str, languages: list[str]) -> Text:
@@ -264,23 +286,25 @@ def _text(value: Any, path: str, languages: list[str]) -> Text:
         for language, text in value.items():
             if language not in LANGUAGES:
                 raise DefinitionError(
-                    f"{path}.{language}", f"unknown language (use {', '.join(LANGUAGES)})"
+                    f"{path}.{language}",
+                    N_("unknown language (use %(languages)s)"),
+                    languages=", ".join(LANGUAGES),
                 )
             if not isinstance(text, str):
-                raise DefinitionError(f"{path}.{language}", "expected text")
+                raise DefinitionError(f"{path}.{language}", N_("expected text"))
             result[language] = text
         return result
-    raise DefinitionError(path, "expected text, or a mapping of language to text")
+    raise DefinitionError(path, N_("expected text, or a mapping of language to text"))
 
 
 def _choices(value: Any, path: str, languages: list[str], lists: dict[str, list[Choice]]):
     """Choices written as a list of labels, a list of mappings, or the name of a shared list."""
     if isinstance(value, str):
         if value not in lists:
-            raise DefinitionError(path, f"no choice list named '{value}'")
+            raise DefinitionError(path, N_("no choice list named '%(name)s'"), name=value)
         return [replace(c) for c in lists[value]], value
     if not isinstance(value, list) or not value:
-        raise DefinitionError(path, "expected a list of choices")
+        raise DefinitionError(path, N_("expected a list of choices"))
     choices: list[Choice] = []
     for index, raw in enumerate(value):
         here = f"{path}[{index}]"
@@ -300,16 +324,18 @@ def _choices(value: Any, path: str, languages: list[str], lists: dict[str, list[
         else:
             choice = Choice(code=str(index + 1), label=_text(raw, here, languages))
         if not CODE_PATTERN.match(choice.code):
-            raise DefinitionError(here, f"code '{choice.code}' must be 1-32 letters, digits or _")
+            raise DefinitionError(
+                here, N_("code '%(code)s' must be 1-32 letters, digits or _"), code=choice.code
+            )
         if any(c.code == choice.code for c in choices):
-            raise DefinitionError(here, f"code '{choice.code}' is used twice")
+            raise DefinitionError(here, N_("code '%(code)s' is used twice"), code=choice.code)
         choices.append(choice)
     return choices, None
 
 
 def _rows(value: Any, path: str, languages: list[str], item_name: str) -> list[Row]:
     if not isinstance(value, list) or not value:
-        raise DefinitionError(path, "expected a list of rows")
+        raise DefinitionError(path, N_("expected a list of rows"))
     rows = []
     for index, raw in enumerate(value):
         here = f"{path}[{index}]"
@@ -329,7 +355,7 @@ def _rows(value: Any, path: str, languages: list[str], item_name: str) -> list[R
 
 def _columns(value: Any, path: str, languages: list[str]) -> list[Column]:
     if not isinstance(value, list) or not value:
-        raise DefinitionError(path, "expected a list of columns")
+        raise DefinitionError(path, N_("expected a list of columns"))
     columns = []
     for index, raw in enumerate(value):
         here = f"{path}[{index}]"
@@ -342,10 +368,12 @@ def _columns(value: Any, path: str, languages: list[str]) -> list[Column]:
         )
         reader.finish()
         if not NAME_PATTERN.match(column.name):
-            raise DefinitionError(f"{here}.name", "a column needs a name of letters, digits, _")
+            raise DefinitionError(f"{here}.name", N_("a column needs a name of letters, digits, _"))
         if column.type not in TABLE_COLUMN_TYPES:
             raise DefinitionError(
-                f"{here}.type", f"a table column is {', '.join(TABLE_COLUMN_TYPES)}"
+                f"{here}.type",
+                N_("a table column is %(types)s"),
+                types=", ".join(TABLE_COLUMN_TYPES),
             )
         columns.append(column)
     return columns
@@ -358,12 +386,12 @@ def _scale(value: Any, path: str, languages: list[str]) -> list[Choice]:
     labels = reader.get("labels") or {}
     reader.finish()
     if start is None or end is None or end <= start or end - start > 20:
-        raise DefinitionError(path, "a scale needs whole numbers from < to (at most 21 points)")
+        raise DefinitionError(path, N_("a scale needs whole numbers from < to (at most 21 points)"))
     if not isinstance(labels, dict):
-        raise DefinitionError(f"{path}.labels", "expected a mapping of point to label")
+        raise DefinitionError(f"{path}.labels", N_("expected a mapping of point to label"))
     for point in labels:
         if not isinstance(point, int) or not start <= point <= end:
-            raise DefinitionError(f"{path}.labels.{point}", "not a point of the scale")
+            raise DefinitionError(f"{path}.labels.{point}", N_("not a point of the scale"))
     return [
         Choice(code=str(p), label=_text(labels.get(p), f"{path}.labels.{p}", languages))
         for p in range(start, end + 1)
@@ -376,15 +404,21 @@ def _item(raw: Any, path: str, languages: list[str], lists: dict[str, list[Choic
     item_type = reader.string("type")
     if item_type not in ITEM_TYPES:
         raise DefinitionError(
-            reader.at("type"), f"unknown type {item_type!r} (use {', '.join(ITEM_TYPES)})"
+            reader.at("type"),
+            N_("unknown type %(type)s (use %(types)s)"),
+            type=repr(item_type),
+            types=", ".join(ITEM_TYPES),
         )
     default_name = f"q{re.sub(r'[^A-Za-z0-9_]', '_', number)}" if number else None
     name = reader.string("name") or default_name
     if not name or not NAME_PATTERN.match(name):
         raise DefinitionError(
             reader.at("name"),
-            f"{name!r} is not a valid variable name: a letter, then letters, digits or _ "
-            "(at most 32)",
+            N_(
+                "%(name)s is not a valid variable name: a letter, then letters, digits or _ "
+                "(at most 32)"
+            ),
+            name=repr(name),
         )
     item = Item(
         name=name,
@@ -408,7 +442,9 @@ def _item(raw: Any, path: str, languages: list[str], lists: dict[str, list[Choic
         constraint_message=reader.text("constraint_message"),
     )
     if item.layout not in LAYOUTS:
-        raise DefinitionError(reader.at("layout"), f"use one of {', '.join(LAYOUTS)}")
+        raise DefinitionError(
+            reader.at("layout"), N_("use one of %(layouts)s"), layouts=", ".join(LAYOUTS)
+        )
     choice_key = "columns" if item_type in GRID_TYPES else "options"
     if item_type in CHOICE_TYPES:
         if reader.has("scale"):
@@ -423,23 +459,33 @@ def _item(raw: Any, path: str, languages: list[str], lists: dict[str, list[Choic
                 reader.get(choice_key), reader.at(choice_key), languages, lists
             )
         else:
-            raise DefinitionError(path, f"a {item_type} question needs {choice_key}")
+            raise DefinitionError(
+                path,
+                N_("a %(type)s question needs %(key)s"),
+                type=item_type,
+                key=choice_key,
+            )
     if item_type in GRID_TYPES:
         item.rows = _rows(reader.get("rows"), reader.at("rows"), languages, name)
     if item_type == TABLE:
         item.columns = _columns(reader.get("columns"), reader.at("columns"), languages)
         if item.row_count < 1 or item.row_count > 100:
-            raise DefinitionError(reader.at("row_count"), "a table needs 1 to 100 rows")
+            raise DefinitionError(reader.at("row_count"), N_("a table needs 1 to 100 rows"))
     if item_type == FRACTION and (item.denominator is None or item.denominator < 1):
-        raise DefinitionError(reader.at("denominator"), "'x av N' needs a denominator N >= 1")
+        raise DefinitionError(reader.at("denominator"), N_("'x av N' needs a denominator N >= 1"))
     if item.minimum is not None and item.maximum is not None and item.minimum > item.maximum:
-        raise DefinitionError(reader.at("min"), "min is larger than max")
+        raise DefinitionError(reader.at("min"), N_("min is larger than max"))
     if item.type == NOTE and (item.required or item.soft_required):
-        raise DefinitionError(reader.at("required"), "a note has no answer to require")
+        raise DefinitionError(reader.at("required"), N_("a note has no answer to require"))
     if item.type not in CHOICE_TYPES and item.type not in (TABLE,):
         for key in ("options", "columns", "rows"):
             if reader.has(key):
-                raise DefinitionError(reader.at(key), f"a {item_type} item has no {key}")
+                raise DefinitionError(
+                    reader.at(key),
+                    N_("a %(type)s item has no %(key)s"),
+                    type=item_type,
+                    key=key,
+                )
     reader.finish()
     return item
 
@@ -447,26 +493,32 @@ def _item(raw: Any, path: str, languages: list[str], lists: dict[str, list[Choic
 def from_dict(data: Any) -> Questionnaire:
     """A questionnaire from the native format, already parsed from YAML or JSON."""
     if not isinstance(data, dict):
-        raise DefinitionError("", "the file does not hold a questionnaire (expected a mapping)")
+        raise DefinitionError("", N_("the file does not hold a questionnaire (expected a mapping)"))
     languages = data.get("languages", ["nb"])
     if (
         not isinstance(languages, list)
         or not languages
         or any(language not in LANGUAGES for language in languages)
     ):
-        raise DefinitionError("languages", f"a list of languages from {', '.join(LANGUAGES)}")
+        raise DefinitionError(
+            "languages",
+            N_("a list of languages from %(languages)s"),
+            languages=", ".join(LANGUAGES),
+        )
     reader = _Reader(data, "", languages)
     reader.get("languages")
     version = reader.get("format", FORMAT)
     if version != FORMAT:
-        raise DefinitionError("format", f"expected {FORMAT}, got {version!r}")
+        raise DefinitionError(
+            "format", N_("expected %(format)s, got %(value)s"), format=FORMAT, value=repr(version)
+        )
     lists: dict[str, list[Choice]] = {}
     for list_name, raw in (reader.get("choice_lists") or {}).items():
         if not NAME_PATTERN.match(str(list_name)):
-            raise DefinitionError(f"choice_lists.{list_name}", "not a valid list name")
+            raise DefinitionError(f"choice_lists.{list_name}", N_("not a valid list name"))
         lists[list_name], _ = _choices(raw, f"choice_lists.{list_name}", languages, {})
     if reader.has("sections") == reader.has("questions"):
-        raise DefinitionError("", "give either 'questions' or 'sections' (a list of pages)")
+        raise DefinitionError("", N_("give either 'questions' or 'sections' (a list of pages)"))
     raw_sections = reader.get("sections")
     if raw_sections is None:
         raw_sections = [{"name": "s1", "questions": reader.get("questions")}]
@@ -474,14 +526,16 @@ def from_dict(data: Any) -> Questionnaire:
     else:
         section_path = lambda index: f"sections[{index}]"  # noqa: E731
     if not isinstance(raw_sections, list) or not raw_sections:
-        raise DefinitionError("sections", "expected a list of sections")
+        raise DefinitionError("sections", N_("expected a list of sections"))
     sections = []
     for index, raw in enumerate(raw_sections):
         section_reader = _Reader(raw, section_path(index), languages)
         name = section_reader.string("name") or f"s{index + 1}"
         questions = section_reader.get("questions") or []
         if not isinstance(questions, list):
-            raise DefinitionError(section_reader.at("questions"), "expected a list of questions")
+            raise DefinitionError(
+                section_reader.at("questions"), N_("expected a list of questions")
+            )
         section = Section(
             name=name,
             title=section_reader.text("title"),
@@ -504,7 +558,7 @@ def from_dict(data: Any) -> Questionnaire:
     )
     reader.finish()
     if not questionnaire.title:
-        raise DefinitionError("title", "the questionnaire needs a title")
+        raise DefinitionError("title", N_("the questionnaire needs a title"))
     check(questionnaire)
     return questionnaire
 
@@ -518,7 +572,9 @@ def check(questionnaire: Questionnaire) -> None:
     for s_index, section in enumerate(questionnaire.sections):
         if not NAME_PATTERN.match(section.name) or section.name in section_names:
             raise DefinitionError(
-                f"sections[{s_index}].name", f"'{section.name}' is not a unique valid name"
+                f"sections[{s_index}].name",
+                N_("'%(name)s' is not a unique valid name"),
+                name=section.name,
             )
         section_names.add(section.name)
         if section.relevant:
@@ -531,12 +587,16 @@ def check(questionnaire: Questionnaire) -> None:
                 try:
                     logic.parse(item.constraint)
                 except logic.ConditionError as exc:
-                    raise DefinitionError(f"{path}.constraint", str(exc)) from None
+                    raise DefinitionError(
+                        f"{path}.constraint", exc.template, **exc.params
+                    ) from None
             for name in [item.name, *(r.name for r in item.rows)]:
                 if not NAME_PATTERN.match(name):
-                    raise DefinitionError(path, f"'{name}' is not a valid variable name")
+                    raise DefinitionError(
+                        path, N_("'%(name)s' is not a valid variable name"), name=name
+                    )
                 if name in seen or name in section_names:
-                    raise DefinitionError(path, f"the name '{name}' is used twice")
+                    raise DefinitionError(path, N_("the name '%(name)s' is used twice"), name=name)
                 seen.add(name)
 
 
@@ -546,11 +606,13 @@ def _check_condition(expression: str, earlier: set[str], path: str) -> None:
     try:
         node = logic.parse(expression)
     except logic.ConditionError as exc:
-        raise DefinitionError(path, str(exc)) from None
+        raise DefinitionError(path, exc.template, **exc.params) from None
     for name in logic.references(node):
         if name not in earlier:
             raise DefinitionError(
-                path, f"refers to '{name}', which is not a question before this one"
+                path,
+                N_("refers to '%(name)s', which is not a question before this one"),
+                name=name,
             )
 
 
@@ -574,8 +636,14 @@ def load(text: str) -> Questionnaire:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
-        raise DefinitionError("", f"not valid YAML at {where}") from None
+        if mark is None:
+            raise DefinitionError("", N_("not valid YAML")) from None
+        raise DefinitionError(
+            "",
+            N_("not valid YAML at line %(line)d, column %(column)d"),
+            line=mark.line + 1,
+            column=mark.column + 1,
+        ) from None
     return from_dict(data)
 
 

@@ -23,6 +23,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from fieldkit.core.i18n import N_, ExplainedError
+
 Node = list[Any]
 
 _TOKEN = re.compile(
@@ -40,7 +42,7 @@ _TOKEN = re.compile(
 )
 
 
-class ConditionError(ValueError):
+class ConditionError(ExplainedError):
     """A condition that cannot be parsed; the message says where."""
 
 
@@ -52,7 +54,7 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
         match = _TOKEN.match(expression, position)
         if not match or match.end() == position:
             rest = expression[position:].strip()
-            raise ConditionError(f"cannot read the condition from '{rest[:20]}'")
+            raise ConditionError(N_("cannot read the condition from '%(rest)s'"), rest=rest[:20])
         kind = match.lastgroup if match.lastgroup != "name" else "ref"
         for group in ("ref", "number", "string", "op", "func", "word", "punct", "dot"):
             if match.group(group) is not None:
@@ -79,15 +81,29 @@ class _Parser:
         token = self.peek()
         if token is None or (kind and token[0] != kind) or (value and token[1] != value):
             wanted = value or kind or "more"
-            found = token[1] if token else "the end"
-            raise ConditionError(f"expected {wanted} but found {found} in '{self.expression}'")
+            if token is None:
+                raise ConditionError(
+                    N_("expected %(wanted)s but the condition ends: '%(expression)s'"),
+                    wanted=wanted,
+                    expression=self.expression,
+                )
+            raise ConditionError(
+                N_("expected %(wanted)s but found %(found)s in '%(expression)s'"),
+                wanted=wanted,
+                found=token[1],
+                expression=self.expression,
+            )
         self.position += 1
         return token
 
     def parse(self) -> Node:
         node = self.or_expression()
         if self.peek() is not None:
-            raise ConditionError(f"unexpected '{self.peek()[1]}' in '{self.expression}'")
+            raise ConditionError(
+                N_("unexpected '%(token)s' in '%(expression)s'"),
+                token=self.peek()[1],
+                expression=self.expression,
+            )
         return node
 
     def or_expression(self) -> Node:
@@ -135,18 +151,30 @@ class _Parser:
             else:
                 target = self.operand()
                 if target[0] not in ("var", "self"):
-                    raise ConditionError(f"{value}() takes a question, e.g. {value}(${{q14}})")
+                    raise ConditionError(
+                        N_("%(function)s() takes a question, e.g. %(function)s(${q14})"),
+                        function=value,
+                    )
                 if value == "selected":
                     self.take("punct", ",")
                     code = self.operand()
                     if code[0] not in ("str", "num"):
-                        raise ConditionError("selected() compares with a choice code in quotes")
+                        raise ConditionError(
+                            N_(
+                                "selected() compares with a choice code in quotes, "
+                                "e.g. selected(${q14}, '3')"
+                            )
+                        )
                     node = ["selected", target, code[1]]
                 else:
                     node = ["count", target]
             self.take("punct", ")")
             return node
-        raise ConditionError(f"unexpected '{value}' in '{self.expression}'")
+        raise ConditionError(
+            N_("unexpected '%(token)s' in '%(expression)s'"),
+            token=value,
+            expression=self.expression,
+        )
 
 
 def parse(expression: str) -> Node:
@@ -155,7 +183,7 @@ def parse(expression: str) -> Node:
     Trees are cached and shared: treat them as read-only.
     """
     if not expression or not expression.strip():
-        raise ConditionError("the condition is empty")
+        raise ConditionError(N_("the condition is empty"))
     return _parse(expression)
 
 

@@ -10,6 +10,7 @@ from pathlib import PurePath
 import sqlalchemy as sa
 
 from fieldkit.core import audit
+from fieldkit.core.i18n import N_
 from fieldkit.core.models import Project, User, utcnow
 from fieldkit.extensions import db
 from fieldkit.surveys import definition
@@ -31,7 +32,7 @@ def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
             try:
                 text = content.decode("utf-8-sig")
             except UnicodeDecodeError:
-                raise DefinitionError("", "the file is not UTF-8 text") from None
+                raise DefinitionError("", N_("the file is not UTF-8 text")) from None
             return definition.load(text)
         if suffix in XLSFORM_SUFFIXES:
             from fieldkit.surveys import xlsform
@@ -39,9 +40,9 @@ def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
             return xlsform.read_xlsform(content)
     except DefinitionError as exc:
         where = f"{filename}, {exc.path}" if exc.path else filename
-        raise DefinitionError(where, exc.message) from None
+        raise DefinitionError(where, exc.template, **exc.params) from None
     raise DefinitionError(
-        filename, "unknown file type: use .yaml, .yml or .json (native) or .xlsx (XLSForm)"
+        filename, N_("unknown file type: use .yaml, .yml or .json (native) or .xlsx (XLSForm)")
     )
 
 

@@ -20,12 +20,14 @@ from decimal import Decimal
 from typing import Any
 
 import openpyxl
+from flask_babel import gettext, lazy_gettext
 from openpyxl.styles import Font
 from pyxform.builder import create_survey_element_from_dict
 from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
+from fieldkit.core.i18n import N_
 from fieldkit.surveys import definition as d
 from fieldkit.surveys import logic
 from fieldkit.surveys.definition import DefinitionError
@@ -114,17 +116,41 @@ METADATA_TYPES = {
 PYXFORM_ERRORS = (PyXFormError, ValueError, KeyError, TypeError, AttributeError)
 
 
-def _place(sheet: str, row: int | None = None, column: str | None = None) -> str:
-    place = f"sheet '{sheet}'"
-    if row is not None:
-        place += f", row {row}"
-    if column is not None:
-        place += f", column '{column}'"
-    return place
+_SHEET, _ROW, _COLUMN = N_("sheet '%(sheet)s'"), N_(", row %(row)d"), N_(", column '%(column)s'")
 
 
-def _error(sheet: str, row: int | None, column: str | None, message: str) -> DefinitionError:
-    return DefinitionError(_place(sheet, row, column), message)
+@dataclass(frozen=True)
+class SheetPlace:
+    """Where in the workbook: sheet, row and column; said in the current language."""
+
+    sheet: str
+    row: int | None = None
+    column: str | None = None
+
+    def _say(self, translate) -> str:
+        place = translate(_SHEET) % {"sheet": self.sheet}
+        if self.row is not None:
+            place += translate(_ROW) % {"row": self.row}
+        if self.column is not None:
+            place += translate(_COLUMN) % {"column": self.column}
+        return place
+
+    @property
+    def english(self) -> str:
+        return self._say(lambda text: text)
+
+    def __str__(self) -> str:
+        return self._say(gettext)
+
+
+def _place(sheet: str, row: int | None = None, column: str | None = None) -> SheetPlace:
+    return SheetPlace(sheet, row, column)
+
+
+def _error(
+    sheet: str, row: int | None, column: str | None, message: str, /, **params: Any
+) -> DefinitionError:
+    return DefinitionError(_place(sheet, row, column), message, **params)
 
 
 def _language(name: str) -> str | None:
@@ -218,8 +244,11 @@ def _classify_columns(
                         sheet.name,
                         1,
                         header,
-                        f"unknown language '{suffix}' (use nb, nn or en, e.g. label::nb "
-                        "or label::Norsk (nb))",
+                        N_(
+                            "unknown language '%(language)s' (use nb, nn or en, e.g. label::nb "
+                            "or label::Norsk (nb))"
+                        ),
+                        language=suffix,
                     )
         if canonical not in known:
             if first_row is not None:  # an empty column says nothing
@@ -228,8 +257,9 @@ def _classify_columns(
                         sheet.name,
                         first_row,
                         header,
-                        f"the column '{header}' is not supported "
-                        f"(fieldkit reads {', '.join(known)})",
+                        N_("the column '%(column)s' is not supported (fieldkit reads %(known)s)"),
+                        column=header,
+                        known=", ".join(known),
                     )
                 )
             continue
@@ -256,9 +286,11 @@ class _Layout:
     def place(self, name: str) -> _Place | None:
         return self.places.get(name)
 
-    def error(self, name: str, column: str | None, message: str) -> DefinitionError:
+    def error(
+        self, name: str, column: str | None, message: str, /, **params: Any
+    ) -> DefinitionError:
         place = self.places.get(name)
-        return _error(SURVEY, place.row if place else None, column, message)
+        return _error(SURVEY, place.row if place else None, column, message, **params)
 
 
 def _row_type(raw: str) -> tuple[str, str | None]:
@@ -282,20 +314,24 @@ def _row_type(raw: str) -> tuple[str, str | None]:
     return "unsupported", None
 
 
-def _unsupported_type(raw: str) -> str:
+def _unsupported_type(raw: str) -> tuple[str, dict[str, str]]:
+    """The message (and its parameters) for a survey ``type`` fieldkit does not read."""
     parts = raw.split()
     if raw.strip().lower() in METADATA_TYPES:
-        return (
-            f"'{raw}' is not supported: it is ODK metadata about the device or the session, not "
-            "a question (fieldkit records when answers were given); delete the row"
-        )
+        return N_(
+            "'%(type)s' is not supported: it is ODK metadata about the device or the session, "
+            "not a question (fieldkit records when answers were given); delete the row"
+        ), {"type": raw}
     if len(parts) > 1 and parts[-1].lower() == "or_other":
-        return (
-            f"'{raw}' is not supported: instead of or_other, add a choice with "
+        return N_(
+            "'%(type)s' is not supported: instead of or_other, add a choice with "
             "other = yes on the choices sheet"
-        )
+        ), {"type": raw}
     shown = parts[0] if len(parts) <= 2 else raw
-    return f"'{shown}' is not supported (fieldkit reads {SUPPORTED_TYPES})"
+    return N_("'%(type)s' is not supported (fieldkit reads %(supported)s)"), {
+        "type": shown,
+        "supported": SUPPORTED_TYPES,
+    }
 
 
 def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
@@ -309,25 +345,36 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
         filled = survey.filled(row)
         if raw_type is None:
             if any(c in filled for c in ("name", "label")):
-                raise _error(SURVEY, number, "type", "the row has no type")
+                raise _error(SURVEY, number, "type", N_("the row has no type"))
             continue
         kind, list_name = _row_type(raw_type)
         name = survey.value(row, "name") or ""
         if kind == "unsupported":
-            raise _error(SURVEY, number, "type", _unsupported_type(raw_type))
+            message, params = _unsupported_type(raw_type)
+            raise _error(SURVEY, number, "type", message, **params)
         inside = stack[-1][3] if stack else None
         if kind in ("end_group", "end_repeat"):
             opened = "begin_group" if kind == "end_group" else "begin_repeat"
             if not stack:
-                raise _error(SURVEY, number, "type", f"'{raw_type}' has no {opened} before it")
+                raise _error(
+                    SURVEY,
+                    number,
+                    "type",
+                    N_("'%(type)s' has no %(opened)s before it"),
+                    type=raw_type,
+                    opened=opened,
+                )
             if stack[-1][0] != opened:
                 closing = "end_group" if stack[-1][0] == "begin_group" else "end_repeat"
                 raise _error(
                     SURVEY,
                     number,
                     "type",
-                    f"'{raw_type}' cannot close '{stack[-1][2]}' (row {stack[-1][1]}): "
-                    f"use {closing}",
+                    N_("'%(type)s' cannot close '%(name)s' (row %(row)d): use %(closing)s"),
+                    type=raw_type,
+                    name=stack[-1][2],
+                    row=stack[-1][1],
+                    closing=closing,
                 )
             stack.pop()
             row_kind = "end"
@@ -339,7 +386,9 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                         SURVEY,
                         number,
                         "type",
-                        f"a grid cannot be inside the {inside} '{stack[-1][2]}'",
+                        N_("a grid cannot be inside %(inside)s '%(name)s'"),
+                        inside=_kind_name(inside),
+                        name=stack[-1][2],
                     )
                 row_kind = "grid"
             else:
@@ -348,9 +397,13 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                         SURVEY,
                         number,
                         "type",
-                        f"a group inside the {inside} '{stack[-1][2]}' is not supported: groups "
-                        "are sections (pages); inside them, use appearance table-list for a grid "
-                        "or begin_repeat for a table",
+                        N_(
+                            "a group inside %(inside)s '%(name)s' is not supported: groups "
+                            "are sections (pages); inside them, use appearance table-list for a "
+                            "grid or begin_repeat for a table"
+                        ),
+                        inside=_kind_name(inside),
+                        name=stack[-1][2],
                     )
                 row_kind = "section"
             stack.append((kind, number, name, row_kind))
@@ -360,7 +413,9 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     SURVEY,
                     number,
                     "type",
-                    f"a table cannot be inside the {inside} '{stack[-1][2]}'",
+                    N_("a table cannot be inside %(inside)s '%(name)s'"),
+                    inside=_kind_name(inside),
+                    name=stack[-1][2],
                 )
             count = survey.value(row, "repeat_count")
             if count is None or not re.fullmatch(r"\d+", count):
@@ -368,16 +423,22 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     SURVEY,
                     number,
                     "repeat_count",
-                    "only a fixed number of rows is supported: give repeat_count as a whole "
-                    f"number from {TABLE_SIZE[0]} to {TABLE_SIZE[1]} (dynamic repeats are not "
-                    "supported)",
+                    N_(
+                        "only a fixed number of rows is supported: give repeat_count as a whole "
+                        "number from %(low)d to %(high)d (dynamic repeats are not supported)"
+                    ),
+                    low=TABLE_SIZE[0],
+                    high=TABLE_SIZE[1],
                 )
             if not TABLE_SIZE[0] <= int(count) <= TABLE_SIZE[1]:
                 raise _error(
                     SURVEY,
                     number,
                     "repeat_count",
-                    f"a table has {TABLE_SIZE[0]} to {TABLE_SIZE[1]} rows, not {count}",
+                    N_("a table has %(low)d to %(high)d rows, not %(count)s"),
+                    low=TABLE_SIZE[0],
+                    high=TABLE_SIZE[1],
+                    count=count,
                 )
             row_kind = "table"
             stack.append((kind, number, name, row_kind))
@@ -387,8 +448,12 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     SURVEY,
                     number,
                     "type",
-                    f"a grid (table-list group '{stack[-1][2]}') holds only select_one or "
-                    f"select_multiple questions, not '{raw_type}'",
+                    N_(
+                        "a grid (table-list group '%(name)s') holds only select_one or "
+                        "select_multiple questions, not '%(type)s'"
+                    ),
+                    name=stack[-1][2],
+                    type=raw_type,
                 )
             row_kind = "grid_row"
         elif inside == "table":
@@ -397,8 +462,12 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     SURVEY,
                     number,
                     "type",
-                    f"a table (repeat '{stack[-1][2]}') holds only integer, decimal or text "
-                    f"columns, not '{raw_type}'",
+                    N_(
+                        "a table (repeat '%(name)s') holds only integer, decimal or text "
+                        "columns, not '%(type)s'"
+                    ),
+                    name=stack[-1][2],
+                    type=raw_type,
                 )
             row_kind = "table_column"
         else:
@@ -408,7 +477,8 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                 SURVEY,
                 number,
                 "type",
-                f"the choice list '{list_name}' does not exist on the choices sheet",
+                N_("the choice list '%(name)s' does not exist on the choices sheet"),
+                name=list_name,
             )
         for column in filled:
             if column not in ROW_COLUMNS[row_kind]:
@@ -416,7 +486,9 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     SURVEY,
                     number,
                     survey.header_of(column),
-                    f"the column '{column}' is not used on {_kind_name(row_kind)} row",
+                    N_("the column '%(column)s' is not used on %(kind)s row"),
+                    column=column,
+                    kind=_kind_name(row_kind),
                 )
         appearance = survey.value(row, "appearance")
         if appearance is not None and appearance not in APPEARANCES.get(row_kind, ()):
@@ -425,8 +497,15 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                 SURVEY,
                 number,
                 "appearance",
-                f"the appearance '{appearance}' is not supported on {_kind_name(row_kind)} row"
-                + (f" (use {' or '.join(allowed)})" if allowed else ""),
+                N_(
+                    "the appearance '%(appearance)s' is not supported on %(kind)s row "
+                    "(use %(allowed)s)"
+                )
+                if allowed
+                else N_("the appearance '%(appearance)s' is not supported on %(kind)s row"),
+                appearance=appearance,
+                kind=_kind_name(row_kind),
+                allowed=", ".join(allowed),
             )
         for flag_column in ("required", "soft_required", "ordinal", "other"):
             value = survey.value(row, flag_column)
@@ -435,13 +514,18 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     SURVEY,
                     number,
                     flag_column,
-                    f"'{value}' is not yes or no (conditions in {flag_column} are not supported)",
+                    N_("'%(value)s' is not yes or no (conditions in %(column)s are not supported)"),
+                    value=value,
+                    column=flag_column,
                 )
         if row_kind not in ("section", "grid", "table", "end") and not (
             {"label", "hint"} & set(filled)
         ):
             raise _error(
-                SURVEY, number, "label", "the question has no label (XLSForm needs a label or hint)"
+                SURVEY,
+                number,
+                "label",
+                N_("the question has no label (XLSForm needs a label or hint)"),
             )
         _check_condition(survey.value(row, "relevant"), earlier, number, "relevant")
         # A constraint may also name its own question instead of ".".
@@ -452,15 +536,21 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     SURVEY,
                     number,
                     header,
-                    "answers inside texts (${...}) are not supported: fieldkit shows texts "
-                    "as written",
+                    N_(
+                        "answers inside texts (${...}) are not supported: fieldkit shows texts "
+                        "as written"
+                    ),
                 )
         if row_kind != "end" and not d.NAME_PATTERN.match(name):
             raise _error(
                 SURVEY,
                 number,
                 "name",
-                f"'{name}' is not a valid name: a letter, then letters, digits or _ (at most 32)",
+                N_(
+                    "'%(name)s' is not a valid name: a letter, then letters, digits or _ "
+                    "(at most 32)"
+                ),
+                name=name,
             )
         if row_kind != "end" and name:
             if row_kind not in ("section", "table_column"):
@@ -470,14 +560,23 @@ def _check_survey_rows(layout: _Layout, list_names: set[str]) -> None:
                     SURVEY,
                     number,
                     "name",
-                    f"the name '{name}' is already used in row {layout.places[name].row}",
+                    N_("the name '%(name)s' is already used in row %(row)d"),
+                    name=name,
+                    row=layout.places[name].row,
                 )
             values = {column: survey.value(row, column) for column in filled}
             layout.places[name] = _Place(number, row_kind, values)
     if stack:
         kind, number, name, _row_kind = stack[-1]
         closing = "end_group" if kind == "begin_group" else "end_repeat"
-        raise _error(SURVEY, number, "type", f"'{name}' is never closed (no {closing} after it)")
+        raise _error(
+            SURVEY,
+            number,
+            "type",
+            N_("'%(name)s' is never closed (no %(closing)s after it)"),
+            name=name,
+            closing=closing,
+        )
 
 
 def _check_condition(expression: str | None, earlier: set[str], row: int, column: str) -> None:
@@ -487,28 +586,34 @@ def _check_condition(expression: str | None, earlier: set[str], row: int, column
     try:
         tree = logic.parse(expression)
     except logic.ConditionError as exc:
-        raise _error(SURVEY, row, column, str(exc)) from None
+        raise _error(SURVEY, row, column, exc.template, **exc.params) from None
     for reference in logic.references(tree):
         if reference not in earlier:
             raise _error(
                 SURVEY,
                 row,
                 column,
-                f"refers to '{reference}', which is not a question before this one",
+                N_("refers to '%(name)s', which is not a question before this one"),
+                name=reference,
             )
 
 
-def _kind_name(row_kind: str) -> str:
+#: Kinds of rows with their article, for messages ("a grid row"); said when shown.
+KIND_NAMES = {
+    "section": lazy_gettext("a section (begin_group)"),
+    "grid": lazy_gettext("a grid (table-list group)"),
+    "grid_row": lazy_gettext("a grid row"),
+    "table": lazy_gettext("a table (begin_repeat)"),
+    "table_column": lazy_gettext("a table column"),
+    "end": lazy_gettext("an end_group/end_repeat"),
+}
+
+
+def _kind_name(row_kind: str):
     """The kind of row, with its article, for messages: "a grid row", "an integer"."""
-    name = {
-        "section": "section (begin_group)",
-        "grid": "grid (table-list group)",
-        "grid_row": "grid row",
-        "table": "table (begin_repeat)",
-        "table_column": "table column",
-        "end": "end_group/end_repeat",
-    }.get(row_kind, row_kind)
-    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+    if row_kind in KIND_NAMES:
+        return KIND_NAMES[row_kind]
+    return f"an {row_kind}" if row_kind[0] in "aeiou" else f"a {row_kind}"
 
 
 def _check_choices(sheet: _Sheet | None, layout: _Layout) -> set[str]:
@@ -522,12 +627,16 @@ def _check_choices(sheet: _Sheet | None, layout: _Layout) -> set[str]:
         if list_name is None and code is None:
             continue
         if list_name is None:
-            raise _error(CHOICES, number, "list_name", "the choice has no list_name")
+            raise _error(CHOICES, number, "list_name", N_("the choice has no list_name"))
         if code is None:
-            raise _error(CHOICES, number, "name", "the choice has no name (its code)")
+            raise _error(CHOICES, number, "name", N_("the choice has no name (its code)"))
         if not d.CODE_PATTERN.match(code):
             raise _error(
-                CHOICES, number, "name", f"the code '{code}' must be 1-32 letters, digits or _"
+                CHOICES,
+                number,
+                "name",
+                N_("the code '%(code)s' must be 1-32 letters, digits or _"),
+                code=code,
             )
         if (list_name, code) in layout.choice_rows:
             first = layout.choice_rows[(list_name, code)]
@@ -535,12 +644,19 @@ def _check_choices(sheet: _Sheet | None, layout: _Layout) -> set[str]:
                 CHOICES,
                 number,
                 "name",
-                f"the code '{code}' is used twice in the list '{list_name}' (also in row {first})",
+                N_(
+                    "the code '%(code)s' is used twice in the list '%(list)s' (also in row %(row)d)"
+                ),
+                code=code,
+                list=list_name,
+                row=first,
             )
         for flag_column in ("other", "nonsubstantive", "exclusive"):
             value = sheet.value(row, flag_column)
             if value is not None and _flag(value) is None:
-                raise _error(CHOICES, number, flag_column, f"'{value}' is not yes or no")
+                raise _error(
+                    CHOICES, number, flag_column, N_("'%(value)s' is not yes or no"), value=value
+                )
         layout.choice_rows[(list_name, code)] = number
         names.add(list_name)
     return names
@@ -555,8 +671,10 @@ def _pyxform_error(exc: Exception) -> DefinitionError:
     match = re.match(r"\[row\s*:\s*(\d+)\]\s*(.*)", message, re.DOTALL)
     sheet = CHOICES if "'choices' sheet" in message else SURVEY
     if match:
-        return _error(sheet, int(match.group(1)), None, f"pyxform: {match.group(2)}")
-    return DefinitionError("", f"pyxform refuses the form: {message}")
+        return _error(
+            sheet, int(match.group(1)), None, N_("pyxform: %(message)s"), message=match.group(2)
+        )
+    return DefinitionError("", N_("pyxform refuses the form: %(message)s"), message=message)
 
 
 def _texts(value: Any, default: str) -> d.Text:
@@ -692,7 +810,7 @@ class _Mapper:
                 denominator = values["denominator"]
                 if not re.fullmatch(r"\d+", denominator) or int(denominator) < 1:
                     raise self.layout.error(
-                        item.name, "denominator", "'x av N' needs a whole number N >= 1"
+                        item.name, "denominator", N_("'x av N' needs a whole number N >= 1")
                     )
                 item.denominator = int(denominator)
         elif kind == "decimal":
@@ -704,7 +822,9 @@ class _Mapper:
         elif kind == "note":
             item = self.common(node, d.NOTE)
         else:  # pragma: no cover - the survey rows were checked before
-            raise self.layout.error(node["name"], "type", f"'{kind}' is not supported")
+            raise self.layout.error(
+                node["name"], "type", N_("'%(type)s' is not supported"), type=kind
+            )
         item.unit = self.text(node.get("unit"))
         self.validation(item, node)
         return item
@@ -723,7 +843,7 @@ class _Mapper:
         else:
             item.minimum, item.maximum = low, high
         if low is not None and high is not None and low > high:
-            raise self.layout.error(item.name, "constraint", "the minimum is above the maximum")
+            raise self.layout.error(item.name, "constraint", N_("the minimum is above the maximum"))
         item.constraint = rest
 
     def grid(self, node: dict[str, Any]) -> d.Item:
@@ -738,7 +858,7 @@ class _Mapper:
         ]
         name = node["name"]
         if not rows:
-            raise self.layout.error(name, "type", "a grid (table-list group) needs questions")
+            raise self.layout.error(name, "type", N_("a grid (table-list group) needs questions"))
         item = self.common(node, d.GRID_SINGLE)
         if heading is not None:
             item.label = self.text(heading.get("label"))
@@ -751,7 +871,9 @@ class _Mapper:
         item.ordinal = bool(_flag(values.get("ordinal", "no")))
         item.layout = values.get("layout", "vertical")
         if item.layout not in d.LAYOUTS:
-            raise self.layout.error(name, "layout", f"use one of {', '.join(d.LAYOUTS)}")
+            raise self.layout.error(
+                name, "layout", N_("use one of %(layouts)s"), layouts=", ".join(d.LAYOUTS)
+            )
         shared = ("required", "soft_required", "constraint", "constraint_message")
         first_values = {c: self.layout.place(first["name"]).values.get(c) for c in shared}
         for row in rows:
@@ -760,16 +882,24 @@ class _Mapper:
                 raise self.layout.error(
                     row["name"],
                     "type",
-                    f"every question of the grid '{name}' needs the same type as its first "
-                    f"row ({self.layout.place(first['name']).values['type']})",
+                    N_(
+                        "every question of the grid '%(name)s' needs the same type as its "
+                        "first row (%(type)s)"
+                    ),
+                    name=name,
+                    type=self.layout.place(first["name"]).values["type"],
                 )
             for column in shared:
                 if row_place.values.get(column) != first_values[column]:
                     raise self.layout.error(
                         row["name"],
                         column,
-                        f"every question of the grid '{name}' needs the same {column} "
-                        "(it applies to the grid as a whole)",
+                        N_(
+                            "every question of the grid '%(name)s' needs the same %(column)s "
+                            "(it applies to the grid as a whole)"
+                        ),
+                        name=name,
+                        column=column,
                     )
             item.rows.append(
                 d.Row(
@@ -930,7 +1060,8 @@ def _settings_languages(layout: _Layout, settings: _Sheet | None):
                 SETTINGS,
                 2,
                 "default_language",
-                f"unknown language '{raw_default}' (use nb, nn or en)",
+                N_("unknown language '%(language)s' (use nb, nn or en)"),
+                language=raw_default,
             )
     survey = layout.survey
     found = [
@@ -945,7 +1076,11 @@ def _settings_languages(layout: _Layout, settings: _Sheet | None):
         for word in re.split(r"[\s,]+", raw_languages.strip()):
             if word not in d.LANGUAGES:
                 raise _error(
-                    SETTINGS, 2, "languages", f"unknown language '{word}' (use nb, nn and en)"
+                    SETTINGS,
+                    2,
+                    "languages",
+                    N_("unknown language '%(language)s' (use nb, nn and en)"),
+                    language=word,
                 )
             languages.append(word)
         return default, languages
@@ -960,13 +1095,15 @@ def read_xlsform(content: bytes) -> d.Questionnaire:
     try:
         data = get_xlsform(io.BytesIO(content), file_type=".xlsx")
     except (PyXFormError, ValueError, OSError) as exc:
-        raise DefinitionError("", f"the file is not a readable .xlsx workbook ({exc})") from None
+        raise DefinitionError(
+            "", N_("the file is not a readable .xlsx workbook (%(reason)s)"), reason=str(exc)
+        ) from None
     survey = _sheet(data, SURVEY)
     if survey is None or not survey.rows:
-        raise DefinitionError("", "the workbook has no 'survey' sheet with questions")
+        raise DefinitionError("", N_("the workbook has no 'survey' sheet with questions"))
     for name in UNSUPPORTED_SHEETS:
         if getattr(data, name, None):
-            raise _error(name, None, None, f"the sheet '{name}' is not supported")
+            raise _error(name, None, None, N_("the sheet '%(name)s' is not supported"), name=name)
     choices = _sheet(data, CHOICES)
     settings = _sheet(data, SETTINGS)
     refused = _classify_columns(survey, SURVEY_COLUMNS, SURVEY_TRANSLATABLE, SURVEY_ALIASES)
@@ -1008,7 +1145,9 @@ def _apply_settings(q: d.Questionnaire, form, settings: _Sheet | None, default, 
     row = settings.rows[0][1] if settings and settings.rows else {}
     title = settings.value(row, "form_title") if settings else None
     if not title:
-        raise _error(SETTINGS, None, "form_title", "the questionnaire needs a title (form_title)")
+        raise _error(
+            SETTINGS, None, "form_title", N_("the questionnaire needs a title (form_title)")
+        )
     q.title = {
         default: str(form.get("title", title)),
         **_texts(form.get("translated_title"), default),
@@ -1020,7 +1159,7 @@ def _apply_settings(q: d.Questionnaire, form, settings: _Sheet | None, default, 
         if value is not None:
             flag = _flag(value)
             if flag is None:
-                raise _error(SETTINGS, 2, key, f"'{value}' is not yes or no")
+                raise _error(SETTINGS, 2, key, N_("'%(value)s' is not yes or no"), value=value)
             setattr(q, key, flag)
 
 
@@ -1037,7 +1176,7 @@ def _check(q: d.Questionnaire, layout: _Layout) -> None:
         if match.group(2) is not None:
             name = section.items[int(match.group(2))].name
         column = match.group(3) if match.group(3) in ("relevant", "constraint") else "name"
-        raise layout.error(name, column, exc.message) from None
+        raise layout.error(name, column, exc.template, **exc.params) from None
 
 
 # --------------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def test_tree_is_json_for_the_browser():
 @pytest.mark.parametrize(
     ("expression", "message"),
     [
-        ("${q19} = ", "expected more but found the end"),
+        ("${q19} = ", "expected more but the condition ends"),
         ("${q19} = 'ja' and", "expected more"),
         ("selected(${q14})", "expected , but found )"),
         ("${q19} == 'ja'", "unexpected '='"),

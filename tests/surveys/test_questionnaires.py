@@ -3,6 +3,7 @@
 import io
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from fieldkit.core.models import AuditEvent
@@ -55,11 +56,39 @@ def test_a_broken_file_is_refused_with_its_place_and_creates_nothing(
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert (
-        "ansatteskjema.yaml, sections[1].questions[1].type: unknown type &#39;grid_multi&#39;"
+        "ansatteskjema.yaml, sections[1].questions[1].type: ukjent type &#39;grid_multi&#39;"
         in (html)
     )
     assert count(Questionnaire) == 0
     assert count(QuestionnaireVersion) == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("nb", "ark «survey», rad 2, kolonne «type»: «geopoint» støttes ikke (fieldkit leser"),
+        ("nn", "ark «survey», rad 2, kolonne «type»: «geopoint» er ikkje støtta (fieldkit les"),
+        ("en", "sheet &#39;survey&#39;, row 2, column &#39;type&#39;: &#39;geopoint&#39; is not "),
+    ],
+)
+def test_file_errors_are_said_in_the_researchers_language(
+    client, make_user, make_project, login, language, said
+):
+    from tests.surveys.test_xlsform import workbook
+
+    user = make_user()
+    make_project("storby", members=[user])
+    login(user)
+    client.post("/language", data={"language": language})
+    content = workbook([["type", "name", "label"], ["geopoint", "g", "Hvor?"]])
+    response = client.post(
+        "/p/storby/questionnaires/import",
+        data={"file": (io.BytesIO(content), "skjema.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert f"skjema.xlsx, {said}" in response.get_data(as_text=True)
+    assert count(Questionnaire) == 0
 
 
 def test_other_projects_cannot_see_a_questionnaire(client, make_user, make_project, login):
@@ -144,6 +173,6 @@ def test_cli_import_and_export(runner, make_project, tmp_path):
     bad.write_text("title: T\nquestions:\n  - {no: 1, type: text, colour: red}\n")
     result = runner.invoke(args=["questionnaire", "import", str(bad), "--project", "storby"])
     assert result.exit_code == 1
-    assert "bad.yaml, questions[0].colour: unknown key" in result.output
+    assert "bad.yaml, questions[0].colour: ukjent nøkkel" in result.output
     result = runner.invoke(args=["questionnaire", "import", str(STAFF), "--project", "nope"])
     assert result.exit_code == 1

@@ -1,9 +1,9 @@
 """The definition engine's messages, said in the researcher's language on the editor's pages.
 
-``definition`` and ``logic`` raise plain English messages (they are used by the CLI and file
-imports as well); the editor recognises the ones a researcher meets while editing and shows
-them translated, keeping the names, codes and expressions they quote. A message it does not
-recognise is shown as it is.
+``definition`` and ``logic`` raise messages that are translated when shown; the editor words
+some of them for its own pages ("give at least one choice" where the file format says
+"expected a list of choices"), matching their English text and keeping the names, codes and
+expressions they quote. The rest are shown in the engine's own translation.
 """
 
 from __future__ import annotations
@@ -80,10 +80,11 @@ PATTERNS = [
 _COMPILED = [(re.compile(pattern + r"\Z"), message) for pattern, message in PATTERNS]
 
 
-def translate(message: str) -> str:
-    """``message`` in the current language when it is one the editor knows, else as it is."""
+def translate(message: str, otherwise: str | None = None) -> str:
+    """``message`` (English) as the editor says it, in the current language; ``otherwise``
+    (the engine's own translation), else ``message`` itself, when the editor has no wording."""
     for pattern, translated in _COMPILED:
         match = pattern.match(message)
         if match:
             return gettext(translated, **match.groupdict())
-    return message
+    return message if otherwise is None else otherwise

@@ -85,7 +85,9 @@ def validated(questionnaire: Questionnaire) -> Questionnaire:
         _check_codes(loaded)
         return loaded
     except DefinitionError as exc:
-        error = DefinitionError(where(questionnaire, exc.path), messages.translate(exc.message))
+        error = DefinitionError(
+            where(questionnaire, exc.path), messages.translate(exc.english, exc.message)
+        )
         # Which section or item, and which of its settings, so a page can show the message at
         # the field it concerns.
         error.section, error.item, error.field = _place(questionnaire, exc.path)
