@@ -59,7 +59,11 @@ def to_docx(context: dict) -> bytes:
 
 def render(project: Project, fmt: str, language: str = "nb") -> tuple[bytes, str]:
     """The combined document in ``fmt`` (pdf, docx or html) and its MIME type."""
-    context = synthesis.combined_context(project, language)
+    return render_context(synthesis.combined_context(project, language), fmt)
+
+
+def render_context(context: dict, fmt: str) -> tuple[bytes, str]:
+    """The combined document of a built context in ``fmt``, and its MIME type."""
     if fmt == "pdf":
         return compiler.write_pdf(render_html(context, standalone=False), set()), "application/pdf"
     if fmt == "docx":
@@ -67,3 +71,28 @@ def render(project: Project, fmt: str, language: str = "nb") -> tuple[bytes, str
     if fmt == "html":
         return render_html(context, standalone=True).encode(), compiler.MIMETYPES["html"]
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def combined_job(project_id: int, fmt: str, language: str, user_id: int | None) -> dict:
+    """Background job: render the combined synthesis document and keep it for download;
+    returns where it is (see ``synthesis.store_download``)."""
+    from fieldkit.core import audit
+    from fieldkit.core.jobs import report_progress
+    from fieldkit.core.models import User
+    from fieldkit.extensions import db
+
+    project = db.session.get(Project, project_id)
+    if project is None:
+        raise LookupError(f"no project {project_id}")
+    if fmt not in ("pdf", "docx"):
+        raise ValueError(f"unknown format {fmt!r}")
+    report_progress(0, 3, "collecting")
+    context = synthesis.combined_context(project, language)
+    report_progress(1, 3, "rendering")
+    content, mimetype = render_context(context, fmt)
+    report_progress(2, 3, "storing")
+    result = synthesis.store_download(content, fmt, f"synthesis-{project.slug}.{fmt}", mimetype)
+    user = db.session.get(User, user_id) if user_id else None
+    audit.record("conference.synthesis_compiled", project, actor=user, format=fmt)
+    db.session.commit()
+    return result

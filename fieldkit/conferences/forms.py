@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -184,3 +185,35 @@ class TagForm(FlaskForm):
     kind = SelectField(
         _l("Kind"), choices=[("theme", _l("Theme")), ("actor", _l("Actor"))], default="theme"
     )
+
+
+class SendSummaryForm(FlaskForm):
+    """How the summary document goes to the participants: attached, or as a download link."""
+
+    method = RadioField(
+        _l("Send the document"),
+        choices=[
+            ("attachment", _l("As an attachment to the e-mail")),
+            ("link", _l("As a link to download it")),
+        ],
+        default="attachment",
+    )
+    link_days = SelectField(
+        _l("The link works for"),
+        choices=[
+            ("14", _l("14 days")),
+            ("30", _l("30 days")),
+            ("90", _l("90 days")),
+            ("365", _l("One year")),
+            ("0", _l("Until it is revoked")),
+        ],
+        default="90",
+        description=_l(
+            "Everyone gets the same link. It names neither the conference nor a participant, "
+            "and you can revoke it on this page at any time."
+        ),
+    )
+
+    @property
+    def days(self) -> int | None:
+        return int(self.link_days.data) or None

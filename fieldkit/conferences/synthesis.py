@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import secrets
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from fieldkit.conferences.models import (
@@ -108,12 +112,17 @@ class TagError(ValueError):
     """A tag that cannot be made (empty or already there)."""
 
 
-def add_tag(project: Project, name: str, kind: TagKind = TagKind.THEME) -> Tag:
+def _clean_tag_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise TagError(_("Give the tag a name."))
     if len(name) > 200:
         raise TagError(_("A tag's name can have at most 200 characters."))
+    return name
+
+
+def add_tag(project: Project, name: str, kind: TagKind = TagKind.THEME) -> Tag:
+    name = _clean_tag_name(name)
     existing = {t.name.casefold() for t in project_tags(project)}
     if name.casefold() in existing:
         raise TagError(_("The project already has the tag “%(name)s”.", name=name))
@@ -122,6 +131,53 @@ def add_tag(project: Project, name: str, kind: TagKind = TagKind.THEME) -> Tag:
     db.session.add(tag)
     db.session.flush()
     return tag
+
+
+def rename_tag(tag: Tag, name: str, kind: TagKind | None = None, *, actor=None) -> Tag:
+    """Give ``tag`` a new name (and kind); the points keep it."""
+    from fieldkit.core import audit
+
+    name = _clean_tag_name(name)
+    others = {t.name.casefold() for t in project_tags(tag_project(tag)) if t.id != tag.id}
+    if name.casefold() in others:
+        raise TagError(_("The project already has the tag “%(name)s”.", name=name))
+    before = {"name": tag.name, "kind": tag.kind.value}
+    tag.name = name
+    if kind is not None:
+        tag.kind = kind
+    db.session.flush()
+    audit.record(
+        "conference.tag_changed",
+        tag,
+        actor=actor,
+        project=tag.project_id,
+        before=before,
+        after={"name": tag.name, "kind": tag.kind.value},
+    )
+    return tag
+
+
+def delete_tag(tag: Tag, *, actor=None) -> int:
+    """Delete ``tag`` and take it off every point; returns how many points had it."""
+    from fieldkit.core import audit
+
+    count = len(tagged_point_ids(tag))
+    audit.record(
+        "conference.tag_deleted",
+        tag,
+        actor=actor,
+        project=tag.project_id,
+        name=tag.name,
+        kind=tag.kind.value,
+        points=count,
+    )
+    db.session.delete(tag)  # the ORM removes its rows in conference_point_tags
+    db.session.flush()
+    return count
+
+
+def tag_project(tag: Tag) -> Project:
+    return db.session.get(Project, tag.project_id)
 
 
 def add_suggested_tags(project: Project) -> int:
@@ -320,3 +376,65 @@ def tagged_point_ids(tag: Tag) -> list[int]:
             .order_by(point_tags.c.point_id)
         )
     )
+
+
+# --- made in the background, kept for download ------------------------------------------------
+
+#: The name of a stored download: random, with the format's extension.
+DOWNLOAD_NAME = re.compile(r"[0-9a-f]{32}\.(csv|xlsx|pdf|docx)")
+
+
+def downloads_folder() -> Path:
+    path = Path(current_app.config["UPLOAD_PATH"]) / "conference-exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_download(content: bytes, fmt: str, download_name: str, mimetype: str) -> dict:
+    """Keep a file a job made under a random name; returns the job's result (plain data)."""
+    name = f"{secrets.token_hex(16)}.{fmt}"
+    path = downloads_folder() / name
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(content)
+    temporary.replace(path)
+    return {
+        "file": name,
+        "download_name": download_name,
+        "mimetype": mimetype,
+        "size": len(content),
+    }
+
+
+def stored_download(result: Any) -> Path | None:
+    """The file a job's result names, if it is one of ours and still there."""
+    if not isinstance(result, dict) or not DOWNLOAD_NAME.fullmatch(str(result.get("file", ""))):
+        return None
+    path = downloads_folder() / result["file"]
+    return path if path.is_file() else None
+
+
+EXPORT_MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def export_job(project_id: int, fmt: str, user_id: int | None) -> dict:
+    """Background job: the export of all points as CSV or XLSX, kept for download."""
+    from fieldkit.core import audit
+    from fieldkit.core.jobs import report_progress
+    from fieldkit.core.models import User
+
+    project = db.session.get(Project, project_id)
+    if project is None:
+        raise LookupError(f"no project {project_id}")
+    if fmt not in EXPORT_MIMETYPES:
+        raise ValueError(f"unknown format {fmt!r}")
+    report_progress(0, 2, "exporting")
+    content = export_csv(project) if fmt == "csv" else export_xlsx(project)
+    report_progress(1, 2, "storing")
+    result = store_download(content, fmt, f"points-{project.slug}.{fmt}", EXPORT_MIMETYPES[fmt])
+    user = db.session.get(User, user_id) if user_id else None
+    audit.record("conference.points_exported", project, actor=user, format=fmt)
+    db.session.commit()
+    return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import segno
 import sqlalchemy as sa
@@ -668,7 +668,6 @@ def _summary_page(project, conference, form, job=None, status=200):
         .order_by(SummaryDocument.id.desc())
     ).all()
     logs = {d.id: summary_mail.send_log(d) for d in documents}
-    with_address = sum(1 for p in conference.participants if p.email)
     return render_template(
         "conferences/summary.html",
         project=project,
@@ -677,8 +676,6 @@ def _summary_page(project, conference, form, job=None, status=200):
         documents=documents,
         logs=logs,
         job=job,
-        send_form=EmptyForm(),
-        with_address=with_address,
     ), status
 
 
@@ -728,14 +725,10 @@ def _current_language() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-@bp.route("/p/<slug>/conferences/<int:conference_id>/summary/<int:document_id>")
-@require_project_access
-def summary_download(project, conference_id: int, document_id: int):
-    """A compiled summary document, for members of the project."""
+def _document_response(document):
+    """The stored file of a summary document, never cached."""
     from fieldkit.conferences import compile as compiler
 
-    conference = _conference(project, conference_id)
-    document = _document(conference, document_id)
     path = compiler.document_path(document)
     if not path.exists():
         abort(404)
@@ -754,32 +747,145 @@ def summary_download(project, conference_id: int, document_id: int):
     return response
 
 
+@bp.route("/p/<slug>/conferences/<int:conference_id>/summary/<int:document_id>")
+@require_project_access
+def summary_download(project, conference_id: int, document_id: int):
+    """A compiled summary document, for members of the project."""
+    conference = _conference(project, conference_id)
+    return _document_response(_document(conference, document_id))
+
+
 @bp.route(
-    "/p/<slug>/conferences/<int:conference_id>/summary/<int:document_id>/send", methods=["POST"]
+    "/p/<slug>/conferences/<int:conference_id>/summary/<int:document_id>/send",
+    methods=["GET", "POST"],
 )
 @require_project_access
 def summary_send(project, conference_id: int, document_id: int):
-    """E-mail a compiled document to every participant (a background job with a send log)."""
-    from fieldkit.conferences import summary_mail
+    """E-mail a compiled document to every participant, attached or as a download link (a
+    background job with a send log); the document's links and log."""
+    from fieldkit.conferences import summary_links, summary_mail
+    from fieldkit.conferences.forms import SendSummaryForm
     from fieldkit.core.jobs import enqueue
+    from fieldkit.core.models import Job
 
     conference = _conference(project, conference_id)
     document = _document(conference, document_id)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    job = enqueue(
-        summary_mail.send_summary_job,
-        document.id,
-        current_user.id,
-        created_by=_actor(),
+    form = SendSummaryForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        job = enqueue(
+            summary_mail.send_summary_job,
+            document.id,
+            current_user.id,
+            form.method.data,
+            form.days,
+            created_by=_actor(),
+            project=project,
+        )
+        if job.status.value == "failed":
+            flash(_("Sending stopped: %(error)s", error=job.error or ""), "error")
+        else:
+            flash(_("The document is being sent to the participants."), "success")
+        return redirect(
+            url_for(
+                ".summary_send",
+                slug=project.slug,
+                conference_id=conference.id,
+                document_id=document.id,
+                job=job.id,
+            )
+        )
+    job = None
+    if request.args.get("job"):
+        job = db.session.get(Job, request.args["job"])
+        if job is None or job.project_id != project.id:
+            job = None
+    log = summary_mail.send_log(document)
+    links = summary_links.document_links(document)
+    return render_template(
+        "conferences/summary_send.html",
         project=project,
+        conference=conference,
+        document=document,
+        form=form,
+        job=job,
+        log=log,
+        links=[
+            {
+                "link": link,
+                "url": summary_links.url_for_link(link),
+                "sent": sum(1 for e in log if e.link_id == link.id and e.status == "sent"),
+            }
+            for link in links
+        ],
+        revoke_form=EmptyForm(prefix="revoke"),
+        with_address=sum(1 for p in conference.participants if p.email),
+        already=len(summary_mail.already_sent(document)),
     )
-    if job.status.value == "failed":
-        flash(_("Sending stopped: %(error)s", error=job.error or ""), "error")
+
+
+@bp.route(
+    "/p/<slug>/conferences/<int:conference_id>/summary/<int:document_id>/links/<int:link_id>"
+    "/revoke",
+    methods=["POST"],
+)
+@require_project_access
+def summary_link_revoke(project, conference_id: int, document_id: int, link_id: int):
+    """Stop a download link from working."""
+    from fieldkit.conferences import summary_links
+    from fieldkit.conferences.models import SummaryLink
+
+    conference = _conference(project, conference_id)
+    document = _document(conference, document_id)
+    link = db.session.get(SummaryLink, link_id)
+    if link is None or link.document_id != document.id:
+        abort(404)
+    EmptyForm(prefix="revoke").validate_on_submit() or abort(400)
+    try:
+        summary_links.revoke_link(link, actor=_actor())
+    except OperationError as exc:
+        flash(str(exc), "error")
     else:
-        flash(_("The document is being sent to the participants."), "success")
-    return redirect(url_for(".summary", slug=project.slug, conference_id=conference.id, job=job.id))
+        db.session.commit()
+        flash(_("The link no longer works."), "success")
+    return redirect(
+        url_for(
+            ".summary_send", slug=project.slug, conference_id=conference.id, document_id=document.id
+        )
+    )
+
+
+#: Failed download-link lookups allowed per client within the window.
+FAILED_LINK_LIMIT = 20
+FAILED_LINK_WINDOW = timedelta(minutes=10)
+
+
+@bp.route("/d/<token>")
+def summary_link_download(token: str):
+    """The document behind a download link sent to the participants (no login)."""
+    from fieldkit.conferences import summary_links
+    from fieldkit.core import ratelimit
+
+    client = request.remote_addr or "unknown"
+    if ratelimit.too_many("summary-link", client, FAILED_LINK_LIMIT, FAILED_LINK_WINDOW):
+        return render_template("conferences/summary_link_invalid.html", too_many=True), 429
+    link = summary_links.link_for_token(token)
+    if link is None or not _stored(link.document):
+        # The same answer for unknown, revoked and expired links.
+        ratelimit.hit("summary-link", client, FAILED_LINK_WINDOW)
+        return render_template("conferences/summary_link_invalid.html", too_many=False), 404
+    response = _document_response(link.document)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _stored(document) -> bool:
+    """Whether the document's file is still there."""
+    from fieldkit.conferences import compile as compiler
+
+    return compiler.document_path(document).exists()
 
 
 @bp.route("/p/<slug>/conferences/<int:conference_id>/points", methods=["GET", "POST"])
@@ -866,6 +972,21 @@ def edit_point(project, conference_id: int, point_id: int):
     ), (422 if form.errors else 200)
 
 
+def _project_job(project, job_id: str | None):
+    """A job of this project, or None."""
+    from fieldkit.core.models import Job
+
+    job = db.session.get(Job, job_id) if job_id else None
+    return job if job is not None and job.project_id == project.id else None
+
+
+#: The jobs whose files the synthesis page offers for download.
+SYNTHESIS_JOBS = (
+    "fieldkit.conferences.combined:combined_job",
+    "fieldkit.conferences.synthesis:export_job",
+)
+
+
 @bp.route("/p/<slug>/conferences/synthesis", methods=["GET", "POST"])
 @require_project_access
 def synthesis_overview(project):
@@ -893,54 +1014,164 @@ def synthesis_overview(project):
                 db.session.commit()
                 flash(_("Tag added."), "success")
                 return redirect(url_for(".synthesis_overview", slug=project.slug))
+    job = _project_job(project, request.args.get("job"))
+    if job is not None and job.func not in SYNTHESIS_JOBS:
+        job = None
+    job_download = None
+    if job is not None and job.status.value == "done":
+        job_download = url_for(".synthesis_download", slug=project.slug, job_id=job.id)
     return render_template(
         "conferences/synthesis.html",
         project=project,
         overview=synthesis.project_overview(project),
+        tags=synthesis.project_tags(project),
         form=form,
         suggest_form=suggest_form,
+        job_form=EmptyForm(prefix="job"),
+        job=job,
+        job_download=job_download,
     ), (422 if form.errors else 200)
 
 
-@bp.route("/p/<slug>/conferences/synthesis/points.<fmt>")
+@bp.route("/p/<slug>/conferences/synthesis/points.<fmt>", methods=["POST"])
 @require_project_access
 def synthesis_export(project, fmt: str):
-    """All points with group, round, task, tags and conference, as CSV or XLSX."""
+    """Export all points with group, round, task, tags and conference, as CSV or XLSX (a
+    background job; the file is offered on the synthesis page when it is ready)."""
     from fieldkit.conferences import synthesis
-    from fieldkit.core import audit
+    from fieldkit.core.jobs import enqueue
 
-    if fmt == "csv":
-        content, mimetype = synthesis.export_csv(project), "text/csv; charset=utf-8"
-    elif fmt == "xlsx":
-        content = synthesis.export_xlsx(project)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
+    if fmt not in synthesis.EXPORT_MIMETYPES:
         abort(404)
-    audit.record("conference.points_exported", project, actor=_actor(), format=fmt)
-    db.session.commit()
-    response = current_app.response_class(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename=points-{project.slug}.{fmt}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    EmptyForm(prefix="job").validate_on_submit() or abort(400)
+    job = enqueue(
+        synthesis.export_job, project.id, fmt, current_user.id, created_by=_actor(), project=project
+    )
+    return redirect(url_for(".synthesis_overview", slug=project.slug, job=job.id))
 
 
-@bp.route("/p/<slug>/conferences/synthesis/combined.<fmt>")
+@bp.route("/p/<slug>/conferences/synthesis/combined.<fmt>", methods=["GET", "POST"])
 @require_project_access
 def synthesis_combined(project, fmt: str):
-    """The combined synthesis document of all the project's conferences (PDF or DOCX)."""
+    """The combined synthesis document of all the project's conferences: PDF or DOCX made by a
+    background job (POST), or HTML to read at once (GET)."""
     from fieldkit.conferences import combined
+    from fieldkit.core.jobs import enqueue
 
-    if fmt not in ("pdf", "docx", "html"):
-        abort(404)
+    if request.method == "POST":
+        if fmt not in ("pdf", "docx"):
+            abort(404)
+        EmptyForm(prefix="job").validate_on_submit() or abort(400)
+        job = enqueue(
+            combined.combined_job,
+            project.id,
+            fmt,
+            _current_language(),
+            current_user.id,
+            created_by=_actor(),
+            project=project,
+        )
+        return redirect(url_for(".synthesis_overview", slug=project.slug, job=job.id))
+    if fmt != "html":
+        abort(405 if fmt in ("pdf", "docx") else 404)
     content, mimetype = combined.render(project, fmt, _current_language())
     response = current_app.response_class(content, mimetype=mimetype)
-    if fmt != "html":
-        response.headers["Content-Disposition"] = (
-            f"attachment; filename=synthesis-{project.slug}.{fmt}"
-        )
-    else:
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'"
-        )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/p/<slug>/conferences/synthesis/jobs/<job_id>/download")
+@require_project_access
+def synthesis_download(project, job_id: str):
+    """The file a combined-document or export job of this project made."""
+    from fieldkit.conferences import synthesis
+
+    job = _project_job(project, job_id)
+    if job is None or job.func not in SYNTHESIS_JOBS or job.status.value != "done":
+        abort(404)
+    path = synthesis.stored_download(job.result)
+    if path is None:
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=job.result["mimetype"],
+        as_attachment=True,
+        download_name=job.result["download_name"],
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+
+def _tag(project, tag_id: int):
+    from fieldkit.conferences.models import Tag
+
+    tag = db.session.get(Tag, tag_id)
+    if tag is None or tag.project_id != project.id:
+        abort(404)
+    return tag
+
+
+@bp.route("/p/<slug>/conferences/synthesis/tags/<int:tag_id>/edit", methods=["GET", "POST"])
+@require_project_access
+def edit_tag(project, tag_id: int):
+    """Rename a tag or change its kind; the points keep it."""
+    from fieldkit.conferences import synthesis
+    from fieldkit.conferences.forms import TagForm
+    from fieldkit.conferences.models import TagKind
+
+    tag = _tag(project, tag_id)
+    form = TagForm(obj=tag)
+    if request.method == "GET":
+        form.kind.data = tag.kind.value
+    if form.validate_on_submit():
+        try:
+            synthesis.rename_tag(tag, form.name.data, TagKind(form.kind.data), actor=_actor())
+        except synthesis.TagError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".synthesis_overview", slug=project.slug))
+    return render_template(
+        "conferences/tag_edit.html",
+        project=project,
+        tag=tag,
+        form=form,
+        points=len(synthesis.tagged_point_ids(tag)),
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/p/<slug>/conferences/synthesis/tags/<int:tag_id>/delete", methods=["GET", "POST"])
+@require_project_access
+def delete_tag(project, tag_id: int):
+    """Delete a tag after a confirmation page; the points lose it."""
+    from fieldkit.conferences import synthesis
+
+    tag = _tag(project, tag_id)
+    form = EmptyForm()
+    if request.method == "POST":
+        form.validate_on_submit() or abort(400)
+        name = tag.name
+        count = synthesis.delete_tag(tag, actor=_actor())
+        db.session.commit()
+        flash(
+            _(
+                "The tag %(name)s is deleted and taken off %(count)d points.",
+                name=name,
+                count=count,
+            ),
+            "success",
+        )
+        return redirect(url_for(".synthesis_overview", slug=project.slug))
+    return render_template(
+        "conferences/tag_delete.html",
+        project=project,
+        tag=tag,
+        form=form,
+        points=len(synthesis.tagged_point_ids(tag)),
+    )

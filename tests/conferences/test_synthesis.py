@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -137,7 +138,11 @@ def test_tagging_and_correcting_in_the_browser_pages(client, login, facilitator,
     assert overview.status_code == 200
     html = overview.get_data(as_text=True)
     assert "Bergen null, rettet" in html
-    csv_response = client.get(f"/p/{project.slug}/conferences/synthesis/points.csv")
+    started = client.post(f"/p/{project.slug}/conferences/synthesis/points.csv")
+    assert started.status_code == 302
+    job_page = client.get(started.headers["Location"]).get_data(as_text=True)
+    download = re.search(r'href="([^"]+/download)"', job_page).group(1)
+    csv_response = client.get(download)
     assert csv_response.status_code == 200
     assert "Bergen null, rettet" in csv_response.get_data(as_text=True)
     added = client.post(
