@@ -803,6 +803,7 @@ def summary_send(project, conference_id: int, document_id: int):
             job = None
     log = summary_mail.send_log(document)
     links = summary_links.document_links(document)
+    done = summary_mail.already_sent(document)
     return render_template(
         "conferences/summary_send.html",
         project=project,
@@ -820,8 +821,9 @@ def summary_send(project, conference_id: int, document_id: int):
             for link in links
         ],
         revoke_form=EmptyForm(prefix="revoke"),
-        with_address=sum(1 for p in conference.participants if p.email),
-        already=len(summary_mail.already_sent(document)),
+        # Those a sending now reaches: with an address, and not sent this document yet.
+        with_address=sum(1 for p in conference.participants if p.email and p.id not in done),
+        already=len(done),
     )
 
 
