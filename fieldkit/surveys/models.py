@@ -509,3 +509,24 @@ class SurveyWave(db.Model):
 
     def __repr__(self) -> str:
         return f"<SurveyWave {self.survey_id} follows {self.follows_id} #{self.number}>"
+
+
+class ReportPlan(db.Model):
+    """How a survey's results report is composed: which questions' tables and figures, in
+    which order, with the researcher's texts between them (one plan per survey)."""
+
+    __tablename__ = "survey_report_plans"
+
+    survey_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: In report order: ``{"item": name, "included": bool}`` or ``{"text": "..."}``.
+    entries: so.Mapped[list] = so.mapped_column(sa.JSON, nullable=False, default=list)
+    include_figures: so.Mapped[bool] = so.mapped_column(nullable=False, default=True)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<ReportPlan of survey {self.survey_id}: {len(self.entries)} entries>"

@@ -1,10 +1,10 @@
-"""Forms of the results pages: the cleaning steps."""
+"""Forms of the results pages: the cleaning steps and the report."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -56,3 +56,18 @@ class CodeForm(FlaskForm):
     source = SelectField(_l("Free text"), validators=[DataRequired()])
     name = StringField(_l("New variable name"), validators=[DataRequired(), Length(max=32)])
     label = StringField(_l("Variable label"), validators=[Optional(), Length(max=200)])
+
+
+class ReportPlanForm(FlaskForm):
+    """The report's composition; the questions, texts and order come as repeated fields
+    (``order``, ``include``, ``text``) read by ``composition.from_form``."""
+
+    figures = BooleanField(_l("With figures"), default=True)
+
+
+class ReportCompileForm(FlaskForm):
+    """Compile the composed report."""
+
+    format = SelectField(
+        _l("Format"), choices=[("pdf", "PDF"), ("docx", "Word (.docx)"), ("html", "HTML")]
+    )

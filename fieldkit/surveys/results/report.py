@@ -22,7 +22,6 @@ from flask_babel import gettext as _
 
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys import definition as d
 from fieldkit.surveys import dispositions, queries
 from fieldkit.surveys.models import Case, SentMessage, Survey
 from fieldkit.surveys.paper import rendering
@@ -30,7 +29,6 @@ from fieldkit.surveys.results import cleaning, dataset, figures, tables
 from fieldkit.surveys.results.tables import Options, Table, number
 
 OSLO = ZoneInfo("Europe/Oslo")
-REPORT_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
 MONTHS = [
     "januar", "februar", "mars", "april", "mai", "juni",
     "juli", "august", "september", "oktober", "november", "desember",
@@ -158,14 +156,18 @@ def report_context(
     texts: dict[str, str] | None = None,
     options: Options | None = None,
     *,
-    include_figures: bool = True,
+    include_figures: bool | None = None,
 ) -> dict[str, Any]:
     """Everything the report shows, as plain data.
 
-    ``items``: the questions to include, in this order (default every question that has a
-    table, in questionnaire order); ``texts``: a researcher's text to put before a question's
-    table, by question name ("" for the introduction).
+    ``items``: the questions to include, in this order, with ``texts`` (a researcher's text to
+    put before a question's table, by question name; "" for the introduction). Without
+    ``items``, the survey's composition (``composition``: chosen questions, their order and
+    the texts between them; by default every question with a table, in questionnaire order).
+    ``include_figures``: None takes the composition's choice.
     """
+    from fieldkit.surveys.results import composition
+
     options = options or Options(min_cell=0 if survey.anonymous else tables.DEFAULT_MIN_CELL)
     texts = texts or {}
     questionnaire = cleaning.plan(survey).questionnaire()
@@ -174,23 +176,30 @@ def report_context(
     counter = {"table": 0, "figure": 0}
     chapters = [method_chapter(survey, counter, source)]
     if items:
-        chosen = []
+        order = []
         for name in items:
             item = questionnaire.item(name)
-            if item is None or item.type not in REPORT_TYPES:
+            if item is None or item.type not in composition.REPORT_TYPES:
                 raise tables.TableError(
                     _("The questionnaire has no question with a table named “%(name)s”.", name=name)
                 )
-            chosen.append(item)
+            if texts.get(name):
+                order.append(("text", texts[name]))
+            order.append(("item", name))
+        figures_wanted = True if include_figures is None else include_figures
     else:
-        chosen = [item for _s, item in questionnaire.items() if item.type in REPORT_TYPES]
+        entries, planned_figures = composition.entries_for(survey)
+        order = composition.report_order(entries)
+        figures_wanted = planned_figures if include_figures is None else include_figures
     results = Chapter("resultater", "Resultater")
-    for item in chosen:
-        if texts.get(item.name):
-            results.blocks.append(Block("text", text=texts[item.name]))
+    for kind, value in order:
+        if kind == "text":
+            results.blocks.append(Block("text", text=value))
+            continue
+        item = questionnaire.item(value)
         table = tables.table_for(questionnaire, item.name, dataset.records(survey), options)
         results.blocks.append(_table_block(table, counter, source))
-        if include_figures:
+        if figures_wanted:
             figure = figures.figure_for(item, dataset.records(survey), options)
             if figure is not None:
                 results.blocks.append(_figure_block(figure, counter, source))

@@ -22,7 +22,16 @@ from fieldkit.core.models import Job, JobStatus
 from fieldkit.extensions import db
 from fieldkit.surveys import definition as d
 from fieldkit.surveys import queries
-from fieldkit.surveys.results import cleaning, dataset, exports, figures, tables, waves
+from fieldkit.surveys.results import (
+    cleaning,
+    composition,
+    dataset,
+    exports,
+    figures,
+    tables,
+    waves,
+)
+from fieldkit.surveys.results.forms import ReportCompileForm, ReportPlanForm
 from fieldkit.surveys.views import actor, bp
 from fieldkit.surveys.views.survey_admin import survey_or_404
 
@@ -38,9 +47,9 @@ def _export_formats() -> list[tuple[str, str]]:
         ("csv", _("CSV (UTF-8, comma)")),
         ("r", _("R (CSV and a script that applies the labels, zipped)")),
         ("codebook", _("Codebook (.xlsx)")),
-        ("report_pdf", _("Report with every table and figure (PDF)")),
-        ("report_docx", _("Report with every table and figure (Word)")),
-        ("report_html", _("Report with every table and figure (HTML)")),
+        ("report_pdf", _("Report as composed on the report page (PDF)")),
+        ("report_docx", _("Report as composed on the report page (Word)")),
+        ("report_html", _("Report as composed on the report page (HTML)")),
     ]
 
 
@@ -187,37 +196,66 @@ def survey_results_export(project, sid: int):
                             job_id=job.id))  # fmt: skip
 
 
-@bp.route("/surveys/<int:sid>/results/report", methods=["POST"])
+@bp.route("/surveys/<int:sid>/results/report", methods=["GET", "POST"])
+@access.require_project_access
+def survey_report_plan(project, sid: int):
+    """Compose the report: tick questions, order them, put texts between them, save."""
+    survey = survey_or_404(project, sid)
+    form = ReportPlanForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        entries = composition.from_form(
+            request.form.getlist("order"),
+            request.form.getlist("include"),
+            request.form.getlist("text"),
+            composition.report_items(survey),
+        )
+        action = request.form.get("action", "save")
+        entries = composition.apply_action(entries, action)
+        composition.save_plan(survey, entries, form.figures.data, actor=actor())
+        db.session.commit()
+        if action == "save":
+            flash(_("The report's composition was saved."), "success")
+        # Back to the line that moved (or got a text), so keyboard users keep their place.
+        verb, _dash, where = action.partition("-")
+        anchor = None
+        if verb in ("up", "down", "text") and where.lstrip("-").isdigit():
+            shift = {"up": -1, "down": 1, "text": 1}[verb]
+            anchor = f"entry-{max(int(where) + shift, 0)}"
+        return redirect(url_for("surveys.survey_report_plan", slug=project.slug, sid=survey.id,
+                                _anchor=anchor))  # fmt: skip
+    entries, include_figures = composition.entries_for(survey)
+    form.figures.data = include_figures
+    return render_template(
+        "surveys/results/report_plan.html",
+        project=project,
+        survey=survey,
+        entries=entries,
+        form=form,
+        compile_form=ReportCompileForm(),
+        chosen=sum(1 for e in entries if not e.is_text and e.included),
+    )
+
+
+@bp.route("/surveys/<int:sid>/results/report/compile", methods=["POST"])
 @access.require_project_access
 def survey_results_report(project, sid: int):
-    """Compile the report with the chosen questions (in the order given) and an introduction."""
+    """Compile the report as composed, in the background, and go to its progress page."""
     survey = survey_or_404(project, sid)
-    fmt = request.form.get("format", "pdf")
-    if fmt not in ("pdf", "docx", "html"):
+    form = ReportCompileForm()
+    if not form.validate_on_submit():
         abort(400)
-    questionnaire = cleaning.plan(survey).questionnaire()
-    names = [n.strip() for n in request.form.get("items", "").replace(" ", ",").split(",")]
-    names = [n for n in names if n]
-    unknown = [
-        n for n in names if (questionnaire.item(n) is None
-                             or questionnaire.item(n).type not in TABLE_TYPES)
-    ]  # fmt: skip
-    if unknown:
-        flash(_("These are not questions with a table: %(names)s", names=", ".join(unknown)),
-              "error")  # fmt: skip
-        return redirect(url_for("surveys.survey_results", slug=project.slug, sid=survey.id))
-    choices = {
-        "items": names or None,
-        "texts": {"": request.form.get("introduction", "").strip()},
-        "include_figures": request.form.get("figures") == "1",
-    }
+    entries, _figures = composition.entries_for(survey)
+    if not composition.report_order(entries):
+        flash(_("Choose at least one question for the report."), "error")
+        return redirect(url_for("surveys.survey_report_plan", slug=project.slug, sid=survey.id))
     job = enqueue(
         exports.export_job,
         survey.id,
-        f"report_{fmt}",
+        f"report_{form.format.data}",
         current_app.config["UPLOAD_PATH"],
         actor().id,
-        choices,
         created_by=actor(),
         project=project,
     )

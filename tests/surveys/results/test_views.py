@@ -191,9 +191,7 @@ def test_figure_downloads_as_svg_and_png(client, login, make_user, make_survey, 
     )
 
 
-def test_report_with_chosen_questions_and_introduction(
-    client, login, make_user, make_survey, answer
-):
+def test_report_composed_on_its_page_and_compiled(client, login, make_user, make_survey, answer):
     user = make_user()
     survey = make_survey()
     from fieldkit.core import operations
@@ -204,17 +202,34 @@ def test_report_with_chosen_questions_and_introduction(
     fill(survey, answer)
     login(user)
     url = f"/p/storby/surveys/{survey.id}/results/report"
-    status_url = client.post(
-        url, data={"items": "q16, q1", "introduction": "Kort om rapporten.", "format": "html"}
-    ).headers["Location"]
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('name="include"') == 13 and page.count(" checked") == 14  # + figures
+    # Leave out all, tick q1 and q16, move q16 (line 12) up once; a text after line 0.
+    order = [f"item:{n}" for n in ("q1", "q2", "q3", "q4", "q6", "q7", "q8", "q9", "q10", "q11",
+                                   "q12", "q14", "q16")]  # fmt: skip
+    moved = client.post(url, data={"order": order, "include": ["q1", "q16"], "action": "up-12"})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("#entry-11")
+    client.post(url, data={"order": order[:11] + ["item:q16", "item:q14"],
+                           "include": ["q1", "q16"], "action": "text-0"})  # fmt: skip
+    page = client.get(url).get_data(as_text=True)
+    assert page.index('value="item:q1"') < page.index('name="text"') < page.index('value="item:q2"')
+    assert page.index('value="item:q16"') < page.index('value="item:q14"')
+    saved = client.post(url, data={
+        "order": ["item:q16", "text", "item:q1"], "include": ["q16", "q1"],
+        "text": ["Kort om rapporten."], "action": "save",
+    })  # fmt: skip
+    assert saved.status_code == 302
+    assert "Rapportens oppbygging er lagret." in client.get(url).get_data(as_text=True)
+    status_url = client.post(f"{url}/compile", data={"format": "html"}).headers["Location"]
     html = client.get(f"{status_url}/download").get_data(as_text=True)
-    assert "<p>Kort om rapporten.</p>" in html
-    assert html.index("Tabell 2.") < html.index("16. Hvor høy") < html.index("Tabell 3.")
+    body = re.sub(r"<[^>]+>", "", html[html.index('id="resultater"') :])
+    assert body.index("Tabell 2.16. Hvor høy") < body.index("Kort om rapporten.")
+    assert body.index("Kort om rapporten.") < body.index("Tabell 3.1. Hvilken etat")
     assert "Tabell 4." not in html and "Figur 1." not in html  # figures were not ticked
-    refused = client.post(url, data={"items": "q16, q99, q18", "format": "pdf"})
-    assert refused.status_code == 302
+    client.post(url, data={"order": ["item:q16"], "action": "none"})
+    refused = client.post(f"{url}/compile", data={"format": "pdf"})
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
-    assert "Dette er ikke spørsmål med tabell: q99, q18" in page
+    assert "Velg minst ett spørsmål til rapporten." in page
 
 
 def test_new_wave_and_side_by_side_on_the_page(client, login, make_user, make_survey, answer):
