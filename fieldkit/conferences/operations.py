@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import csv
-import hashlib
-import hmac
 import io
 import random
 import secrets
@@ -14,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from fieldkit.conferences import design as designs
@@ -31,7 +27,7 @@ from fieldkit.conferences.models import (
     Task,
     TransitionError,
 )
-from fieldkit.core import audit
+from fieldkit.core import audit, tokens
 from fieldkit.core.models import Project, User, utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
@@ -524,19 +520,14 @@ def make_groups(
 # --- referent links -------------------------------------------------------------------------
 
 
-def _key() -> bytes:
-    return current_app.config["SECRET_KEY"].encode()
-
-
 def token_hash(token: str) -> str:
     """The keyed hash stored for a token."""
-    return hmac.new(_key(), b"referent-token:" + token.encode(), hashlib.sha256).hexdigest()
+    return tokens.keyed_hash(b"referent-token:", token)
 
 
 def token_for(link: ReferentLink) -> str:
     """The link's token, derived from its random salt with the secret key."""
-    digest = hmac.new(_key(), b"referent-link:" + link.salt.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return tokens.derive(b"referent-link:", link.salt)
 
 
 def create_referent_link(group: Group, *, actor: User | None = None) -> ReferentLink:

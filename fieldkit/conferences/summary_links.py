@@ -9,10 +9,6 @@ participant.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -20,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from fieldkit.conferences.models import SummaryDocument, SummaryLink, TransitionError
-from fieldkit.core import audit
+from fieldkit.core import audit, tokens
 from fieldkit.core.models import User, utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
@@ -33,14 +29,10 @@ DEFAULT_LIFETIME = 90
 
 def token_for(link: SummaryLink) -> str:
     """The link's token, derived from its nonce with the secret key."""
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, b"summary-link|" + link.nonce.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return tokens.derive(b"summary-link|", link.nonce)
 
 
-def token_hash(token: str) -> str:
-    """What the database stores to find a link by its token."""
-    return hashlib.sha256(token.encode()).hexdigest()
+token_hash = tokens.token_hash
 
 
 def url_for_link(link: SummaryLink) -> str:
@@ -54,7 +46,7 @@ def create_link(
     """A new download link to ``document`` that works for ``days`` (or until revoked)."""
     link = SummaryLink(
         document=document,
-        nonce=secrets.token_hex(16),
+        nonce=tokens.new_nonce(),
         token_hash="",
         expires_at=utcnow() + timedelta(days=days) if days else None,
         created_by_id=getattr(actor, "id", None),

@@ -1,40 +1,28 @@
 """Respondents' links: personal links for cases, the open link of a survey, resume links.
 
-A link's token is derived with a keyed HMAC from the installation's secret key and a random
-nonce stored with the case or survey, so the same link can be sent again in a reminder, while a
-copy of the database alone reveals no working link: it holds only the nonce and the SHA-256 of
-the token (used to find the case when the link is opened). Tokens carry 256 bits.
+Tokens come from ``fieldkit.core.tokens``: derived from the secret key and a nonce stored with
+the case or survey, so the same link can be sent again in a reminder, while the database holds
+only the nonce and the SHA-256 of the token (used to find the case when the link is opened).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 
 import sqlalchemy as sa
 from flask import current_app
 
+from fieldkit.core import tokens
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Case, Response, Survey
 
-TOKEN_PATTERN = r"[A-Za-z0-9_-]{43}"
-
-
-def new_nonce() -> str:
-    return secrets.token_hex(16)
+TOKEN_PATTERN = tokens.TOKEN_PATTERN
+new_nonce = tokens.new_nonce
+token_hash = tokens.token_hash
 
 
 def _derive(purpose: bytes, nonce: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, purpose + b"|" + nonce.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def token_hash(token: str) -> str:
-    """What the database stores to find a token's owner."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return tokens.derive(purpose + b"|", nonce)
 
 
 def personal_token(case: Case) -> str:
