@@ -162,17 +162,23 @@ def _no_table_borders(table) -> None:
 
 
 def _column_widths(header: list[str], rows: list[list[str]]) -> list[float]:
-    """The first column takes what the figures leave; figures get room for their header."""
-    others = len(header) - 1
-    lengths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(1, len(header))]
-    widths = [min(max(12.0, 2.3 * length + 5), 34.0) for length in lengths]
+    """Figures get room for their longest cell or header word; the first column takes the
+    rest (at least 35 mm, when the figures leave it)."""
+    widths = []
+    for i in range(1, len(header)):
+        words = [w for w in header[i].split()] or [""]
+        need = max([len(w) for w in words] + [len(r[i]) for r in rows])
+        wish = max(len(header[i]), need)
+        # 9 pt bold: about 2 mm a letter, plus the cell's margins.
+        widths.append((max(2.0 * need + 5, 11.0), min(max(2.0 * wish + 5, 11.0), 34.0)))
     first_need = max([len(r[0]) for r in rows] + [len(header[0]), 8]) * 2.0 + 4
-    first = min(first_need, TEXT_WIDTH_MM - sum(widths))
-    if first < 45 and others:
-        scale = (TEXT_WIDTH_MM - 45) / sum(widths)
-        widths = [w * min(scale, 1) for w in widths]
-        first = min(first_need, TEXT_WIDTH_MM - sum(widths))
-    return [first, *widths]
+    roomy = [max(low, high) for low, high in widths]
+    if sum(roomy) + min(first_need, 35) <= TEXT_WIDTH_MM:
+        columns = roomy
+    else:
+        columns = [low for low, _high in widths]
+    first = max(min(first_need, TEXT_WIDTH_MM - sum(columns)), 20.0)
+    return [first, *columns]
 
 
 def _table(document, header: list[str], rows: list[list[str]]) -> None:
