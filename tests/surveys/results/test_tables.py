@@ -271,3 +271,71 @@ def test_grid_with_several_choices_per_row():
         ["Lønnstilskudd", "0", "0", "0", "0"],
     ]
     assert t.notes == [tables.MULTIPLE_NOTE]
+
+
+def test_frequency_largest_remainder_with_one_decimal():
+    # Exact 24.138, 41.379, 17.241, 6.897, 10.345; in tenths the floors 241 + 413 + 172 + 68
+    # + 103 = 997, so the three largest remainders get a tenth each: .97 (Svært lav), .79
+    # (Ganske høy), .45 (Vet ikke) -> 24,1 41,4 17,2 6,9 10,4 = 100,0 (half up gives 10,3 and
+    # a total of 99,9).
+    t = table("q16", Q16, decimals=1, total="largest_remainder")
+    assert [r[2] for r in t.rows] == ["24,1", "41,4", "17,2", "6,9", "10,4", "100,0"]
+
+
+def test_grid_rounding_options_and_without_dont_know():
+    # Aetat: 1, 2, 3 -> a third each, 33.33. Sosialtjenesten: 1, 1, 2, 9.
+    recs = records(
+        {"q6_aetat": "1", "q6_sosial": "1"},
+        {"q6_aetat": "2", "q6_sosial": "1"},
+        {"q6_aetat": "3", "q6_sosial": "2"},
+        {"q6_sosial": "9"},
+    )
+    # Sum of the rounded figures: 33 + 33 + 33 = 99; Sosialtjenesten 50 + 25 + 25 = 100.
+    rows = table("q6", recs, total="sum").rows
+    assert rows[0] == ["Aetat", "33", "33", "33", "0", "0", "99", "3"]
+    assert rows[1] == ["Sosialtjenesten", "50", "25", "0", "0", "25", "100", "4"]
+    # Largest remainder: floors 33 + 33 + 33 = 99, the tie goes to the first column: 34.
+    rows = table("q6", recs, total="largest_remainder").rows
+    assert rows[0] == ["Aetat", "34", "33", "33", "0", "0", "100", "3"]
+    # Without "Vet ikke" Sosialtjenesten's base is 3: 66.67 -> 67, 33.33 -> 33; no column for
+    # it, N 3.
+    t = table("q6", recs, exclude_nonsubstantive=True)
+    assert t.header == ["", "Så å si alltid", "Ofte", "Noen ganger", "Aldri", "Sum", "N"]
+    assert t.rows[1] == ["Sosialtjenesten", "67", "33", "0", "0", "100", "3"]
+
+
+def test_crosstab_with_one_decimal_and_the_sum_of_rounded_figures():
+    recs = records({"q16": "1"}, {"q16": "2"}, {"q16": "3"}, strata={"etat": "Aetat"}) + records(
+        *[{"q16": code} for code in "22239"], strata={"etat": "Sosialtjenesten"}
+    )
+    t = tables.table_for(Q, "q16", recs, Options(decimals=1, total="sum"), by="etat")
+    assert t.header == ["", "Aetat (N=3)", "Sosialtjenesten (N=5)", "Totalt (N=8)"]
+    # Aetat thirds 33,3 (sum 99,9); Sosialtjenesten 3/5, 1/5, 1/5; Totalt 1/8 = 12,5, 4/8, 2/8,
+    # 0, 1/8.
+    assert t.rows == [
+        ["Svært høy", "33,3", "0,0", "12,5"],
+        ["Ganske høy", "33,3", "60,0", "50,0"],
+        ["Ganske lav", "33,3", "20,0", "25,0"],
+        ["Svært lav", "0,0", "0,0", "0,0"],
+        ["Vet ikke", "0,0", "20,0", "12,5"],
+        ["Sum", "99,9", "100,0", "100,0"],
+    ]
+    # Small cells: Aetat's ones and Sosialtjenesten's 1/5 are hidden; Totalt's 2 stays hidden
+    # too at min_cell 3, its 4 does not.
+    hidden = tables.table_for(Q, "q16", recs, Options(min_cell=3), by="etat")
+    assert hidden.rows[:3] == [
+        ["Svært høy", "–", "0", "–"],
+        ["Ganske høy", "–", "60", "50"],
+        ["Ganske lav", "–", "–", "–"],
+    ]
+
+
+def test_bands_with_the_rounding_options():
+    # 5 and 15 | 25 and 35 | 45 and 55: a third in each band of 0,20,40.
+    recs = records(*[{"q4": v} for v in (5, 15, 25, 35, 45, 55)])
+    bands = tables.parse_bands("0,20,40")
+    rows = tables.table_for(Q, "q4", recs, Options(total="sum"), band_list=bands).rows
+    assert rows == [["0–19", "2", "33"], ["20–39", "2", "33"], ["40 eller flere", "2", "33"],
+                    ["Sum", "6", "99"]]  # fmt: skip
+    rows = tables.table_for(Q, "q4", recs, Options(total="largest_remainder"), band_list=bands)
+    assert [r[2] for r in rows.rows] == ["34", "33", "33", "100"]
