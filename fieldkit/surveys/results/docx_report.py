@@ -285,6 +285,9 @@ def report_docx(context: dict[str, Any], figure_png) -> bytes:
     meta.add_run().add_break(WD_BREAK.PAGE)
 
     _contents(document, context, bookmarks)
+    if context["introduction"]:
+        for paragraph in context["introduction"].split("\n\n"):
+            document.add_paragraph(paragraph.strip())
 
     for number, chapter in enumerate(context["chapters"], 1):
         heading = document.add_heading(f"{number}. {chapter.title}", level=1)

@@ -121,11 +121,16 @@ def test_method_counts_invitations_and_reminders_sent(app, survey):
     )
 
 
+def texts_after_contents(paragraphs):
+    last = max(i for i, p in enumerate(paragraphs) if p.style.name.startswith("TOC"))
+    return paragraphs[last + 1].text
+
+
 def test_docx_contents_captions_and_sources_are_word_fields_and_styles(app, survey, tmp_path):
     from docx import Document
 
     path = tmp_path / "rapport.docx"
-    report.write_report(survey, path, items=["q16", "q1"])
+    report.write_report(survey, path, items=["q16", "q1"], texts={"": "Om rapporten."})
     document = Document(str(path))
     paragraphs = document.paragraphs
     # The contents lists the chapters and the captions, not itself; Word updates it on opening.
@@ -142,6 +147,7 @@ def test_docx_contents_captions_and_sources_are_word_fields_and_styles(app, surv
     assert 'TOC \\o "1-1" \\h \\z \\t "Caption;2"' in body
     assert "SEQ Tabell" in body and "SEQ Figur" in body
     assert "<w:updateFields" in document.settings.element.xml
+    assert texts_after_contents(paragraphs) == "Om rapporten."
     headings = [p.text for p in paragraphs if p.style.name == "Heading 1"]
     assert headings == ["1. Metode og datagrunnlag", "2. Resultater"]
     # Caption above, the table (or the figure's picture), then the source below.
