@@ -298,7 +298,8 @@ def report_docx(context: dict[str, Any], figure_png) -> bytes:
         for block in chapter.blocks:
             if block.kind == "text":
                 for paragraph in block.text.split("\n\n"):
-                    document.add_paragraph(paragraph.strip())
+                    # A text introduces what follows: it does not end a page alone.
+                    document.add_paragraph(paragraph.strip()).paragraph_format.keep_with_next = True
                 continue
             _caption(document, block, bookmarks)
             if block.kind == "table":
