@@ -485,7 +485,7 @@ def survey_table_command(
     help="report.pdf, report.html or report.docx",
 )  # fmt: skip
 @click.option("--items", help="The questions to include, in order (e.g. q1,q16,q6).")
-@click.option("--no-figures", is_flag=True, help="Tables only.")
+@click.option("--no-figures", is_flag=True, help="Tables only (else as the report plan says).")
 @with_appcontext
 def survey_report_command(survey_id, output, items, no_figures) -> None:
     """Compile the results report: title page, contents, method, tables and figures."""
@@ -496,7 +496,9 @@ def survey_report_command(survey_id, output, items, no_figures) -> None:
         _fail(f"{output}: a report is .pdf, .html or .docx")
     names = [n.strip() for n in items.split(",") if n.strip()] if items else None
     try:
-        report.write_report(survey, output, items=names, include_figures=not no_figures)
+        report.write_report(
+            survey, output, items=names, include_figures=False if no_figures else None
+        )
     except tables.TableError as exc:
         _fail(str(exc))
     click.echo(f"Wrote {output}")

@@ -57,3 +57,32 @@ def test_table_command_refuses_unknown_item(runner, make_survey):
     result = runner.invoke(args=["survey", "table", str(survey.id), "q99"])
     assert result.exit_code == 1
     assert "Skjemaet har ikke noe spørsmål eller noen variabel som heter «q99»." in result.output
+
+
+def test_report_command_follows_the_plan_unless_told_otherwise(
+    runner, make_survey, answer, tmp_path
+):
+    from fieldkit.extensions import db
+    from fieldkit.surveys.results import composition
+    from fieldkit.surveys.results.composition import Entry
+
+    survey = make_survey()
+    fill(survey, answer)
+    composition.save_plan(survey, [Entry("q16")], include_figures=True)
+    db.session.commit()
+    with_figures = tmp_path / "a.html"
+    result = runner.invoke(args=["survey", "report", str(survey.id), "-o", str(with_figures)])
+    assert result.exit_code == 0, result.output
+    html = with_figures.read_text(encoding="utf-8")
+    assert "Tabell 2." in html and "Figur 1." in html and "Tabell 3." not in html
+    tables_only = tmp_path / "b.html"
+    result = runner.invoke(
+        args=["survey", "report", str(survey.id), "-o", str(tables_only), "--no-figures"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Figur 1." not in tables_only.read_text(encoding="utf-8")
+    composition.save_plan(survey, [Entry("q16")], include_figures=False)
+    db.session.commit()
+    result = runner.invoke(args=["survey", "report", str(survey.id), "-o", str(with_figures)])
+    assert result.exit_code == 0, result.output
+    assert "Figur 1." not in with_figures.read_text(encoding="utf-8")
