@@ -6,7 +6,8 @@ outbox folder (no SMTP server configured), so the demo never mails anyone.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,6 +42,39 @@ ANSWERS = {
     "q12": "2",
     "q16": "2",
 }
+
+
+def _pick(rng: random.Random, weights: dict) -> object:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def varied_answers(rng: random.Random, etat: str) -> dict:
+    """A complete staff form as an office of ``etat`` might answer it: the demo's results
+    tables then show spread answers rather than one answer given by all."""
+    aetat = etat == "Aetat"
+    often = {"1": 3, "2": 4, "3": 3, "4": 1, "9": 1}
+    ties = ["moter", "team", "plan"]
+    chosen = [code for code in ties if rng.random() < (0.6 if code == "moter" else 0.35)]
+    return {
+        "q1": "1" if aetat else "2",
+        "q2": _pick(rng, {"1": 5, "2": 2}),
+        "q3": float(rng.choice([20, 40, 50, 60, 80, 100, 100, 100])),
+        "q4": rng.randint(1, 12) * 5,
+        "q5": (date(2003, 9, 1) + timedelta(days=rng.randint(0, 150))).isoformat(),
+        "q6_aetat": _pick(rng, {"1": 6, "2": 3, "3": 1}) if aetat else _pick(rng, often),
+        "q6_sosial": _pick(rng, often) if aetat else _pick(rng, {"1": 6, "2": 3, "3": 1}),
+        "q6_helse": _pick(rng, {"2": 2, "3": 5, "4": 3, "9": 1}),
+        "q6_andre": _pick(rng, {"2": 1, "3": 3, "4": 4, "9": 2}),
+        "q7_kurs": rng.sample(["aetat", "kommunen", "satsingen"], rng.randint(1, 2)),
+        "q7_praksis": rng.sample(["aetat", "kommunen", "satsingen"], rng.randint(1, 2)),
+        "q7_loenn": ["aetat"] if aetat or rng.random() < 0.5 else ["kommunen"],
+        "q8": chosen or ["ingen"],
+        "q9": _pick(rng, {"1": 2, "2": 5, "3": 3, "4": 1, "8": 1}),
+        "q10": str(_pick(rng, {1: 1, 2: 2, 3: 4, 4: 5, 5: 4, 6: 2, 7: 1})),
+        "q11": rng.randint(2, 10),
+        "q12": "2",
+        "q16": _pick(rng, {"1": 2, "2": 6, "3": 3, "4": 1, "9": 1}),
+    }
 
 
 def load_demo(project: Project, user: User) -> bool:
@@ -89,6 +123,7 @@ def load_demo(project: Project, user: User) -> bool:
             sa.select(Case).where(Case.survey_id == survey.id).order_by(Case.external_id)
         )
     )
+    rng = random.Random(2004)  # the same demo every time
     for n, case in enumerate(cases):
         if case.strata.get("fylke") in ("Finnmark", "Troms") or n % 3 == 2:
             continue
@@ -102,7 +137,8 @@ def load_demo(project: Project, user: User) -> bool:
         if n % 11 == 0:  # started, not finished
             responses.save_answers(response, {"q1": "1", "q2": "1"}, ["q1", "q2"])
             continue
-        responses.save_answers(response, ANSWERS, list(ANSWERS))
+        answers = varied_answers(rng, "Aetat" if case.strata.get("etat") == "Aetat" else "")
+        responses.save_answers(response, answers, list(answers))
         responses.submit(response)
     sending.save_plan(survey, [7, 14], actor=user)
     db.session.commit()
