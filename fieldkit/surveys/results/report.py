@@ -198,6 +198,11 @@ def report_context(
             continue
         item = questionnaire.item(value)
         table = tables.table_for(questionnaire, item.name, dataset.records(survey), options)
+        if table.n == 0:  # nobody answered (e.g. behind a skip no one took): say so, no zeros
+            results.blocks.append(
+                Block("text", text=f"Ingen har svart på {tables.question(item, options)} (n=0).")
+            )
+            continue
         results.blocks.append(_table_block(table, counter, source))
         if figures_wanted:
             figure = figures.figure_for(item, dataset.records(survey), options)

@@ -54,6 +54,19 @@ def test_context_numbers_tables_and_figures_in_order(app, survey):
     assert {b.source for b in results.blocks} == {"Kilde: Kartlegging 2004, 2004."}
 
 
+def test_a_question_nobody_answered_is_said_in_words_not_a_table_of_zeros(app, survey):
+    context = report.report_context(survey, items=["q16", "q9", "q1"], include_figures=False)
+    blocks = context["chapters"][1].blocks
+    assert [(b.kind, b.label or b.text) for b in blocks] == [
+        ("table", "Tabell 2."),
+        (
+            "text",
+            "Ingen har svart på 9. Hvordan vurderer du samarbeidet med tiltaksarrangørene? (n=0).",
+        ),
+        ("table", "Tabell 3."),
+    ]
+
+
 def test_pdf_has_title_contents_with_page_numbers_and_sources(app, survey, tmp_path):
     path = tmp_path / "rapport.pdf"
     report.write_report(survey, path, items=["q16", "q6", "q1", "q10"])
