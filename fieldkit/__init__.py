@@ -80,4 +80,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+        # WeasyPrint reports every layout step at INFO; only its warnings are worth a line.
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)
     return app
