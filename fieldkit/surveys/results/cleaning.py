@@ -271,7 +271,13 @@ class Plan:
         """The record as the steps see it (None when a filter leaves it out)."""
         if not self._actions:
             return record
-        answers = dict(record.answers)
+        answers = self.apply_answers(record.answers)
+        return None if answers is None else Record(answers, record.meta)
+
+    def apply_answers(self, original: dict[str, Any]) -> dict[str, Any] | None:
+        """A response's answers as the steps see them (None when a filter leaves it out);
+        ``original`` is not changed."""
+        answers = dict(original)
         for kind, action in self._actions:
             if kind == FILTER:
                 if not logic.evaluate(action, answers):
@@ -298,7 +304,7 @@ class Plan:
                         if band.holds(value):
                             answers[name] = str(index)
                             break
-        return Record(answers, record.meta)
+        return answers
 
     def apply_all(self, records: Iterable[Record]) -> Iterator[Record]:
         for record in records:

@@ -16,10 +16,11 @@ an export of 100,000 responses never holds them all at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
@@ -30,6 +31,9 @@ from fieldkit.surveys import queries
 from fieldkit.surveys.definition import Item, Questionnaire, text_in
 from fieldkit.surveys.models import Case, Response, ResponseStatus, Survey
 
+if TYPE_CHECKING:
+    import numpy as np
+
 CHUNK = 2000
 MAX_NAME = 32
 
@@ -38,17 +42,36 @@ STRING = "string"
 DATETIME = "datetime"
 
 
+#: Where a variable's value is read: the response's answers, its meta values, its case's strata.
+ANSWERS = "answers"
+META = "meta"
+STRATA = "strata"
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
 @dataclass
 class Variable:
-    """One column of the data set."""
+    """One column of the data set: ``convert`` of the value stored under ``key`` in ``origin``.
+
+    Every variable reads exactly one stored value, so the fast column path (``columns``) can
+    convert each distinct value once and the record path (``rows``) each cell: both call the
+    same ``convert``.
+    """
 
     #: The name in exports (SPSS/Stata-safe).
     name: str
     label: str
     #: numeric, string or datetime.
     kind: str
-    #: Takes a response's answers (and meta values) and gives this variable's value (or None).
-    get: Callable[[dict[str, Any], dict[str, Any]], Any] = field(repr=False)
+    #: answers, meta or strata.
+    origin: str
+    #: The answer name, meta value or frame column read.
+    key: str
+    #: Stored value (None when absent) -> this variable's value (or None).
+    convert: Callable[[Any], Any] = field(repr=False)
     value_labels: dict[Any, str] = field(default_factory=dict)
     #: SPSS measurement level: nominal, ordinal or scale.
     measure: str = "nominal"
@@ -56,6 +79,22 @@ class Variable:
     source: str = ""
     #: Codes of non-substantive answers ("Vet ikke"): missing values in SPSS.
     nonsubstantive: tuple[Any, ...] = ()
+    #: ``convert`` gives the same for a tuple as for the list with the same items (0/1
+    #: variables of a multiple choice): the column path may then hash lists as tuples.
+    lists_as_tuples: bool = False
+
+    def get(self, answers: dict[str, Any], meta: dict[str, Any]) -> Any:
+        """This variable's value for one response (the record path)."""
+        return self.getter()(answers, meta)
+
+    def getter(self) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
+        """``get`` as a closure, for reading many responses."""
+        convert, key = self.convert, self.key
+        if self.origin == ANSWERS:
+            return lambda a, m: convert(a.get(key))
+        if self.origin == STRATA:
+            return lambda a, m: convert(m["strata"].get(key))
+        return lambda a, m: convert(m[key])
 
 
 def _safe(name: str) -> str:
@@ -87,10 +126,18 @@ def numeric_codes(item: Item) -> bool:
     return bool(item.choices) and all(re.fullmatch(r"-?\d{1,9}", c.code) for c in item.choices)
 
 
+def _numeric_code(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value else None
+
+
+def _string_code(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _code_value(numeric: bool) -> Callable[[Any], Any]:
-    if numeric:
-        return lambda v: int(v) if isinstance(v, str) and v else None
-    return lambda v: v if isinstance(v, str) and v else None
+    # Shared functions, not one closure per variable: the column path converts each stored
+    # value once for all the variables that convert alike.
+    return _numeric_code if numeric else _string_code
 
 
 def _number(value: Any) -> float | int | None:
@@ -119,6 +166,25 @@ def _date(value: Any) -> date | None:
         return None
 
 
+def _dummy(code: str) -> Callable[[Any], int | None]:
+    def convert(ticked: Any) -> int | None:
+        if not isinstance(ticked, list | tuple):
+            return None
+        return 1 if code in ticked else 0
+
+    return convert
+
+
+def _table_cell(index: int, column: str, convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def cell(rows: Any) -> Any:
+        if not isinstance(rows, list) or index >= len(rows):
+            return None
+        row = rows[index]
+        return convert(row.get(column)) if isinstance(row, dict) else None
+
+    return cell
+
+
 class _Builder:
     def __init__(self, survey: Survey, language: str):
         self.survey = survey
@@ -129,34 +195,29 @@ class _Builder:
     def text(self, value: d.Text) -> str:
         return text_in(value, self.language)
 
-    def add(self, wanted: str, label: str, kind: str, get, **extra) -> Variable:
-        variable = Variable(self.names(wanted), label[:256], kind, get, **extra)
+    def add(
+        self, wanted: str, label: str, kind: str, key: str, convert=_text, origin=ANSWERS, **extra
+    ) -> Variable:
+        variable = Variable(self.names(wanted), label[:256], kind, origin, key, convert, **extra)
         self.variables.append(variable)
         return variable
 
     def meta(self) -> None:
         anonymous = self.survey.anonymous
         if not anonymous:
-            self.add("case_id", "Case id", STRING, lambda a, m: m["case_id"])
+            self.add("case_id", "Case id", STRING, "case_id", _identity, META)
         modes = {"web": "Web", "interviewer": "Interviewer", "paper": "Paper"}
-        self.add("mode", "Mode", STRING, lambda a, m: m["mode"], value_labels=modes)
-        self.add("disposition", "Disposition (AAPOR)", STRING, lambda a, m: m["disposition"])
-        self.add("language", "Language", STRING, lambda a, m: m["language"])
+        self.add("mode", "Mode", STRING, "mode", _identity, META, value_labels=modes)
+        self.add("disposition", "Disposition (AAPOR)", STRING, "disposition", _identity, META)
+        self.add("language", "Language", STRING, "language", _identity, META)
         if not anonymous:
-            self.add("started_at", "Started", DATETIME, lambda a, m: m["started_at"])
-            self.add("submitted_at", "Submitted", DATETIME, lambda a, m: m["submitted_at"])
+            self.add("started_at", "Started", DATETIME, "started_at", _identity, META)
+            self.add("submitted_at", "Submitted", DATETIME, "submitted_at", _identity, META)
             for column in queries.frame_columns(self.survey):
-                self.add(
-                    column,
-                    column,
-                    STRING,
-                    lambda a, m, column=column: _text(m["strata"].get(column)),
-                    source=f"strata.{column}",
-                )
+                self.add(column, column, STRING, column, _text, STRATA, source=f"strata.{column}")
 
     def choice_variable(self, item: Item, source: str, label: str) -> None:
         numeric = numeric_codes(item)
-        convert = _code_value(numeric)
         labels = {(int(c.code) if numeric else c.code): self.text(c.label) for c in item.choices}
         nonsubstantive = tuple(
             int(c.code) if numeric else c.code for c in item.choices if c.nonsubstantive
@@ -165,7 +226,8 @@ class _Builder:
             source,
             label,
             NUMERIC if numeric else STRING,
-            lambda a, m: convert(a.get(source)),
+            source,
+            _code_value(numeric),
             value_labels=labels,
             measure="ordinal" if item.ordinal else "nominal",
             source=source,
@@ -174,20 +236,15 @@ class _Builder:
 
     def dummies(self, item: Item, source: str, label: str) -> None:
         for choice in item.choices:
-
-            def get(a, m, code=choice.code):
-                ticked = a.get(source)
-                if not isinstance(ticked, list):
-                    return None
-                return 1 if code in ticked else 0
-
             self.add(
                 f"{source}_{choice.code}",
                 f"{label} – {self.text(choice.label)}",
                 NUMERIC,
-                get,
+                source,
+                _dummy(choice.code),
                 value_labels={0: "Ikke valgt", 1: "Valgt"},
                 source=source,
+                lists_as_tuples=True,
             )
 
     def other_text(self, source: str, label: str) -> None:
@@ -195,7 +252,8 @@ class _Builder:
             source.removesuffix(".other").replace(".", "_") + "_tekst",
             label,
             STRING,
-            lambda a, m: _text(a.get(source)),
+            source,
+            _text,
             source=source,
         )
 
@@ -219,35 +277,25 @@ class _Builder:
         elif item.type == d.TABLE:
             for index in range(item.row_count):
                 for column in item.columns:
-                    convert = _number if column.type in d.NUMBER_TYPES else _text
-
-                    def get(a, m, index=index, column=column.name, convert=convert):
-                        rows = a.get(item.name)
-                        if not isinstance(rows, list) or index >= len(rows):
-                            return None
-                        row = rows[index]
-                        return convert(row.get(column)) if isinstance(row, dict) else None
-
+                    number = column.type in d.NUMBER_TYPES
                     self.add(
                         f"{item.name}_{index + 1}_{column.name}",
                         f"{label} – {index + 1} – {self.text(column.label)}",
-                        NUMERIC if column.type in d.NUMBER_TYPES else STRING,
-                        get,
-                        measure="scale" if column.type in d.NUMBER_TYPES else "nominal",
+                        NUMERIC if number else STRING,
+                        item.name,
+                        _table_cell(index, column.name, _number if number else _text),
+                        measure="scale" if number else "nominal",
                         source=item.name,
                     )
         elif item.type in d.NUMBER_TYPES:
             name = item.name
-            self.add(
-                name, label, NUMERIC, lambda a, m: _number(a.get(name)), measure="scale",
-                source=name,
-            )  # fmt: skip
+            self.add(name, label, NUMERIC, name, _number, measure="scale", source=name)
         elif item.type in (d.TEXT, d.LONG_TEXT):
             name = item.name
-            self.add(name, label, STRING, lambda a, m: _text(a.get(name)), source=name)
+            self.add(name, label, STRING, name, _text, source=name)
         elif item.type == d.DATE:
             name = item.name
-            self.add(name, label, DATETIME, lambda a, m: _date(a.get(name)), source=name)
+            self.add(name, label, DATETIME, name, _date, source=name)
         if item.type in (d.SINGLE, d.MULTIPLE):
             for choice in item.choices:
                 if choice.other:
@@ -278,8 +326,10 @@ def valid_responses(survey: Survey) -> sa.Select:
             sa.type_coerce(Response.answers, sa.Text),
             sa.type_coerce(Response.mode, sa.String),
             Response.language,
-            Response.started_at,
-            Response.submitted_at,
+            # As the driver gives them (``_naive`` drops a time zone): UTCDateTime's own
+            # conversion to aware times, undone at once, cost more than the rest of a row.
+            sa.type_coerce(Response.started_at, sa.DateTime),
+            sa.type_coerce(Response.submitted_at, sa.DateTime),
             Case.external_id,
             Case.strata,
             code,
@@ -319,19 +369,38 @@ def records(survey: Survey, chunk: int = CHUNK, *, clean: bool = True) -> Iterat
         if not plan.empty:
             yield from plan.apply_all(records(survey, chunk, clean=False))
             return
+    for stored, meta in _chunks(survey, chunk):
+        for text, *values in zip(stored, *meta.values(), strict=True):
+            yield Record(_decode(text), dict(zip(meta, values, strict=True)))
+
+
+def _chunks(survey: Survey, chunk: int) -> Iterator[tuple[list[Any], dict[str, list[Any]]]]:
+    """The valid responses ``chunk`` at a time: their stored answers (not yet decoded) and
+    their meta values as columns (case id, times and strata left out of anonymous surveys)."""
     anonymous = survey.anonymous
-    result = db.session.execute(valid_responses(survey).execution_options(yield_per=chunk))
-    for answers, mode, language, started, submitted, external_id, strata, code in result:
-        meta = {
-            "case_id": None if anonymous else external_id,
-            "mode": mode,
-            "language": language,
-            "disposition": code,
-            "started_at": None if anonymous else _naive(started),
-            "submitted_at": None if anonymous else _naive(submitted),
-            "strata": {} if anonymous else (strata or {}),
-        }
-        yield Record(_decode(answers), meta)
+    query = valid_responses(survey).execution_options(yield_per=chunk)
+    # A Core result: the ORM's row handling costs more than the rest of reading meta values.
+    for part in db.session.connection().execute(query).partitions():
+        stored, mode, language, started, submitted, external_id, strata, code = zip(
+            *part, strict=True
+        )
+        none = [None] * len(part)
+        yield (
+            list(stored),
+            {
+                "case_id": none if anonymous else list(external_id),
+                "mode": list(mode),
+                "language": list(language),
+                "disposition": list(code),
+                "started_at": none if anonymous else [_naive(m) for m in started],
+                "submitted_at": none if anonymous else [_naive(m) for m in submitted],
+                "strata": [s or _NO_STRATA for s in (none if anonymous else strata)],
+            },
+        )
+
+
+#: The strata of a response without a case (or of an anonymous survey): read-only, shared.
+_NO_STRATA: Mapping[str, str] = MappingProxyType({})
 
 
 def _decode(text: str | dict | None) -> dict[str, Any]:
@@ -344,8 +413,8 @@ def _decode(text: str | dict | None) -> dict[str, Any]:
 
 def _naive(moment: datetime | None) -> datetime | None:
     """UTC without tzinfo: what SPSS, Stata and Excel files can hold."""
-    if moment is None:
-        return None
+    if moment is None or moment.tzinfo is None:
+        return moment
     return moment.replace(tzinfo=None)
 
 
@@ -353,7 +422,7 @@ def rows(
     survey: Survey, variable_list: list[Variable], chunk: int = CHUNK
 ) -> Iterator[list[list[Any]]]:
     """The data set in chunks of rows (lists of values in variable order)."""
-    getters = [v.get for v in variable_list]
+    getters = [v.getter() for v in variable_list]
     batch: list[list[Any]] = []
     for record in records(survey, chunk):
         answers, meta = record.answers, record.meta
@@ -363,3 +432,217 @@ def rows(
             batch = []
     if batch:
         yield batch
+
+
+Finish = tuple[Callable[[Any], Any], Any]
+#: Responses per chunk on the column path: few enough to keep a chunk's decoded answers small
+#: (about 6 kB per response of 60 answers), many enough that the per-chunk work is spread thin.
+COLUMN_CHUNK = 5000
+_NUMBER_TYPES = {bool, int, float}
+
+
+def columns(
+    survey: Survey,
+    variable_list: list[Variable],
+    finish: list[Finish | None] | None = None,
+    chunk: int = COLUMN_CHUNK,
+) -> Iterator[list[np.ndarray]]:
+    """The data set in chunks of columns: for each variable a NumPy array of its values, the
+    same values ``rows`` gives (with the same cleaning steps).
+
+    ``finish``: for each variable None (an object array of the values) or ``(function,
+    dtype)``: the array holds ``function(value)`` as ``dtype`` (e.g. float, None as NaN).
+
+    Faster than ``rows`` because a stored value is converted once per chunk and group of
+    variables that convert alike (a code "3" of fifty scales once), not once per cell: each
+    response's values are looked up in C (``map``) as soon as it is decoded.
+    """
+    import numpy as np
+
+    from fieldkit.surveys.results import cleaning
+
+    plan = cleaning.plan(survey)
+    finish = finish or [None] * len(variable_list)
+    groups: dict[Any, _Group] = {}
+    # Per variable: ("answers", its group, its place in the group) or ("meta", itself, 0).
+    where: list[tuple[str, Any, int]] = []
+    for variable, finishing in zip(variable_list, finish, strict=True):
+        if variable.origin != ANSWERS:
+            where.append(("meta", variable, 0))
+            continue
+        function, dtype = finishing or (None, object)
+        if variable.lists_as_tuples:
+            identity: Any = ("lists", variable.key, dtype)
+        else:
+            identity = (variable.convert, function, dtype)
+        group = groups.setdefault(identity, _Group(dtype, lists=variable.lists_as_tuples))
+        where.append(("answers", group, group.add(variable, function)))
+    floats = [g for g in groups.values() if g.dtype is float]
+    objects = [g for g in groups.values() if g.dtype is not float]
+    widths = []
+    for kind in (floats, objects):
+        at = 0
+        for group in kind:
+            group.start = at
+            at += group.width
+        widths.append(at)
+    for stored, meta in _chunks(survey, chunk):
+        # The chunk's values one response after the other in two flat lists (numbers and
+        # others), not a list per response: fewer objects for the garbage collector to visit.
+        float_values: list[float] = []
+        object_values: list[Any] = []
+        kept: list[int] = []
+        for index, text in enumerate(stored):
+            answers = _decode(text)
+            if not plan.empty:
+                answers = plan.apply_answers(answers)
+                if answers is None:
+                    continue
+            kept.append(index)
+            for group in floats:
+                group.extend(float_values, answers)
+            for group in objects:
+                group.extend(object_values, answers)
+        if len(kept) < len(stored):
+            meta = {key: [column[i] for i in kept] for key, column in meta.items()}
+        if not kept:
+            continue
+        float_block = np.array(float_values, dtype=float).reshape(len(kept), widths[0])
+        object_block = np.fromiter(object_values, dtype=object, count=len(object_values))
+        object_block = object_block.reshape(len(kept), widths[1])
+        distinct: dict[tuple[str, str], _Distinct] = {}
+        chunk_columns = []
+        for (place, target, offset), finishing in zip(where, finish, strict=True):
+            if place == "answers":
+                block = float_block if target.dtype is float else object_block
+                chunk_columns.append(block[:, target.start + offset])
+                continue
+            variable = target
+            if (variable.origin, variable.key) not in distinct:
+                if variable.origin == STRATA:
+                    raw = [strata.get(variable.key) for strata in meta["strata"]]
+                else:
+                    raw = meta[variable.key]
+                distinct[variable.origin, variable.key] = _Distinct(raw)
+            chunk_columns.append(
+                distinct[variable.origin, variable.key].column(variable.convert, finishing)
+            )
+        yield chunk_columns
+
+
+class _Group:
+    """Answer variables that convert alike, with a memo of stored value -> value(s).
+
+    Strings, None and tuples of strings are remembered, and numbers where the value is a
+    float: a dict cannot tell ``True``, ``1`` and ``1.0`` apart, so a row with a boolean among
+    them is converted value by value.
+    """
+
+    def __init__(self, dtype: Any, *, lists: bool):
+        self.dtype = dtype
+        self.lists = lists
+        #: The answers read: one per variable, or the one list the 0/1 variables share.
+        self.keys: list[str] = []
+        #: Per variable: stored value -> value (all the same unless ``lists``).
+        self.converts: list[Callable[[Any], Any]] = []
+        self.width = 0
+        self.memo: dict[Any, Any] = {}
+        #: Numbers are remembered (the values are floats, so 1 and 1.0 give the same).
+        self.numbers = dtype is float
+        self.remembers_numbers = False
+        self.start = 0
+
+    def add(self, variable: Variable, function: Callable[[Any], Any] | None) -> int:
+        """Take ``variable`` (with ``function`` after its ``convert``); its place in the group."""
+        if self.lists or not self.converts:
+            convert = variable.convert
+            if function is not None:
+                convert = lambda v, c=convert, f=function: f(c(v))  # noqa: E731
+            self.converts.append(convert)
+        if not self.lists or not self.keys:
+            self.keys.append(variable.key)
+        self.width += 1
+        return self.width - 1
+
+    def extend(self, row: list[Any], answers: dict[str, Any]) -> None:
+        """Append the group's values for one response to ``row`` (the chunk's values)."""
+        if self.lists:  # the 0/1 variables of one multiple choice
+            value = answers.get(self.keys[0])
+            hashed = tuple(value) if type(value) is list else value
+            try:
+                row += self.memo[hashed]
+                return
+            except (KeyError, TypeError):  # not seen yet, or unhashable items
+                found = [convert(value) for convert in self.converts]
+            if _rememberable(hashed):
+                self.memo[hashed] = found
+            row += found
+            return
+        values = list(map(answers.get, self.keys))
+        if not self.remembers_numbers or bool not in set(map(type, values)):
+            try:
+                row += list(map(self.memo.__getitem__, values))
+                return
+            except (KeyError, TypeError):  # not seen yet, or unhashable (a table's rows)
+                pass
+        convert = self.converts[0]
+        for value in values:
+            try:
+                if type(value) is not bool:
+                    row.append(self.memo[value])
+                    continue
+            except (KeyError, TypeError):
+                pass
+            row.append(converted := convert(value))
+            if _rememberable(value):
+                self.memo[value] = converted
+            elif self.numbers and type(value) in (int, float):
+                self.memo[value] = converted
+                self.remembers_numbers = True
+
+
+def _rememberable(value: Any) -> bool:
+    if value is None or type(value) is str:
+        return True
+    return type(value) is tuple and all(type(item) is str for item in value)
+
+
+class _Distinct:
+    """A chunk's column of meta values, factorised: each distinct value converted once.
+
+    Values that cannot be hashed, and columns where equal-comparing values of different types
+    could meet (``True == 1 == 1.0``), are converted cell by cell.
+    """
+
+    def __init__(self, raw: list[Any]):
+        import numpy as np
+        import pandas as pd
+
+        self.raw = raw
+        self.codes: np.ndarray | None = None
+        self.uniques: list[Any] = []
+        try:
+            codes, uniques = pd.factorize(np.fromiter(raw, dtype=object, count=len(raw)))
+        except TypeError:  # unhashable
+            return
+        if not all(type(u) is str for u in uniques):
+            kinds = set(map(type, raw))
+            if len(kinds & _NUMBER_TYPES) > 1:
+                return
+        self.codes, self.uniques = codes, list(uniques)
+
+    def column(self, convert: Callable[[Any], Any], finishing: Finish | None) -> np.ndarray:
+        import numpy as np
+
+        if finishing is None:
+            function, dtype = convert, object
+        else:
+            last, dtype = finishing
+            function = lambda v: last(convert(v))  # noqa: E731
+        if self.codes is None:
+            return np.fromiter(map(function, self.raw), dtype=dtype, count=len(self.raw))
+        # The last entry is for the missing values (code -1).
+        mapped = np.fromiter(
+            map(function, [*self.uniques, None]), dtype=dtype, count=len(self.uniques) + 1
+        )
+        return mapped[self.codes]

@@ -122,10 +122,24 @@ def _encoding(variable: Variable) -> dict[Any, int] | None:
     return {code: index for index, code in enumerate(variable.value_labels, start=1)}
 
 
+def _missing_as_nan(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _finish(variable: Variable, encoding: dict[Any, int] | None):
+    """How a value becomes the frame's: numbers and codes as float (missing as NaN)."""
+    if encoding is not None:
+        return lambda value: math.nan if value is None else encoding.get(value, math.nan), float
+    if variable.kind == NUMERIC:
+        return _missing_as_nan, float
+    return None
+
+
 def statistical_frame(survey: Survey, progress: Progress | None = None):
     """The data set as a pandas DataFrame with typed columns, and its metadata for pyreadstat.
 
-    Columns are preallocated to the number of valid responses and filled chunk by chunk.
+    Columns are preallocated to the number of valid responses and filled chunk by chunk from
+    ``dataset.columns`` (each distinct stored value converted once).
     """
     import numpy as np
     import pandas as pd
@@ -133,26 +147,18 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
     variables = dataset.variables(survey)
     total = dataset.count_valid(survey)
     encodings = [_encoding(v) for v in variables]
+    finish = [_finish(v, e) for v, e in zip(variables, encodings, strict=True)]
     columns: list[Any] = []
-    for variable, encoding in zip(variables, encodings, strict=True):
-        if variable.kind == NUMERIC or encoding is not None:
+    for finishing in finish:
+        if finishing is not None:
             columns.append(np.full(total, np.nan))
         else:
             columns.append(np.empty(total, dtype=object))
     start = 0
-    for batch in dataset.rows(survey, variables):
-        end = min(start + len(batch), total)
-        block = np.array(batch, dtype=object).reshape(len(batch), len(variables))[: end - start]
-        for index, (variable, encoding) in enumerate(zip(variables, encodings, strict=True)):
-            values = block[:, index]
-            if encoding is not None:
-                columns[index][start:end] = [
-                    np.nan if v is None else encoding.get(v, np.nan) for v in values
-                ]
-            elif variable.kind == NUMERIC:
-                columns[index][start:end] = values.astype(float)
-            else:
-                columns[index][start:end] = values
+    for chunk in dataset.columns(survey, variables, finish):
+        end = min(start + len(chunk[0]), total)
+        for column, values in zip(columns, chunk, strict=True):
+            column[start:end] = values[: end - start]
         start = end
         if progress:
             progress(start, total)

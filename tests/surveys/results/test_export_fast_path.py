@@ -1,0 +1,183 @@
+"""The column path (``dataset.columns``, behind SPSS and Stata) gives exactly what the record
+path (``dataset.rows``, behind CSV and XLSX) gives: every item type, odd stored values, cleaning
+steps, excluded responses and anonymous surveys."""
+
+import math
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fieldkit.extensions import db
+from fieldkit.surveys.results import cleaning, dataset, exports
+from fieldkit.surveys.results.dataset import DATETIME, NUMERIC
+
+
+def same(a, b) -> bool:
+    """Equal values of the same type (NaN equals NaN; True is not 1)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+def assert_columns_equal_rows(survey, chunk=2):
+    variables = dataset.variables(survey)
+    expected = [row for batch in dataset.rows(survey, variables) for row in batch]
+    found = [
+        list(values)
+        for batch in dataset.columns(survey, variables, chunk=chunk)
+        for values in zip(*batch, strict=True)
+    ]
+    assert len(found) == len(expected)
+    for index, (got, want) in enumerate(zip(found, expected, strict=True)):
+        for variable, g, w in zip(variables, got, want, strict=True):
+            assert same(g, w), (index, variable.name, g, w)
+    return variables, expected
+
+
+def reference_frame(survey):
+    """The statistical frame built from the record path, as exports did before the column
+    path: each cell converted on its own."""
+    variables = dataset.variables(survey)
+    rows = [row for batch in dataset.rows(survey, variables) for row in batch]
+    data = {}
+    for index, variable in enumerate(variables):
+        values = [row[index] for row in rows]
+        encoding = exports._encoding(variable)
+        if encoding is not None:
+            data[variable.name] = np.array(
+                [np.nan if v is None else encoding.get(v, np.nan) for v in values], dtype=float
+            )
+        elif variable.kind == NUMERIC:
+            data[variable.name] = np.array(values, dtype=object).astype(float)
+        else:
+            data[variable.name] = np.array(values, dtype=object)
+    frame = pd.DataFrame(data)
+    for variable in variables:
+        if variable.kind == DATETIME:
+            frame[variable.name] = pd.to_datetime(frame[variable.name])
+        elif variable.kind != NUMERIC and exports._encoding(variable) is None:
+            column = frame[variable.name]
+            frame[variable.name] = column.where(column.notna(), "")
+    return frame
+
+
+def assert_frames_equal(survey):
+    frame, _meta = exports.statistical_frame(survey)
+    pd.testing.assert_frame_equal(frame, reference_frame(survey), check_exact=True)
+    return frame
+
+
+def store(response, answers):
+    """Answers as they may lie in the database (paper entry, imports, old versions)."""
+    response.answers = answers
+    db.session.commit()
+
+
+@pytest.fixture
+def mixed(make_survey, answer):
+    survey = make_survey()
+    answer(
+        survey,
+        {
+            "q1": "1", "q2": "3", "q2.3": "Rådgiver", "q3": 2.5, "q4": 1200, "q5": "2004-03-01",
+            "q6_aetat": "1", "q6_andre": "2", "q6_andre.other": "NAV", "q7_kurs": ["aetat"],
+            "q8": ["moter", "team", "annet"], "q8.annet": "Telefon", "q9": "2", "q10": "7",
+            "q12": "1",
+            "q13": [{"navn": "AS Tiltak", "deltakere": 12, "plasser": 1.5}, {}, {}],
+            "q14": "1", "q16": "9", "q17": "Per telefon",
+        },
+        strata={"etat": "Aetat", "fylke": "Oslo"},
+    )  # fmt: skip
+    answer(survey, {"q1": "2", "q8": ["ingen"], "q12": "2", "q4": 3}, strata={"etat": "Sosial"})
+    answer(survey, {"q1": "1", "q8": ["moter"], "q4": 40, "q3": 1}, mode="paper")
+    answer(survey, {"q1": "2"}, strata={"etat": "Sosial"}, submit=False)
+    answer(survey, {"q1": "1", "q8": ["moter"]}, strata={"etat": "Aetat"}, discard=True)
+    odd = answer(survey, {"q1": "1"}, strata={"etat": "Aetat"})
+    store(
+        odd,
+        {
+            # A number as a boolean, as text with a decimal comma and as a float equal to an
+            # int elsewhere; a code that is not a choice; a text stored as a number; a date
+            # that is not one; a multiple choice that is not a list; table rows that are not.
+            "q1": "7", "q3": True, "q4": "1 200,5", "q2.3": 1200, "q5": "31.02.2004",
+            "q8": "moter", "q7_kurs": ["aetat", 1, True], "q13": "ingen",
+        },
+    )  # fmt: skip
+    again = answer(survey, {"q1": "2"}, strata={"fylke": "Bergen"})
+    store(again, {"q1": "2", "q3": 1, "q4": 40.0, "q2.3": "1200", "q8": [], "q13": [None, {}]})
+    # Every other value seen before: only the boolean can go wrong (True == 1 in a dict).
+    boolean = answer(survey, {}, strata={"etat": "Aetat"})
+    store(boolean, {"q1": "1", "q3": True, "q4": 1200, "q8": ["moter", "team"]})
+    return survey
+
+
+def test_columns_equal_rows_for_every_item_type_and_odd_values(mixed):
+    variables, rows = assert_columns_equal_rows(mixed)
+    names = [v.name for v in variables]
+    assert len(rows) == 6  # not the unsubmitted or the discarded response
+    odd = dict(zip(names, rows[3], strict=True))
+    assert odd["q3"] is None and odd["q4"] == 1200.5 and odd["q1"] == 7
+    assert odd["q2_3_tekst"] == "1200" and odd["q5"] is None and odd["q8_moter"] is None
+    assert odd["q7_kurs_aetat"] == 1 and odd["q13_1_navn"] is None
+    again = dict(zip(names, rows[4], strict=True))
+    assert again["q3"] == 1 and again["q8_moter"] == 0 and again["q5"] is None
+    first = dict(zip(names, rows[0], strict=True))
+    assert first["q5"] == date(2004, 3, 1) and isinstance(first["submitted_at"], datetime)
+    assert first["q13_1_plasser"] == 1.5 and first["q6_andre_tekst"] == "NAV"
+
+
+def test_statistical_frame_equals_the_frame_of_the_record_path(mixed):
+    frame = assert_frames_equal(mixed)
+    assert list(frame["q3"].isna()) == [False, True, False, True, False, True]
+    assert list(frame["mode"]) == [1.0, 1.0, 3.0, 1.0, 1.0, 1.0]
+
+
+def test_columns_equal_rows_with_cleaning_steps(mixed):
+    cleaning.add_step(mixed, cleaning.FILTER, {"condition": "${q1} != '2'"})
+    cleaning.add_step(
+        mixed,
+        cleaning.RECODE,
+        {
+            "name": "samarbeid",
+            "rules": [
+                {"condition": "selected(${q8}, 'moter') and selected(${q8}, 'team')", "code": "3"},
+                {"condition": "selected(${q8}, 'moter')", "code": "1"},
+            ],
+        },
+    )
+    cleaning.add_step(
+        mixed, cleaning.BAND, {"source": "q4", "name": "q4_gruppe", "limits": "0,100"}
+    )
+    step = cleaning.add_step(mixed, cleaning.CODE, {"source": "q8.annet", "name": "annet_kode"})
+    cleaning.update_code_frame(step, [{"code": "tlf", "label": "Telefon"}], {"Telefon": "tlf"})
+    db.session.commit()
+    variables, rows = assert_columns_equal_rows(mixed)
+    names = [v.name for v in variables]
+    assert len(rows) == 4  # the filter left out the two with q1 = 2
+    first = dict(zip(names, rows[0], strict=True))
+    assert (first["samarbeid"], first["q4_gruppe"], first["annet_kode"]) == (3, 2, "tlf")
+    assert_frames_equal(mixed)
+
+
+def test_columns_equal_rows_for_an_anonymous_survey(make_survey, answer):
+    survey = make_survey("deltakerskjema_storbysatsingen.yaml", slug="anonym")
+    assert survey.anonymous
+    for age, sex in ((34, "1"), (51, "2"), (34, "1")):
+        answer(survey, {"q1": age, "q2": sex, "q3": "Grunnskole"}, strata={"etat": "Aetat"})
+    variables, rows = assert_columns_equal_rows(survey, chunk=1)
+    assert len(rows) == 3
+    assert not {"case_id", "started_at", "submitted_at", "etat"} & {v.name for v in variables}
+    assert_frames_equal(survey)
+
+
+def test_sav_export_reads_back_equal_to_the_reference_frame(mixed, tmp_path):
+    import pyreadstat
+
+    path = tmp_path / "data.sav"
+    exports.export(mixed, "sav", path)
+    frame, _meta = pyreadstat.read_sav(str(path))
+    reference = reference_frame(mixed)
+    for name in ("q1", "q3", "q4", "q8_moter", "q7_kurs_aetat", "mode", "q13_1_plasser"):
+        assert list(frame[name].fillna(-1)) == list(reference[name].fillna(-1)), name
