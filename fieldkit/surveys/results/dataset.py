@@ -9,8 +9,16 @@ anonymous surveys) and the frame columns (not for anonymous surveys).
 Names are valid in SPSS and Stata (at most 32 characters, letters, digits and ``_``, starting
 with a letter), unique, and mapped from the stored names in this module only.
 
-Responses are read in chunks (``yield_per``) as plain column tuples, never as ORM objects, so
-an export of 100,000 responses never holds them all at once.
+Every variable is ``convert`` of one stored value (an answer, a meta value or a frame column),
+and there are two ways to the values, which must always agree (``tests/surveys/results/
+test_export_fast_path.py``): ``records``/``rows``, one response and one cell at a time (tables,
+figures, CSV, XLSX), and ``columns``, a chunk of responses as NumPy columns (SPSS, Stata), which
+converts each distinct stored value once per group of variables that convert alike and looks
+the values up in C. Cleaning steps apply to both through ``cleaning.Plan``.
+
+Responses are read in chunks (``yield_per``) as plain column tuples through a Core result, never
+as ORM objects, so an export of 100,000 responses never holds them all at once. What an export
+costs is mostly reading and decoding the stored JSON answers: see ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -322,8 +330,9 @@ def valid_responses(survey: Survey) -> sa.Select:
     return (
         sa.select(
             # Raw JSON text, decoded with orjson: a few times faster than the JSON type's
-            # json.loads, and decoding is most of an export's time.
-            sa.type_coerce(Response.answers, sa.Text),
+            # json.loads, and decoding is most of an export's time. A cast, not just a type
+            # for SQLAlchemy: psycopg would otherwise decode PostgreSQL's json itself.
+            sa.cast(Response.answers, sa.Text),
             sa.type_coerce(Response.mode, sa.String),
             Response.language,
             # As the driver gives them (``_naive`` drops a time zone): UTCDateTime's own
