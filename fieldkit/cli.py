@@ -221,9 +221,24 @@ def worker_command(burst: bool) -> None:
     run_worker(burst=burst)
 
 
+@click.command("prune-downloads")
+@with_appcontext
+def prune_downloads_command() -> None:
+    """Delete exports and other job downloads older than DOWNLOAD_RETENTION_HOURS."""
+    from fieldkit.core import downloads
+
+    removed = downloads.prune_all()
+    hours = current_app.config["DOWNLOAD_RETENTION_HOURS"]
+    click.echo(f"Deleted {removed} file(s) older than {hours} hours")
+
+
 def register_commands(app: Flask) -> None:
     """Add our commands to the app's CLI."""
-    for command in (user_cli, project_cli, demo_command, serve_command, worker_command):
+    commands = (
+        user_cli, project_cli, demo_command, serve_command, worker_command,
+        prune_downloads_command,
+    )  # fmt: skip
+    for command in commands:
         app.cli.add_command(command)
 
 

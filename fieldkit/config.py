@@ -29,6 +29,7 @@ ENVIRONMENT = {
     "FIELDKIT_SMTP_STARTTLS": ("SMTP_STARTTLS", "bool"),
     "FIELDKIT_SMTP_SSL": ("SMTP_SSL", "bool"),
     "FIELDKIT_SMTP_TIMEOUT": ("SMTP_TIMEOUT", float),
+    "FIELDKIT_DOWNLOAD_RETENTION_HOURS": ("DOWNLOAD_RETENTION_HOURS", float),
     "FIELDKIT_SMTP_CA_FILE": ("SMTP_CA_FILE", str),
     "FIELDKIT_JOB_QUEUE": ("JOB_QUEUE", str),
 }
@@ -63,6 +64,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SMTP_CA_FILE": None,
         "OUTBOX_PATH": str(instance_path / "outbox"),
         "UPLOAD_PATH": str(instance_path / "uploads"),
+        #: How long exports and other one-off downloads made by jobs are kept.
+        "DOWNLOAD_RETENTION_HOURS": 72,
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         "LANGUAGES": {"nb": "Norsk (bokmål)", "nn": "Norsk (nynorsk)", "en": "English"},

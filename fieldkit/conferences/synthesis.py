@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from fieldkit.conferences.models import (
@@ -24,6 +23,7 @@ from fieldkit.conferences.models import (
     Task,
     point_tags,
 )
+from fieldkit.core import downloads
 from fieldkit.core.models import Project
 from fieldkit.extensions import db
 
@@ -385,13 +385,13 @@ DOWNLOAD_NAME = re.compile(r"[0-9a-f]{32}\.(csv|xlsx|pdf|docx)")
 
 
 def downloads_folder() -> Path:
-    path = Path(current_app.config["UPLOAD_PATH"]) / "conference-exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return downloads.folder("conference-exports")
 
 
 def store_download(content: bytes, fmt: str, download_name: str, mimetype: str) -> dict:
-    """Keep a file a job made under a random name; returns the job's result (plain data)."""
+    """Keep a file a job made under a random name (older ones are pruned); returns the job's
+    result (plain data)."""
+    downloads.prune("conference-exports")
     name = f"{secrets.token_hex(16)}.{fmt}"
     path = downloads_folder() / name
     temporary = path.with_suffix(".tmp")

@@ -1,0 +1,45 @@
+"""One-off downloads made by jobs are deleted after the retention period."""
+
+import os
+import time
+from pathlib import Path
+
+from fieldkit.core import downloads
+
+
+def _file(folder: Path, name: str, hours_old: float) -> Path:
+    path = folder / name
+    path.write_bytes(b"svar")
+    moment = time.time() - hours_old * 3600
+    os.utime(path, (moment, moment))
+    return path
+
+
+def test_files_older_than_the_retention_period_are_deleted(app):
+    app.config["DOWNLOAD_RETENTION_HOURS"] = 72
+    exports = downloads.folder("exports")
+    old = _file(exports, "a.sav", 73)
+    fresh = _file(exports, "b.sav", 71)
+    points = _file(downloads.folder("conference-exports"), "c.csv", 100)
+    assert downloads.prune("exports") == 1
+    assert not old.exists() and fresh.exists() and points.exists()
+    assert downloads.prune_all() == 1
+    assert not points.exists() and fresh.exists()
+
+
+def test_a_job_storing_a_download_prunes_the_old_ones(app):
+    from fieldkit.conferences import synthesis
+
+    old = _file(downloads.folder("conference-exports"), "old.csv", 80)
+    result = synthesis.store_download(b"a;b\n", "csv", "points.csv", "text/csv")
+    assert not old.exists()
+    assert synthesis.stored_download(result).read_bytes() == b"a;b\n"
+
+
+def test_the_command_prunes_and_says_how_many(app, runner):
+    app.config["DOWNLOAD_RETENTION_HOURS"] = 1
+    _file(downloads.folder("exports"), "a.csv", 2)
+    _file(downloads.folder("exports"), "b.csv", 0)
+    result = runner.invoke(args=["prune-downloads"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Deleted 1 file(s) older than 1 hours\n"
