@@ -44,7 +44,10 @@ def test_send_by_link_download_and_revoke(browser, page, live_server, setup):
     page.goto(f"/p/{slug}/conferences/{conference.id}/summary")
     page.get_by_role("link", name=re.compile("^Send til deltakerne")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Send oppsummeringen til deltakerne")
+    # The link's lifetime is asked for only when sending by link.
+    expect(page.get_by_label("Lenken virker i")).to_be_hidden()
     page.get_by_label("Som en lenke for nedlasting").check()
+    expect(page.get_by_label("Lenken virker i")).to_be_visible()
     page.get_by_label("Lenken virker i").select_option("30")
     page.get_by_role("button", name="Send e-post til 4 deltakere").click()
     expect(page.get_by_text("Ferdig.")).to_be_visible()
