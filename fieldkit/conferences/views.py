@@ -1094,7 +1094,15 @@ def synthesis_download(project, job_id: str):
         abort(404)
     path = synthesis.stored_download(job.result)
     if path is None:
-        abort(404)
+        flash(
+            _(
+                "The file has been deleted: files made for download are kept for %(hours)s "
+                "hours. Make it again.",
+                hours=f"{current_app.config['DOWNLOAD_RETENTION_HOURS']:g}",
+            ),
+            "error",
+        )
+        return redirect(url_for(".synthesis_overview", slug=project.slug))
     response = send_file(
         path,
         mimetype=job.result["mimetype"],

@@ -54,6 +54,14 @@ def test_export_jobs_make_the_same_files_as_before(client, login, facilitator, p
     made = list(load_workbook(io.BytesIO(response.data)).active.values)
     expected = list(load_workbook(io.BytesIO(synthesis.export_xlsx(project))).active.values)
     assert made == expected and len(made) == 10
+    # Past the retention period the file is gone; the facilitator is told, not shown a 404.
+    synthesis.stored_download(job.result).unlink()
+    gone = client.get(f"/p/storby/conferences/synthesis/jobs/{job.id}/download")
+    assert gone.status_code == 302
+    assert gone.headers["Location"] == "/p/storby/conferences/synthesis"
+    assert "Filen er slettet: filer som lages for nedlasting, tas vare på i 72 timer." in (
+        client.get(gone.headers["Location"]).get_data(as_text=True)
+    )
     assert (
         db.session.scalar(
             db.select(db.func.count(AuditEvent.id)).where(

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from fieldkit.core import access
+from fieldkit.core import access, downloads
 from fieldkit.core.jobs import enqueue, func_path
 from fieldkit.core.models import Job, JobStatus
 from fieldkit.extensions import db
@@ -317,8 +317,15 @@ def survey_results_download(project, sid: int, job_id: str):
     job = _export_job_or_404(project, survey, job_id)
     if job.status != JobStatus.DONE or not isinstance(job.result, dict):
         abort(404)
-    folder = Path(current_app.config["UPLOAD_PATH"]) / "exports"
-    path = folder / Path(job.result["file"]).name
+    path = downloads.folder("exports") / Path(job.result["file"]).name
     if not path.is_file():
-        abort(404)
+        flash(
+            _(
+                "The file has been deleted: files made for download are kept for %(hours)s "
+                "hours. Make it again.",
+                hours=f"{current_app.config['DOWNLOAD_RETENTION_HOURS']:g}",
+            ),
+            "error",
+        )
+        return redirect(url_for(".survey_results", slug=project.slug, sid=survey.id))
     return send_file(path, as_attachment=True, download_name=job.result["name"])

@@ -68,6 +68,16 @@ def test_export_runs_as_a_job_and_downloads(
     frame, meta = pyreadstat.read_sav(str(path))
     assert len(frame) == 16
     assert meta.variable_value_labels["q16"][2.0] == "Ganske høy"
+    # Past the retention period the file is gone; the researcher is told, not shown a 404.
+    from fieldkit.core import downloads
+
+    (downloads.folder("exports") / job.result["file"]).unlink()
+    gone = client.get(f"{status_url}/download")
+    assert gone.status_code == 302
+    assert gone.headers["Location"] == f"/p/storby/surveys/{survey.id}/results"
+    assert "Filen er slettet: filer som lages for nedlasting, tas vare på i 72 timer." in (
+        client.get(gone.headers["Location"]).get_data(as_text=True)
+    )
     assert (
         client.post(
             f"/p/storby/surveys/{survey.id}/results/export", data={"format": "exe"}
