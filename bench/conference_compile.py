@@ -35,6 +35,7 @@ import datetime
 import html
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -348,12 +349,21 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", metavar="DIR", help="write the PDFs and HTML pages here")
     args = parser.parse_args()
-    import gc
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     app, conference = build()
+    try:
+        return measure(conference, args)
+    finally:
+        shutil.rmtree(os.environ["FIELDKIT_INSTANCE_PATH"], ignore_errors=True)
+
+
+def measure(conference, args) -> int:
+    """Time the floors and fieldkit in the same run, print the table line and the ratios."""
+    import gc
+
     from pypdf import PdfReader
 
     from fieldkit.conferences import compile as compiler
