@@ -389,6 +389,9 @@ def _chunks(survey: Survey, chunk: int) -> Iterator[tuple[list[Any], dict[str, l
     anonymous = survey.anonymous
     query = valid_responses(survey).execution_options(yield_per=chunk)
     # A Core result: the ORM's row handling costs more than the rest of reading meta values.
+    # It does not autoflush as the session's execute does, so flush as that would.
+    if db.session.autoflush:
+        db.session.flush()
     for part in db.session.connection().execute(query).partitions():
         stored, mode, language, started, submitted, external_id, strata, code = zip(
             *part, strict=True
