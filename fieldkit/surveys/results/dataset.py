@@ -10,11 +10,11 @@ Names are valid in SPSS and Stata (at most 32 characters, letters, digits and ``
 with a letter), unique, and mapped from the stored names in this module only.
 
 Every variable is ``convert`` of one stored value (an answer, a meta value or a frame column),
-and there are two ways to the values, which must always agree (``tests/surveys/results/
-test_export_fast_path.py``): ``records``/``rows``, one response and one cell at a time (tables,
-figures, CSV, XLSX), and ``columns``, a chunk of responses as NumPy columns (SPSS, Stata), which
-converts each distinct stored value once per group of variables that convert alike and looks
-the values up in C. Cleaning steps apply to both through ``cleaning.Plan``.
+and there are two ways to the values, which must always agree (``test_export_fast_path.py``):
+``records``/``rows``, one response and one cell at a time (tables, figures, CSV, XLSX), and
+``columns``, a chunk of responses as NumPy columns (SPSS, Stata), which converts each distinct
+stored value once per group of variables that convert alike and looks the values up in C.
+Cleaning steps apply to both through ``cleaning.Plan``.
 
 Responses are read in chunks (``yield_per``) as plain column tuples through a Core result, never
 as ORM objects, so an export of 100,000 responses never holds them all at once. What an export

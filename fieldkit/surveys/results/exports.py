@@ -9,8 +9,8 @@ CSV, the R CSV and XLSX (openpyxl write-only) are written row by row: memory doe
 the number of responses. pyreadstat cannot append to a ``.sav``/``.dta`` file, so those are
 built as typed NumPy columns (float64 for numbers and codes, one object array per text column)
 preallocated and filled chunk by chunk, then written once: memory is one typed column set plus
-one chunk, not the responses' JSON. For 100,000 responses x 81 variables the export takes about
-4x the time pyreadstat needs to write the finished frame, short of the 1.5x target: reading and
+one chunk, not the responses' JSON. For 100,000 responses x 81 variables the export takes 3-4.5x
+the time pyreadstat needs to write the finished frame, short of the 1.5x target: reading and
 decoding the stored JSON alone takes longer than the write (``bench/export_sav.py``,
 ``docs/benchmarks.md``).
 
