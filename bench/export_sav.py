@@ -10,7 +10,8 @@ same run:
 2. the export: ``exports.write_sav`` (reads the responses from the database in chunks, builds
    typed columns with ``dataset.columns``, writes), timed from start to finish;
 3. for the record, not the target: reading and decoding every response without building
-   anything (``dataset.records``), the least any export that reads the stored answers spends.
+   anything (``dataset.records``, which also makes a dict of meta values per response): about
+   the least any export that reads the stored answers spends.
 
 Target: export time <= 1.5 x floor (wall clock, best of three, floor and export alternating).
 CPU time of this process is printed next to it, since the development machine is shared and
