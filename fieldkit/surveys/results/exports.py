@@ -30,7 +30,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from fieldkit.core import audit
+from fieldkit.core import audit, downloads
 from fieldkit.core.jobs import report_progress
 from fieldkit.surveys.models import Survey
 from fieldkit.surveys.results import dataset
@@ -377,6 +377,7 @@ def export_job(
     survey = db.session.get(Survey, survey_id)
     folder = Path(upload_path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
+    downloads.prune("exports")
     stored = f"{uuid.uuid4().hex}{FORMATS[fmt]}"
     target = folder / stored
     partial = target.with_suffix(target.suffix + ".part")
