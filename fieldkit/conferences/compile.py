@@ -9,12 +9,9 @@ Word file and python-pptx into the plenary slides.
 from __future__ import annotations
 
 import base64
-import gc
 import io
 import secrets
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +19,14 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from weasyprint import HTML
 from weasyprint.urls import URLFetcherResponse
 
 from fieldkit.conferences import photos as photo_store
 from fieldkit.conferences.models import Conference, Group, Point, SummaryDocument
+from fieldkit.core import pdf
 from fieldkit.core.models import User
+from fieldkit.core.pdf import BundledFontFetcher, RefusedURL, page_counter_css  # noqa: F401
 from fieldkit.extensions import db
-from fieldkit.surveys.paper.rendering import (  # noqa: F401 - page_counter_css re-exported
-    BundledFontFetcher,
-    RefusedURL,
-    page_counter_css,
-)
 
 FORMATS = ("pdf", "docx", "pptx", "html")
 MIMETYPES = {
@@ -280,31 +273,9 @@ def photo_stems(context: dict) -> set[str]:
     return {p["stem"] for r in context["rounds"] for g in r["groups"] for p in g["photos"]}
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector switched off for the duration of the block.
-
-    WeasyPrint builds hundreds of thousands of boxes that live until the PDF is written; the
-    collector kept scanning them (a fifth of the rendering time of a large conference) while
-    finding little to free. Reference counting still frees the rest, and memory at its peak
-    did not grow when measured. The switch is process-wide, so a request served meanwhile in
-    another thread also runs without the collector for those few seconds, which is harmless.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def write_pdf(html: str, stems: set[str]) -> bytes:
     """The PDF of a filled-in summary template."""
-    fetcher = SummaryFetcher(stems)
-    document = HTML(string=html, base_url="fieldkit-font:", url_fetcher=fetcher)
-    with collector_paused():
-        return document.write_pdf()
+    return pdf.write_pdf(html, SummaryFetcher(stems))
 
 
 def summary_pdf(context: dict) -> bytes:

@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from fieldkit.conferences.compile import collector_paused
+from fieldkit.core.pdf import collector_paused
 
 
 def test_the_collector_is_off_while_rendering_and_on_again_afterwards():

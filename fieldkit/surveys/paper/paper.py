@@ -13,10 +13,10 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from fieldkit.core import pdf as rendering
 from fieldkit.surveys import definition as d
 from fieldkit.surveys import logic
 from fieldkit.surveys.definition import Item, Questionnaire, text_in
-from fieldkit.surveys.paper import rendering
 from fieldkit.surveys.paper.conditions_in_words import ConditionWords, question_name
 
 #: Writing lines printed for a short and a long text answer.
