@@ -1,5 +1,5 @@
-"""The demo conference: the Storbysatsingen design in Bergen, with participants, groups and the
-design's sample points."""
+"""The demo conferences: the Storbysatsingen design in Bergen (with the design's sample points)
+and in Oslo, with participants, groups and handed-in points tagged by theme and actor."""
 
 from __future__ import annotations
 
@@ -33,20 +33,82 @@ DEMO_PARTICIPANTS = [
 ]
 
 
+#: A second, smaller conference in another city, so the demo's overview across conferences has
+#: two columns to compare. Participants and points are made up.
+OSLO_PLACE = "Oslo"
+OSLO_PARTICIPANTS = [
+    ("Siri Haugen", "Aetat Grünerløkka", "Aetat", "Oslo"),
+    ("Rune Aas", "Aetat Bærum", "Aetat", "Bærum"),
+    ("Hege Nilsen", "Alna Arbeidssenter", "Tiltaksarrangør", "Oslo"),
+    ("Bjørn Lunde", "Sosialtjenesten Sagene", "Behandlingsapparat/sosiale tjenester", "Oslo"),
+    ("Trine Sand", "Sosialtjenesten Bærum", "Behandlingsapparat/sosiale tjenester", "Bærum"),
+    ("Leif Holm", "", "Tiltaksdeltaker (bruker)", "Oslo"),
+    ("Marit Eng", "", "Tiltaksdeltaker (bruker)", "Bærum"),
+    ("Odd Rønning", "Oslo kommune, Velferdsetaten", "Behandlingsapparat/sosiale tjenester", "Oslo"),
+]
+#: The Oslo group's points on the first task, with the theme or actor each was tagged with.
+OSLO_POINTS = [
+    ("Lang ventetid før deltakerne kommer i gang med et tiltak", "Tiltak og metoder"),
+    ("Uklar arbeidsdeling mellom Aetat og sosialtjenesten", "Hjelpeapparatet og samarbeid"),
+    ("Faste samarbeidsmøter mellom etatene har gitt bedre oppfølging", "Samarbeid"),
+    ("Individuell plan brukes for sjelden", "Individuell plan"),
+    ("Arbeidsgivere kjenner for dårlig til lønnstilskudd", "Arbeidslivet"),
+    ("Reglene for tiltakspenger gjør det vanskelig å kombinere tiltak", "Behov for endringer i "
+     "tiltaksregelverket"),
+    ("Aetat har for lite tid til hver enkelt deltaker", "Aetat"),
+]  # fmt: skip
+
+
 def load_demo(project, user) -> bool:
-    """Add the demo conference unless the project has it already."""
+    """Add the demo conferences (Bergen, then Oslo) unless the project has them already."""
+    from fieldkit.conferences import synthesis
+
+    bergen = _conference(
+        project,
+        user,
+        place=DEMO_PLACE,
+        day=date(2006, 5, 24),
+        participants=DEMO_PARTICIPANTS,
+        points=designs.example_points(designs.DEMO_DESIGN).get("example_points_bergen_task1", []),
+        groups=(3, 2),
+    )
+    oslo = _conference(
+        project,
+        user,
+        place=OSLO_PLACE,
+        day=date(2006, 6, 7),
+        participants=OSLO_PARTICIPANTS,
+        points=[text for text, _tag in OSLO_POINTS],
+        groups=(2, 2),
+    )
+    if bergen is None and oslo is None:
+        return False
+    synthesis.add_suggested_tags(project)
+    tags = {t.name: t for t in synthesis.project_tags(project)}
+    if bergen is not None:
+        for point, name in zip(bergen.points, DEMO_TAGS, strict=False):
+            synthesis.set_tag([point], tags[name], True)
+    if oslo is not None:
+        for point, (_text, name) in zip(oslo.points, OSLO_POINTS, strict=True):
+            synthesis.set_tag([point], tags[name], True)
+    return True
+
+
+def _conference(project, user, *, place, day, participants, points, groups):
+    """One demo conference with its participants, groups and the first group's handed-in
+    points on the first task; its first group, or None when the project has it already."""
     exists = db.session.scalar(
         sa.select(Conference.id).where(
             Conference.project_id == project.id,
             Conference.title == DEMO_TITLE,
-            Conference.place == DEMO_PLACE,
+            Conference.place == place,
         )
     )
     if exists is not None:
-        return False
+        return None
     design = designs.load_design_file(designs.DEMO_DESIGN)
-    design.place = DEMO_PLACE
-    design.date = date(2006, 5, 24)
+    design.place = place
+    design.date = day
     design.organiser = "Arbeidsforskningsinstituttet (AFI)"
     design.introduction = (
         "Velkommen til dialogkonferanse om Storbysatsingen. Vi skal i fellesskap se på hva "
@@ -56,22 +118,21 @@ def load_demo(project, user) -> bool:
     for item, starts_at in zip(design.programme, times, strict=False):
         item.starts_at = starts_at
     conference = operations.create_conference(project, design, actor=user)
-    for name, organisation, category, kommune in DEMO_PARTICIPANTS:
+    for name, organisation, category, kommune in participants:
         operations.add_participant(
             conference,
             name=name,
             organisation=organisation,
             category_name=category,
             kommune=kommune,
-            email=name.lower().replace(" ", ".") + "@example.no",
+            email=_address(name),
         )
     first, second = conference.rounds[0], conference.rounds[1]
-    operations.make_groups(first, 3, "mix", actor=user)
-    operations.make_groups(second, 2, "kommune", actor=user)
+    operations.make_groups(first, groups[0], "mix", actor=user)
+    operations.make_groups(second, groups[1], "kommune", actor=user)
     group = first.groups[0]
     task = first.tasks[0]
-    samples = designs.example_points(designs.DEMO_DESIGN).get("example_points_bergen_task1", [])
-    for position, text in enumerate(samples):
+    for position, text in enumerate(points):
         db.session.add(
             Point(
                 group_id=group.id,
@@ -85,8 +146,13 @@ def load_demo(project, user) -> bool:
         )
     db.session.flush()
     operations.hand_in_group(group)
-    _tag_demo_points(project, group)
-    return True
+    return group
+
+
+def _address(name: str) -> str:
+    """A made-up address at example.no: "Bjørn Lunde" -> bjorn.lunde@example.no."""
+    local = name.lower().translate(str.maketrans({"æ": "ae", "ø": "o", "å": "a", " ": "."}))
+    return f"{local}@example.no"
 
 
 #: Themes for the sample points, as the researchers grouped the Bergen material.
@@ -99,13 +165,3 @@ DEMO_TAGS = [
     "Informasjon og kunnskap",
     "Arbeidslivet",
 ]
-
-
-def _tag_demo_points(project, group) -> None:
-    """The suggested themes and actors, with the sample points tagged."""
-    from fieldkit.conferences import synthesis
-
-    synthesis.add_suggested_tags(project)
-    tags = {t.name: t for t in synthesis.project_tags(project)}
-    for point, name in zip(group.points, DEMO_TAGS, strict=False):
-        synthesis.set_tag([point], tags[name], True)
