@@ -45,9 +45,7 @@ def test_import_an_xlsform_in_the_browser(page, make_user, make_project, tmp_pat
         broken_copy(tmp_path / "ansatteskjema.xlsx")
     )
     page.get_by_role("button", name="Importer").click()
-    message = (
-        "ansatteskjema.xlsx, sheet 'survey', row 8, column 'type': 'calculate' is not supported"
-    )
+    message = "ansatteskjema.xlsx, ark «survey», rad 8, kolonne «type»: «calculate» støttes ikke"
     assert message in page.locator("main").inner_text()
     shot(page, "surveys-xlsform-import-refused")
     assert axe_violations(page) == []
