@@ -302,6 +302,12 @@ class Response(db.Model):
     entered_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+    #: The numeric values of the answers as exports see them (little-endian float64, NaN
+    #: missing), packed by ``results.analysis_rows`` whenever answers are written, so that an
+    #: SPSS/Stata export need not decode the JSON; None or a stale layout: decode instead.
+    analysis_row: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, nullable=True)
+    #: Hash of the variable layout ``analysis_row`` was packed for.
+    analysis_layout: so.Mapped[str | None] = so.mapped_column(sa.String(64), nullable=True)
 
     survey: so.Mapped[Survey] = so.relationship()
     case: so.Mapped[Case | None] = so.relationship()

@@ -90,6 +90,9 @@ class Variable:
     #: ``convert`` gives the same for a tuple as for the list with the same items (0/1
     #: variables of a multiple choice): the column path may then hash lists as tuples.
     lists_as_tuples: bool = False
+    #: What, beside ``key`` and ``kind``, tells this variable's value apart (a 0/1 variable's
+    #: choice code, a table cell's row and column): part of the packed row's layout.
+    detail: str = ""
 
     def get(self, answers: dict[str, Any], meta: dict[str, Any]) -> Any:
         """This variable's value for one response (the record path)."""
@@ -253,6 +256,7 @@ class _Builder:
                 value_labels={0: "Ikke valgt", 1: "Valgt"},
                 source=source,
                 lists_as_tuples=True,
+                detail=choice.code,
             )
 
     def other_text(self, source: str, label: str) -> None:
@@ -294,6 +298,7 @@ class _Builder:
                         _table_cell(index, column.name, _number if number else _text),
                         measure="scale" if number else "nominal",
                         source=item.name,
+                        detail=f"{index}:{column.name}:{number}",
                     )
         elif item.type in d.NUMBER_TYPES:
             name = item.name
@@ -324,15 +329,22 @@ def variables(survey: Survey, language: str = "nb") -> list[Variable]:
     return builder.variables
 
 
-def valid_responses(survey: Survey) -> sa.Select:
-    """The query of the responses results use: submitted and not discarded."""
+def stored_answers() -> sa.ColumnElement:
+    """The answers as raw JSON text, decoded with orjson: a few times faster than the JSON
+    type's json.loads. A cast, not just a type for SQLAlchemy: psycopg would otherwise decode
+    PostgreSQL's json itself."""
+    return sa.cast(Response.answers, sa.Text)
+
+
+def valid_responses(survey: Survey, stored: list[sa.ColumnElement] | None = None) -> sa.Select:
+    """The query of the responses results use: submitted and not discarded.
+
+    Its first columns are ``stored`` (the raw answers unless told otherwise), then the meta
+    values ``_chunks`` reads."""
     code = queries.code_expression(survey).label("disposition")
     return (
         sa.select(
-            # Raw JSON text, decoded with orjson: a few times faster than the JSON type's
-            # json.loads, and decoding is most of an export's time. A cast, not just a type
-            # for SQLAlchemy: psycopg would otherwise decode PostgreSQL's json itself.
-            sa.cast(Response.answers, sa.Text),
+            *(stored if stored is not None else [stored_answers()]),
             sa.type_coerce(Response.mode, sa.String),
             Response.language,
             # As the driver gives them (``_naive`` drops a time zone): UTCDateTime's own
@@ -378,27 +390,32 @@ def records(survey: Survey, chunk: int = CHUNK, *, clean: bool = True) -> Iterat
         if not plan.empty:
             yield from plan.apply_all(records(survey, chunk, clean=False))
             return
-    for stored, meta in _chunks(survey, chunk):
+    for (stored,), meta in _chunks(survey, chunk):
         for text, *values in zip(stored, *meta.values(), strict=True):
             yield Record(_decode(text), dict(zip(meta, values, strict=True)))
 
 
-def _chunks(survey: Survey, chunk: int) -> Iterator[tuple[list[Any], dict[str, list[Any]]]]:
-    """The valid responses ``chunk`` at a time: their stored answers (not yet decoded) and
-    their meta values as columns (case id, times and strata left out of anonymous surveys)."""
+def _chunks(
+    survey: Survey, chunk: int, stored: list[sa.ColumnElement] | None = None
+) -> Iterator[tuple[list[list[Any]], dict[str, list[Any]]]]:
+    """The valid responses ``chunk`` at a time: the ``stored`` columns (by default the stored
+    answers, not yet decoded), and their meta values as columns (case id, times and strata left
+    out of anonymous surveys)."""
     anonymous = survey.anonymous
-    query = valid_responses(survey).execution_options(yield_per=chunk)
+    leading = len(stored) if stored is not None else 1
+    query = valid_responses(survey, stored).execution_options(yield_per=chunk)
     # A Core result: the ORM's row handling costs more than the rest of reading meta values.
     # It does not autoflush as the session's execute does, so flush as that would.
     if db.session.autoflush:
         db.session.flush()
     for part in db.session.connection().execute(query).partitions():
-        stored, mode, language, started, submitted, external_id, strata, code = zip(
+        *stored_columns, mode, language, started, submitted, external_id, strata, code = zip(
             *part, strict=True
         )
+        assert len(stored_columns) == leading
         none = [None] * len(part)
         yield (
-            list(stored),
+            [list(column) for column in stored_columns],
             {
                 "case_id": none if anonymous else list(external_id),
                 "mode": list(mode),
@@ -498,7 +515,7 @@ def columns(
             group.start = at
             at += group.width
         widths.append(at)
-    for stored, meta in _chunks(survey, chunk):
+    for (stored,), meta in _chunks(survey, chunk):
         # The chunk's values one response after the other in two flat lists (numbers and
         # others), not a list per response: fewer objects for the garbage collector to visit.
         float_values: list[float] = []
@@ -529,16 +546,63 @@ def columns(
                 block = float_block if target.dtype is float else object_block
                 chunk_columns.append(block[:, target.start + offset])
                 continue
-            variable = target
-            if (variable.origin, variable.key) not in distinct:
-                if variable.origin == STRATA:
-                    raw = [strata.get(variable.key) for strata in meta["strata"]]
-                else:
-                    raw = meta[variable.key]
-                distinct[variable.origin, variable.key] = _Distinct(raw)
-            chunk_columns.append(
-                distinct[variable.origin, variable.key].column(variable.convert, finishing)
-            )
+            chunk_columns.append(_meta_column(distinct, target, meta, finishing))
+        yield chunk_columns
+
+
+def _meta_column(
+    distinct: dict[tuple[str, str], _Distinct],
+    variable: Variable,
+    meta: dict[str, list[Any]],
+    finishing: Finish | None,
+) -> np.ndarray:
+    """A chunk's column of a meta or strata variable (``distinct``: the chunk's factorised
+    meta values so far)."""
+    if (variable.origin, variable.key) not in distinct:
+        if variable.origin == STRATA:
+            raw = [strata.get(variable.key) for strata in meta["strata"]]
+        else:
+            raw = meta[variable.key]
+        distinct[variable.origin, variable.key] = _Distinct(raw)
+    return distinct[variable.origin, variable.key].column(variable.convert, finishing)
+
+
+def packed_columns(
+    survey: Survey,
+    variable_list: list[Variable],
+    finish: list[Finish | None],
+    layout: Any,
+    chunk: int = COLUMN_CHUNK,
+) -> Iterator[list[np.ndarray]]:
+    """What ``columns`` gives, read from the responses' packed analysis rows
+    (``analysis_rows``) instead of their JSON answers: for a survey without cleaning steps
+    whose answer variables are all numeric (``analysis_rows.usable_layout`` says so).
+
+    Each chunk's rows are joined and seen as one float64 block (``numpy.frombuffer``); a
+    response whose row is missing or packed for another layout has its JSON decoded and packed
+    here, with the same function the write paths use.
+    """
+    import numpy as np
+
+    current = sa.and_(Response.analysis_layout == layout.hash, Response.analysis_row.is_not(None))
+    stored = [
+        sa.case((current, Response.analysis_row), else_=sa.null()),
+        sa.type_coerce(sa.case((current, sa.null()), else_=stored_answers()), sa.Text),
+    ]
+    answer_at = iter(range(layout.width))
+    places = [next(answer_at) if v.origin == ANSWERS else None for v in variable_list]
+    for (packed, texts), meta in _chunks(survey, chunk, stored):
+        for index, row in enumerate(packed):
+            if row is None:
+                packed[index] = layout.pack(_decode(texts[index]))
+        block = np.frombuffer(b"".join(packed), dtype="<f8").reshape(len(packed), layout.width)
+        distinct: dict[tuple[str, str], _Distinct] = {}
+        chunk_columns = []
+        for variable, place, finishing in zip(variable_list, places, finish, strict=True):
+            if place is not None:
+                chunk_columns.append(block[:, place])
+            else:
+                chunk_columns.append(_meta_column(distinct, variable, meta, finishing))
         yield chunk_columns
 
 

@@ -33,8 +33,8 @@ from typing import Any
 from fieldkit.core import audit, downloads
 from fieldkit.core.jobs import report_progress
 from fieldkit.surveys.models import Survey
-from fieldkit.surveys.results import dataset
-from fieldkit.surveys.results.dataset import DATETIME, NUMERIC, Variable
+from fieldkit.surveys.results import analysis_rows, dataset
+from fieldkit.surveys.results.dataset import DATETIME, NUMERIC
 
 FORMATS = {
     "csv": ".csv",
@@ -120,24 +120,9 @@ def write_xlsx(survey: Survey, path: Path, *, progress: Progress | None = None) 
     return written
 
 
-def _encoding(variable: Variable) -> dict[Any, int] | None:
-    """For a string-coded choice variable: code -> 1..k (SPSS/Stata label only numbers)."""
-    if variable.kind == NUMERIC or not variable.value_labels:
-        return None
-    return {code: index for index, code in enumerate(variable.value_labels, start=1)}
-
-
-def _missing_as_nan(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-def _finish(variable: Variable, encoding: dict[Any, int] | None):
-    """How a value becomes the frame's: numbers and codes as float (missing as NaN)."""
-    if encoding is not None:
-        return lambda value: math.nan if value is None else encoding.get(value, math.nan), float
-    if variable.kind == NUMERIC:
-        return _missing_as_nan, float
-    return None
+#: Defined beside the packed analysis rows, which must hold exactly these values.
+_encoding = analysis_rows.encoding
+_finish = analysis_rows.finishing
 
 
 def statistical_frame(survey: Survey, progress: Progress | None = None):
@@ -153,6 +138,11 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
     total = dataset.count_valid(survey)
     encodings = [_encoding(v) for v in variables]
     finish = [_finish(v, e) for v, e in zip(variables, encodings, strict=True)]
+    layout = analysis_rows.usable_layout(survey, variables, finish)
+    if layout is not None:
+        chunks = dataset.packed_columns(survey, variables, finish, layout)
+    else:
+        chunks = dataset.columns(survey, variables, finish)
     columns: list[Any] = []
     for finishing in finish:
         if finishing is not None:
@@ -160,7 +150,7 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
         else:
             columns.append(np.empty(total, dtype=object))
     start = 0
-    for chunk in dataset.columns(survey, variables, finish):
+    for chunk in chunks:
         end = min(start + len(chunk[0]), total)
         for column, values in zip(columns, chunk, strict=True):
             column[start:end] = values[: end - start]
