@@ -97,6 +97,7 @@ def make_data(n: int, database_url: str | None) -> tuple:
     from fieldkit.extensions import db
     from fieldkit.surveys import questionnaires, surveys
     from fieldkit.surveys.models import Response
+    from fieldkit.surveys.results import analysis_rows
 
     upgrade_schema()
     project = operations.create_project(f"bench{uuid.uuid4().hex[:6]}", "Benchmark")
@@ -134,6 +135,8 @@ def make_data(n: int, database_url: str | None) -> tuple:
                 "submitted_at": moment,
                 "submitted_on": moment.date(),
                 "discard_reason": "",
+                # What saving the answers stores beside them (``responses.save_answers``).
+                **analysis_rows.packed(survey, answers),
             }
         )
         if len(batch) == 10_000:
