@@ -243,6 +243,19 @@ class Response(db.Model):
     """
 
     __tablename__ = "responses"
+    __table_args__ = (
+        # The valid responses in the order results read them (``dataset.valid_responses``):
+        # an export of 100,000 responses neither sorts them nor counts them from the table.
+        sa.Index(
+            "ix_responses_results_order",
+            "survey_id",
+            "status",
+            "discarded_at",
+            "submitted_at",
+            "submitted_on",
+            "id",
+        ),
+    )
 
     id: so.Mapped[str] = so.mapped_column(sa.String(36), primary_key=True)
     survey_id: so.Mapped[int] = so.mapped_column(

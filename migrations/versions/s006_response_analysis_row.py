@@ -20,9 +20,11 @@ def upgrade():
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('analysis_row', sa.LargeBinary(), nullable=True))
         batch_op.add_column(sa.Column('analysis_layout', sa.String(length=64), nullable=True))
+        batch_op.create_index('ix_responses_results_order', ['survey_id', 'status', 'discarded_at', 'submitted_at', 'submitted_on', 'id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('responses', schema=None) as batch_op:
+        batch_op.drop_index('ix_responses_results_order')
         batch_op.drop_column('analysis_layout')
         batch_op.drop_column('analysis_row')

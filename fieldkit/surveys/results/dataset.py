@@ -357,18 +357,24 @@ def valid_responses(survey: Survey, stored: list[sa.ColumnElement] | None = None
         )
         .select_from(Response)
         .outerjoin(Case, Response.case_id == Case.id)
-        .where(
-            Response.survey_id == survey.id,
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.discarded_at.is_(None),
-        )
+        .where(*_valid(survey))
+        # The order of the index ix_responses_results_order: read without a sort.
         .order_by(Response.submitted_at, Response.submitted_on, Response.id)
+    )
+
+
+def _valid(survey: Survey) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        Response.survey_id == survey.id,
+        Response.status == ResponseStatus.SUBMITTED,
+        Response.discarded_at.is_(None),
     )
 
 
 def count_valid(survey: Survey) -> int:
     """How many valid responses the survey has (before cleaning filters)."""
-    query = valid_responses(survey).with_only_columns(sa.func.count()).order_by(None)
+    # Without the outer join to the (unique) case: the same count, from the index alone.
+    query = sa.select(sa.func.count()).select_from(Response).where(*_valid(survey))
     return db.session.scalar(query) or 0
 
 
@@ -403,29 +409,59 @@ def _chunks(
     out of anonymous surveys)."""
     anonymous = survey.anonymous
     leading = len(stored) if stored is not None else 1
-    query = valid_responses(survey, stored).execution_options(yield_per=chunk)
-    # A Core result: the ORM's row handling costs more than the rest of reading meta values.
-    # It does not autoflush as the session's execute does, so flush as that would.
-    if db.session.autoflush:
-        db.session.flush()
-    for part in db.session.connection().execute(query).partitions():
-        *stored_columns, mode, language, started, submitted, external_id, strata, code = zip(
-            *part, strict=True
-        )
+    query = valid_responses(survey, stored)
+    for part in _column_partitions(query, chunk):
+        *stored_columns, mode, language, started, submitted, external_id, strata, code = part
         assert len(stored_columns) == leading
-        none = [None] * len(part)
+        none = [None] * len(mode)
         yield (
-            [list(column) for column in stored_columns],
+            stored_columns,
             {
-                "case_id": none if anonymous else list(external_id),
-                "mode": list(mode),
-                "language": list(language),
-                "disposition": list(code),
+                "case_id": none if anonymous else external_id,
+                "mode": mode,
+                "language": language,
+                "disposition": code,
                 "started_at": none if anonymous else [_naive(m) for m in started],
                 "submitted_at": none if anonymous else [_naive(m) for m in submitted],
                 "strata": [s or _NO_STRATA for s in (none if anonymous else strata)],
             },
         )
+
+
+def _column_partitions(query: sa.Select, chunk: int) -> Iterator[list[list[Any]]]:
+    """The rows of ``query`` ``chunk`` at a time, as one list per column.
+
+    Executed as a Core statement (streamed where the driver can) but fetched straight from
+    the driver's cursor: SQLAlchemy's row objects cost more than the rest of reading the meta
+    values. Each column's values go through its type's result processor, as SQLAlchemy's own
+    rows would have them.
+    """
+    # A Core execution does not autoflush as the session's execute does: flush as that would.
+    if db.session.autoflush:
+        db.session.flush()
+    connection = db.session.connection()
+    dialect = connection.dialect
+    processors = [
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in query.selected_columns
+    ]
+    result = connection.execute(query.execution_options(stream_results=True))
+    try:
+        # A streamed result has read ahead: its first rows come through it (as processed
+        # rows), which empties its buffer; the rest straight from the cursor.
+        first = result.fetchmany(chunk)
+        if first:
+            yield [list(column) for column in zip(*first, strict=True)]
+        if len(first) < chunk:
+            return
+        cursor = result.cursor
+        while rows := cursor.fetchmany(chunk):
+            yield [
+                list(map(process, column)) if process is not None else list(column)
+                for process, column in zip(processors, zip(*rows, strict=True), strict=True)
+            ]
+    finally:
+        result.close()
 
 
 #: The strata of a response without a case (or of an anonymous survey): read-only, shared.
