@@ -2,16 +2,18 @@
 
 Builds a scratch instance (SQLite, or ``--database-url``) with one survey of 60 questions
 (50 single-choice 1-5 scales with a "Vet ikke" 9, 5 multiple-choice of 4 options that give
-20 0/1 variables... counted as 5 items, 5 whole numbers) and N submitted responses, then in the
-same run:
+20 0/1 variables... counted as 5 items, 5 whole numbers) and N submitted responses, stored as
+respondents' saves store them: the JSON answers and the analysis row packed from them by
+``analysis_rows.packed``. Then in the same run:
 
 1. the floor: ``pyreadstat.write_sav`` of the very data frame the export builds, with the same
    labels (the frame is made beforehand and not timed);
-2. the export: ``exports.write_sav`` (reads the responses from the database in chunks, builds
-   typed columns with ``dataset.columns``, writes), timed from start to finish;
-3. for the record, not the target: reading and decoding every response without building
-   anything (``dataset.records``, which also makes a dict of meta values per response): about
-   the least any export that reads the stored answers spends.
+2. the export: ``exports.write_sav`` (reads the responses from the database in chunks, fills
+   typed columns from the packed analysis rows, ``dataset.packed_columns``, writes), timed from
+   start to finish;
+3. for the record, not the target: reading and decoding every response's JSON without building
+   anything (``dataset.records``, which also makes a dict of meta values per response): what
+   the export spent before it read the packed rows.
 
 Target: export time <= 1.5 x floor (wall clock, best of three, floor and export alternating).
 CPU time of this process is printed next to it, since the development machine is shared and

@@ -10,15 +10,19 @@ Names are valid in SPSS and Stata (at most 32 characters, letters, digits and ``
 with a letter), unique, and mapped from the stored names in this module only.
 
 Every variable is ``convert`` of one stored value (an answer, a meta value or a frame column),
-and there are two ways to the values, which must always agree (``test_export_fast_path.py``):
-``records``/``rows``, one response and one cell at a time (tables, figures, CSV, XLSX), and
-``columns``, a chunk of responses as NumPy columns (SPSS, Stata), which converts each distinct
-stored value once per group of variables that convert alike and looks the values up in C.
-Cleaning steps apply to both through ``cleaning.Plan``.
+and there are three ways to the values, which must always agree (``test_export_fast_path.py``,
+``test_analysis_rows.py``): ``records``/``rows``, one response and one cell at a time (tables,
+figures, CSV, XLSX); ``columns``, a chunk of responses as NumPy columns (SPSS, Stata), which
+converts each distinct stored value once per group of variables that convert alike and looks the
+values up in C; and ``packed_columns`` (SPSS, Stata, when ``analysis_rows.usable_layout`` allows
+it: no cleaning steps, numeric answer variables only), which reads each response's packed
+analysis row instead of its JSON and decodes only rows that are missing or stale. Cleaning
+steps apply to the first two through ``cleaning.Plan``.
 
-Responses are read in chunks (``yield_per``) as plain column tuples through a Core result, never
-as ORM objects, so an export of 100,000 responses never holds them all at once. What an export
-costs is mostly reading and decoding the stored JSON answers: see ``docs/benchmarks.md``.
+Responses are read in chunks, in the order of the index ``ix_responses_results_order`` (no
+sort), as tuples fetched straight from the driver's cursor and turned into columns, never as ORM
+objects or SQLAlchemy rows, so an export of 100,000 responses never holds them all at once.
+What an export costs: see ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations

@@ -9,10 +9,12 @@ CSV, the R CSV and XLSX (openpyxl write-only) are written row by row: memory doe
 the number of responses. pyreadstat cannot append to a ``.sav``/``.dta`` file, so those are
 built as typed NumPy columns (float64 for numbers and codes, one object array per text column)
 preallocated and filled chunk by chunk, then written once: memory is one typed column set plus
-one chunk, not the responses' JSON. For 100,000 responses x 81 variables the export takes 3-4.5x
-the time pyreadstat needs to write the finished frame, short of the 1.5x target: reading and
-decoding the stored JSON alone takes longer than the write (``bench/export_sav.py``,
-``docs/benchmarks.md``).
+one chunk, not the responses' JSON. The numbers come from the responses' packed analysis rows
+(``analysis_rows``, read with ``numpy.frombuffer``) when the survey has no cleaning steps and
+only numeric answer variables, otherwise from the decoded JSON (``dataset.columns``). For
+100,000 responses x 81 variables the export takes about 1.7x the time pyreadstat needs to write
+the finished frame on SQLite (3-4.5x when it decoded the JSON), still short of the 1.5x target
+(``bench/export_sav.py``, ``docs/benchmarks.md``).
 
 Choice variables whose codes are not all whole numbers are strings in CSV/XLSX; SPSS and Stata
 take value labels only on numbers, so there they are numbered 1..k in choice order and the
@@ -129,7 +131,8 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
     """The data set as a pandas DataFrame with typed columns, and its metadata for pyreadstat.
 
     Columns are preallocated to the number of valid responses and filled chunk by chunk from
-    ``dataset.columns`` (each distinct stored value converted once).
+    the packed analysis rows (``dataset.packed_columns``) where they give the same values, else
+    from ``dataset.columns`` (each distinct stored value converted once).
     """
     import numpy as np
     import pandas as pd
