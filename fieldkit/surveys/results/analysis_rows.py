@@ -100,13 +100,9 @@ def layout(survey: Survey) -> Layout:
 
 @lru_cache(maxsize=64)
 def _layout(definition_json: str) -> Layout:
-    # The answer variables as the data set makes them; meta variables only change names.
-    builder = dataset._Builder(None, "nb")  # type: ignore[arg-type]
-    for _section, item in _parsed_definition(definition_json).items():
-        builder.item(item)
     keys, converts, signature, described = [], [], [], []
     complete = True
-    for variable in builder.variables:
+    for variable in dataset.answer_variables(_parsed_definition(definition_json)):
         codes = encoding(variable)
         finish = finishing(variable, codes)
         if finish is None:

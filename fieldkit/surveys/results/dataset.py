@@ -340,6 +340,15 @@ def stored_answers() -> sa.ColumnElement:
     return sa.cast(Response.answers, sa.Text)
 
 
+def answer_variables(questionnaire: Questionnaire) -> list[Variable]:
+    """The questionnaire's answer variables as the data set makes them, without the meta
+    variables (whose names may only change the answer variables' names)."""
+    builder = _Builder(None, "nb")  # type: ignore[arg-type]  # items never read the survey
+    for _section, item in questionnaire.items():
+        builder.item(item)
+    return builder.variables
+
+
 def valid_responses(survey: Survey, stored: list[sa.ColumnElement] | None = None) -> sa.Select:
     """The query of the responses results use: submitted and not discarded.
 
