@@ -401,6 +401,18 @@ def survey_export_command(survey_id: int, fmt: str, output: Path) -> None:
     click.echo(f"Wrote {output} ({rows} responses)")
 
 
+@survey_cli.command("repack")
+@click.argument("survey_id", type=int)
+@with_appcontext
+def survey_repack_command(survey_id: int) -> None:
+    """Bring the responses' analysis rows up to date (after a new questionnaire version), so
+    SPSS and Stata exports read them instead of decoding every answer."""
+    from fieldkit.surveys.results import analysis_rows
+
+    packed = analysis_rows.repack(_survey(survey_id))
+    click.echo(f"Packed {packed} responses")
+
+
 @survey_cli.command("table")
 @click.argument("survey_id", type=int)
 @click.argument("item")

@@ -298,3 +298,15 @@ def test_cleaning_steps_use_the_decoded_path(numeric_survey, answer):
     assert analysis_rows.usable_layout(numeric_survey, variables, finish) is None
     frame, _meta = exports.statistical_frame(numeric_survey)
     pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey), check_exact=True)
+
+
+def test_repack_command_packs_the_stale_rows(numeric_survey, answer, runner):
+    fill(numeric_survey, answer)
+    db.session.execute(sa.update(Response).values(analysis_row=None))
+    db.session.commit()
+    result = runner.invoke(args=["survey", "repack", str(numeric_survey.id)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Packed 6 responses\n"
+    assert runner.invoke(args=["survey", "repack", str(numeric_survey.id)]).output == (
+        "Packed 0 responses\n"
+    )
