@@ -4,7 +4,9 @@ import re
 
 import pyreadstat
 
+from fieldkit.core import operations
 from fieldkit.core.models import Job
+from fieldkit.extensions import db
 
 
 def fill(survey, answer):
@@ -12,16 +14,19 @@ def fill(survey, answer):
         answer(survey, {"q1": "1" if etat == "Aetat" else "2", "q16": q16}, strata={"etat": etat})
 
 
-def test_results_page_shows_a_crosstab(client, login, make_user, make_survey, answer):
+def member_with_answers(make_user, make_survey, answer, login):
+    """A survey with 16 answers (``fill``), and its project's member logged in."""
     user = make_user()
     survey = make_survey()
-    from fieldkit.core import operations
-    from fieldkit.extensions import db
-
     operations.add_member(survey.project, user)
     db.session.commit()
     fill(survey, answer)
     login(user)
+    return survey
+
+
+def test_results_page_shows_a_crosstab(client, login, make_user, make_survey, answer):
+    survey = member_with_answers(make_user, make_survey, answer, login)
     page = client.get(f"/p/storby/surveys/{survey.id}/")
     assert f"/p/storby/surveys/{survey.id}/results" in page.get_data(as_text=True)
     response = client.get(f"/p/storby/surveys/{survey.id}/results?item=q16&by=etat")
@@ -44,15 +49,7 @@ def test_results_page_shows_a_crosstab(client, login, make_user, make_survey, an
 def test_export_runs_as_a_job_and_downloads(
     client, login, make_user, make_survey, answer, tmp_path
 ):
-    user = make_user()
-    survey = make_survey()
-    from fieldkit.core import operations
-    from fieldkit.extensions import db
-
-    operations.add_member(survey.project, user)
-    db.session.commit()
-    fill(survey, answer)
-    login(user)
+    survey = member_with_answers(make_user, make_survey, answer, login)
     started = client.post(f"/p/storby/surveys/{survey.id}/results/export", data={"format": "sav"})
     assert started.status_code == 302
     status_url = started.headers["Location"]
@@ -91,9 +88,6 @@ def test_other_projects_members_cannot_see_results_or_downloads(
 ):
     owner, stranger = make_user(), make_user()
     survey = make_survey()
-    from fieldkit.core import operations
-    from fieldkit.extensions import db
-
     operations.add_member(survey.project, owner)
     make_project("annet", "Annet prosjekt", members=[stranger])
     db.session.commit()
@@ -111,16 +105,9 @@ def test_other_projects_members_cannot_see_results_or_downloads(
 
 
 def test_cleaning_page_adds_and_undoes_steps(client, login, make_user, make_survey, answer):
-    user = make_user()
-    survey = make_survey()
-    from fieldkit.core import operations
-    from fieldkit.extensions import db
     from fieldkit.surveys.results import cleaning
 
-    operations.add_member(survey.project, user)
-    db.session.commit()
-    fill(survey, answer)
-    login(user)
+    survey = member_with_answers(make_user, make_survey, answer, login)
     url = f"/p/storby/surveys/{survey.id}/results/cleaning"
     assert "Ingen steg ennå" in client.get(url).get_data(as_text=True)
     added = client.post(url, data={"filter-kind": "filter", "filter-condition": "${q1} = '1'"})
@@ -158,15 +145,7 @@ def test_cleaning_page_adds_and_undoes_steps(client, login, make_user, make_surv
 
 
 def test_report_pdf_as_an_export(client, login, make_user, make_survey, answer):
-    user = make_user()
-    survey = make_survey()
-    from fieldkit.core import operations
-    from fieldkit.extensions import db
-
-    operations.add_member(survey.project, user)
-    db.session.commit()
-    fill(survey, answer)
-    login(user)
+    survey = member_with_answers(make_user, make_survey, answer, login)
     status_url = client.post(
         f"/p/storby/surveys/{survey.id}/results/export", data={"format": "report_pdf"}
     ).headers["Location"]
@@ -177,15 +156,7 @@ def test_report_pdf_as_an_export(client, login, make_user, make_survey, answer):
 
 
 def test_figure_downloads_as_svg_and_png(client, login, make_user, make_survey, answer):
-    user = make_user()
-    survey = make_survey()
-    from fieldkit.core import operations
-    from fieldkit.extensions import db
-
-    operations.add_member(survey.project, user)
-    db.session.commit()
-    fill(survey, answer)
-    login(user)
+    survey = member_with_answers(make_user, make_survey, answer, login)
     page = client.get(f"/p/storby/surveys/{survey.id}/results?item=q16").get_data(as_text=True)
     assert "Figur 1. 16. Hvor høy er måloppnåelsen så langt? (n=16)" in page
     svg = client.get(f"/p/storby/surveys/{survey.id}/results/figure.svg?item=q16")
@@ -202,15 +173,7 @@ def test_figure_downloads_as_svg_and_png(client, login, make_user, make_survey, 
 
 
 def test_report_composed_on_its_page_and_compiled(client, login, make_user, make_survey, answer):
-    user = make_user()
-    survey = make_survey()
-    from fieldkit.core import operations
-    from fieldkit.extensions import db
-
-    operations.add_member(survey.project, user)
-    db.session.commit()
-    fill(survey, answer)
-    login(user)
+    survey = member_with_answers(make_user, make_survey, answer, login)
     url = f"/p/storby/surveys/{survey.id}/results/report"
     page = client.get(url).get_data(as_text=True)
     assert page.count('name="include"') == 13 and page.count(" checked") == 14  # + figures
@@ -243,17 +206,10 @@ def test_report_composed_on_its_page_and_compiled(client, login, make_user, make
 
 
 def test_new_wave_and_side_by_side_on_the_page(client, login, make_user, make_survey, answer):
-    user = make_user()
-    survey = make_survey()
-    from fieldkit.core import operations
-    from fieldkit.extensions import db
     from fieldkit.surveys import surveys
     from fieldkit.surveys.models import Survey
 
-    operations.add_member(survey.project, user)
-    db.session.commit()
-    fill(survey, answer)
-    login(user)
+    survey = member_with_answers(make_user, make_survey, answer, login)
     made = client.post(
         f"/p/storby/surveys/{survey.id}/results/new-wave", data={"title": "Kartlegging 2005"}
     )
@@ -274,8 +230,6 @@ def test_new_wave_and_side_by_side_on_the_page(client, login, make_user, make_su
 def test_code_frame_in_the_browser_forms(client, login, make_user, make_survey, answer):
     user = make_user()
     survey = make_survey()
-    from fieldkit.core import operations
-    from fieldkit.extensions import db
     from fieldkit.surveys.results import cleaning
 
     operations.add_member(survey.project, user)
