@@ -549,10 +549,7 @@ def link_for_token(token: str) -> ReferentLink | None:
     """The active link with this token, or None."""
     if not token or len(token) > 100:
         return None
-    link = db.session.scalar(
-        sa.select(ReferentLink).where(ReferentLink.token_hash == token_hash(token))
-    )
-    return link if link is not None and link.active else None
+    return tokens.active_row(ReferentLink, token_hash(token))
 
 
 def revoke_link(link: ReferentLink, *, actor: User | None = None) -> None:

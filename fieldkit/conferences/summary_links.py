@@ -69,10 +69,7 @@ def link_for_token(token: str) -> SummaryLink | None:
     """The working link with this token; None when unknown, revoked or expired."""
     if len(token) != TOKEN_LENGTH:
         return None
-    link = db.session.scalar(
-        sa.select(SummaryLink).where(SummaryLink.token_hash == token_hash(token))
-    )
-    return link if link is not None and link.active else None
+    return tokens.active_row(SummaryLink, token_hash(token))
 
 
 def revoke_link(link: SummaryLink, *, actor: User | None = None) -> SummaryLink:

@@ -13,7 +13,10 @@ import hashlib
 import hmac
 import secrets
 
+import sqlalchemy as sa
 from flask import current_app
+
+from fieldkit.extensions import db
 
 TOKEN_PATTERN = r"[A-Za-z0-9_-]{43}"
 
@@ -41,3 +44,10 @@ def token_hash(token: str) -> str:
 def keyed_hash(purpose: bytes, token: str) -> str:
     """A hash of ``token`` that also needs the secret key (HMAC-SHA-256, hex)."""
     return _mac(purpose + token.encode()).hexdigest()
+
+
+def active_row(model, digest: str):
+    """The row of ``model`` (with ``token_hash`` and ``active``) whose token hashes to
+    ``digest``, if it still works; None when unknown, revoked or expired."""
+    row = db.session.scalar(sa.select(model).where(model.token_hash == digest))
+    return row if row is not None and row.active else None
