@@ -38,6 +38,7 @@ from fieldkit.conferences.forms import (
     RoundForm,
 )
 from fieldkit.conferences.models import Conference, Group, Participant, Photo, ReferentLink, Round
+from fieldkit.core import downloads
 from fieldkit.core.access import require_project_access
 from fieldkit.core.forms import EmptyForm
 from fieldkit.core.operations import OperationError
@@ -1094,14 +1095,7 @@ def synthesis_download(project, job_id: str):
         abort(404)
     path = synthesis.stored_download(job.result)
     if path is None:
-        flash(
-            _(
-                "The file has been deleted: files made for download are kept for %(hours)s "
-                "hours. Make it again.",
-                hours=f"{current_app.config['DOWNLOAD_RETENTION_HOURS']:g}",
-            ),
-            "error",
-        )
+        flash(downloads.gone_message(), "error")
         return redirect(url_for(".synthesis_overview", slug=project.slug))
     response = send_file(
         path,

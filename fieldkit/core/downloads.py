@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 #: The folders under UPLOAD_PATH that hold one-off downloads.
 AREAS = ("exports", "conference-exports")
@@ -44,3 +45,12 @@ def prune(area: str, *, now: float | None = None) -> int:
 
 def prune_all(*, now: float | None = None) -> int:
     return sum(prune(area, now=now) for area in AREAS)
+
+
+def gone_message() -> str:
+    """What a user is told who asks for a download that was pruned."""
+    return _(
+        "The file has been deleted: files made for download are kept for %(hours)s hours. "
+        "Make it again.",
+        hours=f"{current_app.config['DOWNLOAD_RETENTION_HOURS']:g}",
+    )

@@ -319,13 +319,6 @@ def survey_results_download(project, sid: int, job_id: str):
         abort(404)
     path = downloads.folder("exports") / Path(job.result["file"]).name
     if not path.is_file():
-        flash(
-            _(
-                "The file has been deleted: files made for download are kept for %(hours)s "
-                "hours. Make it again.",
-                hours=f"{current_app.config['DOWNLOAD_RETENTION_HOURS']:g}",
-            ),
-            "error",
-        )
+        flash(downloads.gone_message(), "error")
         return redirect(url_for(".survey_results", slug=project.slug, sid=survey.id))
     return send_file(path, as_attachment=True, download_name=job.result["name"])
