@@ -376,7 +376,7 @@ def measure(conference, args) -> int:
     assert equivalent_stems == plain_stems == own_stems, "the floors use other photo files"
 
     def paused(page: str, stems: set[str]) -> bytes:
-        from fieldkit.core.pdf import collector_paused
+        from fieldkit.core.collector import collector_paused
 
         with collector_paused():
             return weasyprint_alone(page, stems)

@@ -9,13 +9,12 @@ or call a server.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from fieldkit.core.collector import collector_paused
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "static" / "fonts"
 SCHEME = "fieldkit-font:"
@@ -65,25 +64,6 @@ def page_counter_css(text: str) -> str:
             if chunk:
                 parts.append(css_string(chunk))
     return " ".join(parts)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector switched off for the duration of the block.
-
-    WeasyPrint builds hundreds of thousands of boxes that live until the PDF is written; the
-    collector kept scanning them (a fifth of the rendering time of a large conference) while
-    finding little to free. Reference counting still frees the rest, and memory at its peak
-    did not grow when measured. The switch is process-wide, so a request served meanwhile in
-    another thread also runs without the collector for those few seconds, which is harmless.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def write_pdf(html: str, fetcher: URLFetcher | None = None) -> bytes:
