@@ -1,4 +1,5 @@
-"""Database set-up shared by every engine: SQLite pragmas, schema upgrade, table listing."""
+"""Database set-up shared by every engine: SQLite pragmas, schema upgrade, table listing, and
+the SQL expressions that differ between SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import sqlite3
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 _configured = False
 
@@ -23,11 +26,52 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+class utc_naive(FunctionElement):  # noqa: N801  # an SQL function, named as SQL names them
+    """A ``UTCDateTime`` column's moment in UTC without a time zone, converted by the database:
+    what SPSS, Stata and Excel files hold.
+
+    PostgreSQL keeps ``timestamp with time zone`` and gives it in the session's time zone, so
+    it is converted there (``timezone('UTC', …)``); SQLite stores UTC without an offset, which
+    is already that. Cheaper than converting 100,000 aware datetimes in Python, and right
+    whatever the session's time zone is.
+    """
+
+    type = sa.DateTime()
+    inherit_cache = True
+    name = "utc_naive"
+
+
+@compiles(utc_naive)
+def _utc_naive_as_stored(element: utc_naive, compiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(utc_naive, "postgresql")
+def _utc_naive_postgresql(element: utc_naive, compiler, **kw) -> str:
+    return f"timezone('UTC', {compiler.process(element.clauses, **kw)})"
+
+
+#: Execution option: the statement's rows come in the driver's binary format where it has one
+#: (psycopg: bytea as bytes and timestamps as numbers instead of hex and date text, about half
+#: the time of reading 100,000 analysis rows). The rows' Python values are the same.
+BINARY_RESULTS = "fieldkit_binary_results"
+
+
+def _binary_results(_connection, cursor, _statement, _parameters, context, _executemany) -> None:
+    wanted = context is not None and context.execution_options.get(BINARY_RESULTS)
+    if wanted and hasattr(cursor, "format"):  # a psycopg cursor; SQLite has one format
+        from psycopg.pq import Format
+
+        cursor.format = Format.BINARY
+
+
 def configure_engine_events() -> None:
-    """Turn on foreign keys, WAL and a busy timeout on every SQLite connection (once)."""
+    """Turn on foreign keys, WAL and a busy timeout on every SQLite connection, and the
+    ``BINARY_RESULTS`` execution option (once)."""
     global _configured
     if not _configured:
         sa.event.listen(sa.engine.Engine, "connect", _sqlite_pragmas)
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", _binary_results)
         _configured = True
 
 

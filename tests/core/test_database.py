@@ -53,3 +53,38 @@ def test_foreign_keys_are_enforced(app, make_user):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_binary_results_give_the_same_values_and_use_psycopg_binary_format(make_user):
+    """The ``BINARY_RESULTS`` option (results' reads) changes the wire format, not the values."""
+    from datetime import datetime
+
+    from fieldkit.core.database import BINARY_RESULTS, utc_naive
+    from fieldkit.core.models import User
+
+    user = make_user(name="Binær")
+    formats = []
+
+    def seen(_conn, cursor, *_args):
+        formats.append(getattr(cursor, "format", None))
+
+    query = sa.select(
+        sa.literal(b"\x00\x01\xff", sa.LargeBinary),
+        User.name,
+        utc_naive(User.created_at),
+    ).where(User.id == user.id)
+    sa.event.listen(db.engine, "after_cursor_execute", seen)
+    try:
+        text_rows = db.session.execute(query).all()
+        binary_rows = db.session.execute(query.execution_options(**{BINARY_RESULTS: True})).all()
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", seen)
+    assert text_rows == binary_rows
+    blob, name, created = binary_rows[0]
+    assert bytes(blob) == b"\x00\x01\xff" and name == "Binær"
+    assert isinstance(created, datetime) and created.tzinfo is None
+    assert created == user.created_at.replace(tzinfo=None)
+    if db.engine.dialect.name == "postgresql":
+        from psycopg.pq import Format
+
+        assert formats == [Format.TEXT, Format.BINARY]

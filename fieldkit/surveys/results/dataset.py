@@ -20,8 +20,10 @@ analysis row instead of its JSON and decodes only rows that are missing or stale
 steps apply to the first two through ``cleaning.Plan``.
 
 Responses are read in chunks, in the order of the index ``ix_responses_results_order`` (no
-sort), as tuples fetched straight from the driver's cursor and turned into columns, never as ORM
-objects or SQLAlchemy rows, so an export of 100,000 responses never holds them all at once.
+sort), as tuples fetched straight from the driver's cursor (the next chunk in a helper thread,
+``core.read_ahead``) and turned into columns, never as ORM objects or SQLAlchemy rows, so an
+export of 100,000 responses never holds them all at once. Times come from the database as UTC
+without a time zone (``core.database.utc_naive``), whatever the session's time zone.
 What an export costs: see ``docs/benchmarks.md``.
 """
 
@@ -29,14 +31,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
 
+from fieldkit.core.database import BINARY_RESULTS, utc_naive
+from fieldkit.core.read_ahead import read_ahead
 from fieldkit.extensions import db
 from fieldkit.surveys import definition as d
 from fieldkit.surveys import queries
@@ -360,12 +365,14 @@ def valid_responses(survey: Survey, stored: list[sa.ColumnElement] | None = None
             *(stored if stored is not None else [stored_answers()]),
             sa.type_coerce(Response.mode, sa.String),
             Response.language,
-            # As the driver gives them (``_naive`` drops a time zone): UTCDateTime's own
-            # conversion to aware times, undone at once, cost more than the rest of a row.
-            sa.type_coerce(Response.started_at, sa.DateTime),
-            sa.type_coerce(Response.submitted_at, sa.DateTime),
+            # UTC without a time zone, as the data set holds them, converted in SQL: turning
+            # 200,000 aware datetimes naive in Python cost more than the rest of a row.
+            utc_naive(Response.started_at),
+            utc_naive(Response.submitted_at),
             Case.external_id,
-            Case.strata,
+            # As text, decoded once per distinct text in ``_chunks`` (a case's strata repeat
+            # in every response of the case, and most cases share a few combinations).
+            sa.cast(Case.strata, sa.Text),
             code,
         )
         .select_from(Response)
@@ -423,6 +430,7 @@ def _chunks(
     anonymous = survey.anonymous
     leading = len(stored) if stored is not None else 1
     query = valid_responses(survey, stored)
+    decoded_strata: dict[str | None, Mapping[str, Any]] = {None: _NO_STRATA}
     for part in _column_partitions(query, chunk):
         *stored_columns, mode, language, started, submitted, external_id, strata, code = part
         assert len(stored_columns) == leading
@@ -434,9 +442,9 @@ def _chunks(
                 "mode": mode,
                 "language": language,
                 "disposition": code,
-                "started_at": none if anonymous else [_naive(m) for m in started],
-                "submitted_at": none if anonymous else [_naive(m) for m in submitted],
-                "strata": [s or _NO_STRATA for s in (none if anonymous else strata)],
+                "started_at": none if anonymous else started,
+                "submitted_at": none if anonymous else submitted,
+                "strata": none if anonymous else _strata(strata, decoded_strata),
             },
         )
 
@@ -458,7 +466,9 @@ def _column_partitions(query: sa.Select, chunk: int) -> Iterator[list[list[Any]]
         column.type.dialect_impl(dialect).result_processor(dialect, None)
         for column in query.selected_columns
     ]
-    result = connection.execute(query.execution_options(stream_results=True))
+    result = connection.execute(
+        query.execution_options(stream_results=True, **{BINARY_RESULTS: True})
+    )
     try:
         # A streamed result has read ahead: its first rows come through it (as processed
         # rows), which empties its buffer; the rest straight from the cursor.
@@ -468,17 +478,28 @@ def _column_partitions(query: sa.Select, chunk: int) -> Iterator[list[list[Any]]
         if len(first) < chunk:
             return
         cursor = result.cursor
-        while rows := cursor.fetchmany(chunk):
-            yield [
-                list(map(process, column)) if process is not None else list(column)
-                for process, column in zip(processors, zip(*rows, strict=True), strict=True)
-            ]
+        # The next chunk is fetched while this one is turned into columns.
+        with closing(read_ahead(lambda: cursor.fetchmany(chunk))) as batches:
+            for rows in batches:
+                yield [
+                    list(map(process, column)) if process is not None else list(column)
+                    for process, column in zip(processors, zip(*rows, strict=True), strict=True)
+                ]
     finally:
         result.close()
 
 
 #: The strata of a response without a case (or of an anonymous survey): read-only, shared.
-_NO_STRATA: Mapping[str, str] = MappingProxyType({})
+_NO_STRATA: Mapping[str, Any] = MappingProxyType({})
+
+
+def _strata(texts: list[str | None], decoded: dict[str | None, Mapping[str, Any]]) -> list[Any]:
+    """The cases' strata from their JSON texts, each distinct text decoded once (``decoded``:
+    the texts seen so far) into a read-only mapping that the responses with it share."""
+    for text in set(texts).difference(decoded):
+        value = _decode(text)
+        decoded[text] = MappingProxyType(value) if isinstance(value, dict) and value else _NO_STRATA
+    return list(map(decoded.__getitem__, texts))
 
 
 def _decode(text: str | dict | None) -> dict[str, Any]:
@@ -487,13 +508,6 @@ def _decode(text: str | dict | None) -> dict[str, Any]:
     if isinstance(text, dict):  # a driver that decodes JSON itself (psycopg on jsonb)
         return text
     return orjson.loads(text)
-
-
-def _naive(moment: datetime | None) -> datetime | None:
-    """UTC without tzinfo: what SPSS, Stata and Excel files can hold."""
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.replace(tzinfo=None)
 
 
 def rows(
@@ -612,7 +626,10 @@ def _meta_column(
             raw = [strata.get(variable.key) for strata in meta["strata"]]
         else:
             raw = meta[variable.key]
-        distinct[variable.origin, variable.key] = _Distinct(raw)
+        # Times differ from one response to the next: nothing to gain from factorising them.
+        distinct[variable.origin, variable.key] = _Distinct(
+            raw, factorise=variable.kind != DATETIME
+        )
     return distinct[variable.origin, variable.key].column(variable.convert, finishing)
 
 
@@ -735,17 +752,20 @@ def _rememberable(value: Any) -> bool:
 class _Distinct:
     """A chunk's column of meta values, factorised: each distinct value converted once.
 
-    Values that cannot be hashed, and columns where equal-comparing values of different types
-    could meet (``True == 1 == 1.0``), are converted cell by cell.
+    Values that cannot be hashed, columns where equal-comparing values of different types could
+    meet (``True == 1 == 1.0``), and columns not to be factorised (``factorise``: values that
+    rarely repeat, such as times) are converted cell by cell.
     """
 
-    def __init__(self, raw: list[Any]):
+    def __init__(self, raw: list[Any], *, factorise: bool = True):
         import numpy as np
         import pandas as pd
 
         self.raw = raw
         self.codes: np.ndarray | None = None
         self.uniques: list[Any] = []
+        if not factorise:
+            return
         try:
             codes, uniques = pd.factorize(np.fromiter(raw, dtype=object, count=len(raw)))
         except TypeError:  # unhashable
@@ -765,7 +785,8 @@ class _Distinct:
             last, dtype = finishing
             function = lambda v: last(convert(v))  # noqa: E731
         if self.codes is None:
-            return np.fromiter(map(function, self.raw), dtype=dtype, count=len(self.raw))
+            values = self.raw if function is _identity else map(function, self.raw)
+            return np.fromiter(values, dtype=dtype, count=len(self.raw))
         # The last entry is for the missing values (code -1).
         mapped = np.fromiter(
             map(function, [*self.uniques, None]), dtype=dtype, count=len(self.uniques) + 1

@@ -11,10 +11,10 @@ built as typed NumPy columns (float64 for numbers and codes, one object array pe
 preallocated and filled chunk by chunk, then written once: memory is one typed column set plus
 one chunk, not the responses' JSON. The numbers come from the responses' packed analysis rows
 (``analysis_rows``, read with ``numpy.frombuffer``) when the survey has no cleaning steps and
-only numeric answer variables, otherwise from the decoded JSON (``dataset.columns``). For
-100,000 responses x 81 variables the export takes about 1.7x the time pyreadstat needs to write
-the finished frame on SQLite (3-4.5x when it decoded the JSON), still short of the 1.5x target
-(``bench/export_sav.py``, ``docs/benchmarks.md``).
+only numeric answer variables, otherwise from the decoded JSON (``dataset.columns``). The frame
+is built with the garbage collector paused. For 100,000 responses x 81 variables the export
+takes about 1.4-1.5x the time pyreadstat needs to write the finished frame on SQLite (3-4.5x
+when it decoded the JSON; ``bench/export_sav.py``, ``docs/benchmarks.md``).
 
 Choice variables whose codes are not all whole numbers are strings in CSV/XLSX; SPSS and Stata
 take value labels only on numbers, so there they are numbered 1..k in choice order and the
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.core import audit, downloads
+from fieldkit.core.collector import collector_paused
 from fieldkit.core.jobs import report_progress
 from fieldkit.surveys.models import Survey
 from fieldkit.surveys.results import analysis_rows, dataset
@@ -152,25 +153,28 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
             columns.append(np.full(total, np.nan))
         else:
             columns.append(np.empty(total, dtype=object))
-    start = 0
-    for chunk in chunks:
-        end = min(start + len(chunk[0]), total)
-        for column, values in zip(columns, chunk, strict=True):
-            column[start:end] = values[: end - start]
-        start = end
-        if progress:
-            progress(start, total)
-    if start < total:  # cleaning filters left some responses out
-        columns = [column[:start] for column in columns]
-    frame = pd.DataFrame(
-        {v.name: column for v, column in zip(variables, columns, strict=True)}, copy=False
-    )
-    for variable in variables:
-        if variable.kind == DATETIME:
-            frame[variable.name] = pd.to_datetime(frame[variable.name])
-        elif variable.kind != NUMERIC and _encoding(variable) is None:
-            column = frame[variable.name]
-            frame[variable.name] = column.where(column.notna(), "")
+    # A tuple per response and an object per value, a chunk at a time: the collector would
+    # run hundreds of times over them and find nothing to free.
+    with collector_paused():
+        start = 0
+        for chunk in chunks:
+            end = min(start + len(chunk[0]), total)
+            for column, values in zip(columns, chunk, strict=True):
+                column[start:end] = values[: end - start]
+            start = end
+            if progress:
+                progress(start, total)
+        if start < total:  # cleaning filters left some responses out
+            columns = [column[:start] for column in columns]
+        frame = pd.DataFrame(
+            {v.name: column for v, column in zip(variables, columns, strict=True)}, copy=False
+        )
+        for variable in variables:
+            if variable.kind == DATETIME:
+                frame[variable.name] = pd.to_datetime(frame[variable.name])
+            elif variable.kind != NUMERIC and _encoding(variable) is None:
+                column = frame[variable.name]
+                frame[variable.name] = column.where(column.notna(), "")
     meta = {
         "labels": {v.name: v.label for v in variables},
         "value_labels": {},

@@ -203,3 +203,30 @@ def test_pspp_reads_the_sav_with_labels(filled, tmp_path):
     assert "Faste møter" in output
     assert re.search(r"Aetat\s*\|\s*1\|\s*50\.0%", output), output
     assert re.search(r"\|q1\s*\|F8\.0", output), output  # codes print without decimals
+
+
+def test_times_are_exported_in_utc_whatever_the_database_session_time_zone(
+    make_survey, answer, tmp_path
+):
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    survey = make_survey()
+    response = answer(survey, {"q1": "1"}, strata={"etat": "Aetat"})
+    response.started_at = datetime(2004, 3, 1, 9, 5, 30, tzinfo=UTC)
+    response.submitted_at = datetime(2004, 3, 1, 10, 15, 0, 250000, tzinfo=UTC)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # PostgreSQL gives timestamptz in the session's zone (Oslo: UTC+1 in March).
+        db.session.execute(sa.text("SET LOCAL TIME ZONE 'Europe/Oslo'"))
+    variables = dataset.variables(survey)
+    (row,) = next(dataset.rows(survey, variables))
+    values = dict(zip([v.name for v in variables], row, strict=True))
+    assert values["started_at"] == datetime(2004, 3, 1, 9, 5, 30)
+    assert values["submitted_at"] == datetime(2004, 3, 1, 10, 15, 0, 250000)
+    frame, _meta = exports.statistical_frame(survey)
+    assert frame["submitted_at"][0] == datetime(2004, 3, 1, 10, 15, 0, 250000)
+    path = tmp_path / "data.csv"
+    exports.write_csv(survey, path)
+    assert "2004-03-01 09:05:30,2004-03-01 10:15:00" in path.read_text(encoding="utf-8")
