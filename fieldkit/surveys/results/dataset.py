@@ -14,7 +14,7 @@ and there are three ways to the values, which must always agree (``test_export_f
 ``test_analysis_rows.py``): ``records``/``rows``, one response and one cell at a time (tables,
 figures, CSV, XLSX); ``columns``, a chunk of responses as NumPy columns (SPSS, Stata), which
 converts each distinct stored value once per group of variables that convert alike and looks the
-values up in C; and ``packed_columns`` (SPSS, Stata, when ``analysis_rows.usable_layout`` allows
+values up in C; and ``packed_chunks`` (SPSS, Stata, when ``analysis_rows.usable_layout`` allows
 it: no cleaning steps, numeric answer variables only), which reads each response's packed
 analysis row instead of its JSON and decodes only rows that are missing or stale. Cleaning
 steps apply to the first two through ``cleaning.Plan``.
@@ -466,17 +466,22 @@ def _column_partitions(query: sa.Select, chunk: int) -> Iterator[list[list[Any]]
         column.type.dialect_impl(dialect).result_processor(dialect, None)
         for column in query.selected_columns
     ]
+    # Streamed where the driver has server-side cursors (psycopg); SQLite's cursor steps
+    # through the rows as they are fetched anyway, and streaming it would only make
+    # SQLAlchemy read ahead into its own buffer.
+    streamed = dialect.supports_server_side_cursors
     result = connection.execute(
-        query.execution_options(stream_results=True, **{BINARY_RESULTS: True})
+        query.execution_options(stream_results=streamed, **{BINARY_RESULTS: True})
     )
     try:
-        # A streamed result has read ahead: its first rows come through it (as processed
-        # rows), which empties its buffer; the rest straight from the cursor.
-        first = result.fetchmany(chunk)
-        if first:
-            yield [list(column) for column in zip(*first, strict=True)]
-        if len(first) < chunk:
-            return
+        if streamed:
+            # A streamed result has read ahead: its first rows come through it (as processed
+            # rows), which empties its buffer; the rest straight from the cursor.
+            first = result.fetchmany(chunk)
+            if first:
+                yield [list(column) for column in zip(*first, strict=True)]
+            if len(first) < chunk:
+                return
         cursor = result.cursor
         # The next chunk is fetched while this one is turned into columns.
         with closing(read_ahead(lambda: cursor.fetchmany(chunk))) as batches:
@@ -633,20 +638,22 @@ def _meta_column(
     return distinct[variable.origin, variable.key].column(variable.convert, finishing)
 
 
-def packed_columns(
+def packed_chunks(
     survey: Survey,
     variable_list: list[Variable],
     finish: list[Finish | None],
     layout: Any,
     chunk: int = COLUMN_CHUNK,
-) -> Iterator[list[np.ndarray]]:
+) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
     """What ``columns`` gives, read from the responses' packed analysis rows
     (``analysis_rows``) instead of their JSON answers: for a survey without cleaning steps
     whose answer variables are all numeric (``analysis_rows.usable_layout`` says so).
 
-    Each chunk's rows are joined and seen as one float64 block (``numpy.frombuffer``); a
-    response whose row is missing or packed for another layout has its JSON decoded and packed
-    here, with the same function the write paths use.
+    Each chunk comes as its answer variables' values, one float64 block of a row per response
+    and a column per answer variable in variable order (the rows joined and seen through
+    ``numpy.frombuffer``, no copy), and a column for each of the other variables. A response
+    whose row is missing or packed for another layout has its JSON decoded and packed here,
+    with the same function the write paths use.
     """
     import numpy as np
 
@@ -655,21 +662,20 @@ def packed_columns(
         sa.case((current, Response.analysis_row), else_=sa.null()),
         sa.type_coerce(sa.case((current, sa.null()), else_=stored_answers()), sa.Text),
     ]
-    answer_at = iter(range(layout.width))
-    places = [next(answer_at) if v.origin == ANSWERS else None for v in variable_list]
+    others = [
+        (variable, finishing)
+        for variable, finishing in zip(variable_list, finish, strict=True)
+        if variable.origin != ANSWERS
+    ]
     for (packed, texts), meta in _chunks(survey, chunk, stored):
-        for index, row in enumerate(packed):
-            if row is None:
-                packed[index] = layout.pack(_decode(texts[index]))
+        if None in packed:
+            packed = [
+                row if row is not None else layout.pack(_decode(text))
+                for row, text in zip(packed, texts, strict=True)
+            ]
         block = np.frombuffer(b"".join(packed), dtype="<f8").reshape(len(packed), layout.width)
         distinct: dict[tuple[str, str], _Distinct] = {}
-        chunk_columns = []
-        for variable, place, finishing in zip(variable_list, places, finish, strict=True):
-            if place is not None:
-                chunk_columns.append(block[:, place])
-            else:
-                chunk_columns.append(_meta_column(distinct, variable, meta, finishing))
-        yield chunk_columns
+        yield block, [_meta_column(distinct, v, meta, finishing) for v, finishing in others]
 
 
 class _Group:

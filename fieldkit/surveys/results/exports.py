@@ -27,7 +27,7 @@ import csv
 import math
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -131,50 +131,27 @@ _finish = analysis_rows.finishing
 def statistical_frame(survey: Survey, progress: Progress | None = None):
     """The data set as a pandas DataFrame with typed columns, and its metadata for pyreadstat.
 
-    Columns are preallocated to the number of valid responses and filled chunk by chunk from
-    the packed analysis rows (``dataset.packed_columns``) where they give the same values, else
-    from ``dataset.columns`` (each distinct stored value converted once).
+    Built from the packed analysis rows (``dataset.packed_chunks``) where they give the same
+    values, else from ``dataset.columns`` (each distinct stored value converted once), into
+    columns preallocated to the number of valid responses and filled chunk by chunk.
     """
-    import numpy as np
-    import pandas as pd
-
     variables = dataset.variables(survey)
     total = dataset.count_valid(survey)
     encodings = [_encoding(v) for v in variables]
     finish = [_finish(v, e) for v, e in zip(variables, encodings, strict=True)]
     layout = analysis_rows.usable_layout(survey, variables, finish)
-    if layout is not None:
-        chunks = dataset.packed_columns(survey, variables, finish, layout)
-    else:
-        chunks = dataset.columns(survey, variables, finish)
-    columns: list[Any] = []
-    for finishing in finish:
-        if finishing is not None:
-            columns.append(np.full(total, np.nan))
-        else:
-            columns.append(np.empty(total, dtype=object))
     # A tuple per response and an object per value, a chunk at a time: the collector would
     # run hundreds of times over them and find nothing to free.
     with collector_paused():
-        start = 0
-        for chunk in chunks:
-            end = min(start + len(chunk[0]), total)
-            for column, values in zip(columns, chunk, strict=True):
-                column[start:end] = values[: end - start]
-            start = end
-            if progress:
-                progress(start, total)
-        if start < total:  # cleaning filters left some responses out
-            columns = [column[:start] for column in columns]
-        frame = pd.DataFrame(
-            {v.name: column for v, column in zip(variables, columns, strict=True)}, copy=False
-        )
-        for variable in variables:
-            if variable.kind == DATETIME:
-                frame[variable.name] = pd.to_datetime(frame[variable.name])
-            elif variable.kind != NUMERIC and _encoding(variable) is None:
-                column = frame[variable.name]
-                frame[variable.name] = column.where(column.notna(), "")
+        # The meta and frame columns come first, then the answers (``dataset.variables``).
+        leading = sum(1 for v in variables if v.origin != dataset.ANSWERS)
+        packed = layout is not None and leading > 0
+        if packed and all(v.origin != dataset.ANSWERS for v in variables[:leading]):
+            frame = _packed_frame(survey, variables, finish, layout, total, leading, progress)
+        else:
+            frame = _typed_frame(
+                variables, finish, dataset.columns(survey, variables, finish), total, progress
+            )
     meta = {
         "labels": {v.name: v.label for v in variables},
         "value_labels": {},
@@ -204,6 +181,80 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
         if variable.name in meta["value_labels"]:
             meta["formats"][variable.name] = "F8.0"
     return frame, meta
+
+
+def _typed_frame(
+    variables: list[dataset.Variable],
+    finish: list[dataset.Finish | None],
+    chunks: Iterator[list[Any]],
+    total: int,
+    progress: Progress | None,
+):
+    """The frame of ``variables`` from ``chunks`` of columns, in columns preallocated to
+    ``total`` rows (float64 where ``finish`` says so, else objects) and filled chunk by chunk;
+    times and texts as pyreadstat takes them."""
+    import numpy as np
+    import pandas as pd
+
+    columns: list[Any] = []
+    for finishing in finish:
+        if finishing is not None:
+            columns.append(np.full(total, np.nan))
+        else:
+            columns.append(np.empty(total, dtype=object))
+    start = 0
+    for chunk in chunks:
+        end = min(start + len(chunk[0]), total)
+        for column, values in zip(columns, chunk, strict=True):
+            column[start:end] = values[: end - start]
+        start = end
+        if progress:
+            progress(start, total)
+    if start < total:  # cleaning filters left some responses out
+        columns = [column[:start] for column in columns]
+    frame = pd.DataFrame(
+        {v.name: column for v, column in zip(variables, columns, strict=True)}, copy=False
+    )
+    for variable in variables:
+        if variable.kind == DATETIME:
+            frame[variable.name] = pd.to_datetime(frame[variable.name])
+        elif variable.kind != NUMERIC and _encoding(variable) is None:
+            column = frame[variable.name]
+            frame[variable.name] = column.where(column.notna(), "")
+    return frame
+
+
+def _packed_frame(
+    survey: Survey,
+    variables: list[dataset.Variable],
+    finish: list[dataset.Finish | None],
+    layout: analysis_rows.Layout,
+    total: int,
+    leading: int,
+    progress: Progress | None,
+):
+    """The frame from the packed analysis rows: the ``leading`` variables (meta and frame
+    columns) as ``_typed_frame`` builds them, and beside them the answer variables as one
+    float64 block (a row per response) into which each chunk's rows are copied at once."""
+    import numpy as np
+    import pandas as pd
+
+    answers = np.empty((total, layout.width))
+    chunks = dataset.packed_chunks(survey, variables, finish, layout)
+
+    def others() -> Iterator[list[Any]]:
+        start = 0
+        for block, other_columns in chunks:
+            end = min(start + len(block), total)
+            answers[start:end] = block[: end - start]
+            start = end
+            yield other_columns
+
+    front = _typed_frame(variables[:leading], finish[:leading], others(), total, progress)
+    names = [v.name for v in variables[leading:]]
+    # Fewer rows than counted if responses were discarded meanwhile: as many as the front has.
+    block = pd.DataFrame(answers[: len(front)], columns=names, copy=False)
+    return pd.concat([front, block], axis=1)
 
 
 def write_sav(survey: Survey, path: Path, *, progress: Progress | None = None) -> int:
