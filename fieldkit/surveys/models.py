@@ -246,14 +246,17 @@ class Response(db.Model):
     __table_args__ = (
         # The valid responses in the order results read them (``dataset.valid_responses``):
         # an export of 100,000 responses neither sorts them nor counts them from the table.
+        # Partial, because PostgreSQL does not take ``discarded_at IS NULL`` as an equality
+        # that leaves the later columns in order: with it in the index it sorted every export.
         sa.Index(
-            "ix_responses_results_order",
+            "ix_responses_valid_order",
             "survey_id",
             "status",
-            "discarded_at",
             "submitted_at",
             "submitted_on",
             "id",
+            sqlite_where=sa.text("discarded_at IS NULL"),
+            postgresql_where=sa.text("discarded_at IS NULL"),
         ),
     )
 

@@ -19,7 +19,7 @@ it: no cleaning steps, numeric answer variables only), which reads each response
 analysis row instead of its JSON and decodes only rows that are missing or stale. Cleaning
 steps apply to the first two through ``cleaning.Plan``.
 
-Responses are read in chunks, in the order of the index ``ix_responses_results_order`` (no
+Responses are read in chunks, in the order of the index ``ix_responses_valid_order`` (no
 sort), as tuples fetched straight from the driver's cursor (the next chunk in a helper thread,
 ``core.read_ahead``) and turned into columns, never as ORM objects or SQLAlchemy rows, so an
 export of 100,000 responses never holds them all at once. Times come from the database as UTC
@@ -378,7 +378,7 @@ def valid_responses(survey: Survey, stored: list[sa.ColumnElement] | None = None
         .select_from(Response)
         .outerjoin(Case, Response.case_id == Case.id)
         .where(*_valid(survey))
-        # The order of the index ix_responses_results_order: read without a sort.
+        # The order of the index ix_responses_valid_order: read without a sort.
         .order_by(Response.submitted_at, Response.submitted_on, Response.id)
     )
 
