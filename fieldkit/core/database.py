@@ -14,6 +14,10 @@ _configured = False
 
 #: Milliseconds SQLite waits for a lock held by another process before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: How much of the database file SQLite reads through memory-mapped I/O instead of a read()
+#: call per 4 kB page (address space, not memory: the pages are the OS's file cache). Reading
+#: 100,000 responses for an export made 0.06-0.19 s of such calls; mapped, under 0.03 s.
+SQLITE_MMAP_BYTES = 1 << 30
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -23,6 +27,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
 
@@ -66,8 +71,8 @@ def _binary_results(_connection, cursor, _statement, _parameters, context, _exec
 
 
 def configure_engine_events() -> None:
-    """Turn on foreign keys, WAL and a busy timeout on every SQLite connection, and the
-    ``BINARY_RESULTS`` execution option (once)."""
+    """Turn on foreign keys, WAL, a busy timeout and memory-mapped reads on every SQLite
+    connection, and the ``BINARY_RESULTS`` execution option (once)."""
     global _configured
     if not _configured:
         sa.event.listen(sa.engine.Engine, "connect", _sqlite_pragmas)

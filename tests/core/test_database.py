@@ -11,12 +11,13 @@ from fieldkit.extensions import db
 from tests.conftest import make_config
 
 
-def test_sqlite_has_foreign_keys_wal_and_busy_timeout(tmp_path):
+def test_sqlite_has_foreign_keys_wal_busy_timeout_and_mapped_reads(tmp_path):
     app = create_app(make_config(f"sqlite:///{tmp_path / 'x.sqlite'}", tmp_path))
     with app.app_context():
         assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 10000
+        assert db.session.execute(sa.text("PRAGMA mmap_size")).scalar() == 1 << 30
 
 
 def test_models_and_migrations_agree(app):
