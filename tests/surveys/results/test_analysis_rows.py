@@ -171,6 +171,28 @@ def test_missing_rows_fall_back_to_the_answers(numeric_survey, answer):
     pd.testing.assert_frame_equal(frame, expected, check_exact=True)
 
 
+def test_stale_rows_are_read_by_id_in_every_chunk(numeric_survey, answer):
+    """Chunks of two: the missing rows of each chunk are packed from their own answers."""
+    fill(numeric_survey, answer)
+    expected, _meta = decoded(numeric_survey)
+    in_order = dataset.valid_responses(numeric_survey, [Response.id])
+    ids = db.session.scalars(in_order).all()
+    assert len(ids) == 4
+    missing = ids[1::2]  # the second of each chunk of two
+    db.session.execute(
+        sa.update(Response).where(Response.id.in_(missing)).values(analysis_row=None)
+    )
+    db.session.commit()
+    variables = dataset.variables(numeric_survey)
+    finish = [exports._finish(v, exports._encoding(v)) for v in variables]
+    layout = analysis_rows.usable_layout(numeric_survey, variables, finish)
+    chunks = list(dataset.packed_chunks(numeric_survey, variables, finish, layout, chunk=2))
+    assert [len(block) for block, _others in chunks] == [2, 2]
+    answers = np.concatenate([block for block, _others in chunks])
+    names = [v.name for v in variables if v.origin == dataset.ANSWERS]
+    np.testing.assert_array_equal(answers, expected[names].to_numpy())
+
+
 def test_a_new_questionnaire_version_makes_the_rows_stale(numeric_survey, answer):
     fill(numeric_survey, answer)
     old = analysis_rows.layout(numeric_survey)
