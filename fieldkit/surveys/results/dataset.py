@@ -20,10 +20,12 @@ analysis row instead of its JSON and decodes only rows that are missing or stale
 steps apply to the first two through ``cleaning.Plan``.
 
 Responses are read in chunks, in the order of the index ``ix_responses_valid_order`` (no
-sort), as tuples fetched straight from the driver's cursor (the next chunk in a helper thread,
-``core.read_ahead``) and turned into columns, never as ORM objects or SQLAlchemy rows, so an
-export of 100,000 responses never holds them all at once. Times come from the database as UTC
-without a time zone (``core.database.utc_naive``), whatever the session's time zone.
+sort), as tuples fetched straight from the driver's cursor (from a server-side cursor the
+next chunk in a helper thread, ``core.read_ahead``) and turned into columns, never as ORM
+objects or SQLAlchemy rows, so an export of 100,000 responses never holds their answers all at
+once (only the packed path's rows, the frame's own numbers, come from PostgreSQL in one go).
+Times come from the database as UTC without a time zone (``core.database.utc_naive``),
+whatever the session's time zone.
 What an export costs: see ``docs/benchmarks.md``.
 """
 
