@@ -13,9 +13,8 @@ one chunk, not the responses' JSON. The numbers come from the responses' packed 
 (``analysis_rows``, read with ``numpy.frombuffer``) when the survey has no cleaning steps and
 only numeric answer variables, otherwise from the decoded JSON (``dataset.columns``). The frame
 is built with the garbage collector paused. For 100,000 responses x 81 variables the export
-takes 1.4-1.5x the time pyreadstat needs to write the finished frame on SQLite and about 1.5x
-on PostgreSQL (3-4.5x when it decoded the JSON; ``bench/export_sav.py``,
-``docs/benchmarks.md``).
+takes 1.4-1.5x the time pyreadstat needs to write the finished frame on SQLite and
+PostgreSQL (3-4.5x when it decoded the JSON; ``bench/export_sav.py``, ``docs/benchmarks.md``).
 
 Choice variables whose codes are not all whole numbers are strings in CSV/XLSX; SPSS and Stata
 take value labels only on numbers, so there they are numbered 1..k in choice order and the
