@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -83,6 +82,19 @@ class Layout:
     @property
     def width(self) -> int:
         return len(self.keys)
+
+    def current(self) -> sa.ColumnElement[bool]:
+        """SQL: the response's row is packed for this layout (NULL, not false, when its
+        layout is unknown: for a ``CASE``; ``stale`` is the filter)."""
+        return sa.and_(Response.analysis_layout == self.hash, Response.analysis_row.is_not(None))
+
+    def stale(self) -> sa.ColumnElement[bool]:
+        """SQL: the response's row is missing or packed for another layout."""
+        return sa.or_(
+            Response.analysis_layout.is_(None),
+            Response.analysis_layout != self.hash,
+            Response.analysis_row.is_(None),
+        )
 
     def pack(self, answers: dict[str, Any]) -> bytes:
         """The analysis row of ``answers`` (decoded): float64, little-endian."""
@@ -161,11 +173,7 @@ def repack(survey: Survey, chunk: int = REPACK_CHUNK) -> int:
     """Pack the analysis rows of the survey's responses whose row is missing or stale (after a
     new questionnaire version); returns how many were packed. Commits."""
     found = layout(survey)
-    stale = sa.or_(
-        Response.analysis_layout.is_(None),
-        Response.analysis_layout != found.hash,
-        Response.analysis_row.is_(None),
-    )
+    stale = found.stale()
     done, after = 0, ""
     while True:
         rows = db.session.execute(
@@ -181,18 +189,15 @@ def repack(survey: Survey, chunk: int = REPACK_CHUNK) -> int:
             db.session.execute(
                 sa.update(Response)
                 .where(Response.id == response_id, Response.revision == revision)
-                .values(analysis_row=found.pack(_decoded(text)), analysis_layout=found.hash)
+                .values(
+                    analysis_row=found.pack(dataset.decode_answers(text)),
+                    analysis_layout=found.hash,
+                )
                 .execution_options(synchronize_session=False)
             )
         done += len(rows)
         after = rows[-1][0]
         db.session.commit()
-
-
-def _decoded(text: Any) -> dict[str, Any]:
-    if not text:
-        return {}
-    return text if isinstance(text, dict) else orjson.loads(text)
 
 
 def _answer_writes(session: so.Session) -> Iterator[Response]:

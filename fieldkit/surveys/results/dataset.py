@@ -420,7 +420,7 @@ def records(survey: Survey, chunk: int = CHUNK, *, clean: bool = True) -> Iterat
             return
     for (stored,), meta in _chunks(survey, chunk):
         for text, *values in zip(stored, *meta.values(), strict=True):
-            yield Record(_decode(text), dict(zip(meta, values, strict=True)))
+            yield Record(decode_answers(text), dict(zip(meta, values, strict=True)))
 
 
 def _chunks(
@@ -520,12 +520,13 @@ def _strata(texts: list[str | None], decoded: dict[str | None, Mapping[str, Any]
     """The cases' strata from their JSON texts, each distinct text decoded once (``decoded``:
     the texts seen so far) into a read-only mapping that the responses with it share."""
     for text in set(texts).difference(decoded):
-        value = _decode(text)
+        value = decode_answers(text)
         decoded[text] = MappingProxyType(value) if isinstance(value, dict) and value else _NO_STRATA
     return list(map(decoded.__getitem__, texts))
 
 
-def _decode(text: str | dict | None) -> dict[str, Any]:
+def decode_answers(text: str | dict | None) -> dict[str, Any]:
+    """Stored answers (the JSON text ``stored_answers`` selects) as a dict."""
     if not text:
         return {}
     if isinstance(text, dict):  # a driver that decodes JSON itself (psycopg on jsonb)
@@ -608,7 +609,7 @@ def columns(
         object_values: list[Any] = []
         kept: list[int] = []
         for index, text in enumerate(stored):
-            answers = _decode(text)
+            answers = decode_answers(text)
             if not plan.empty:
                 answers = plan.apply_answers(answers)
                 if answers is None:
@@ -661,7 +662,7 @@ def _answers_by_id(ids: list[str]) -> dict[str, dict[str, Any]]:
     found = db.session.execute(
         sa.select(Response.id, stored_answers()).where(Response.id.in_(ids))
     ).all()
-    return {response_id: _decode(text) for response_id, text in found}
+    return {response_id: decode_answers(text) for response_id, text in found}
 
 
 def packed_chunks(
@@ -683,7 +684,7 @@ def packed_chunks(
     """
     import numpy as np
 
-    current = sa.and_(Response.analysis_layout == layout.hash, Response.analysis_row.is_not(None))
+    current = layout.current()
     stored = [
         sa.case((current, Response.analysis_row), else_=sa.null()),
         # The id only of a response whose row is missing or stale: its JSON is read by id.
