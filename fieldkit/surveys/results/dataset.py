@@ -238,6 +238,10 @@ class _Builder:
             for column in queries.frame_columns(self.survey):
                 self.add(column, column, STRING, column, _text, STRATA, source=f"strata.{column}")
 
+    def items(self, questionnaire: Questionnaire) -> None:
+        for _section, item in questionnaire.items():
+            self.item(item)
+
     def choice_variable(self, item: Item, source: str, label: str) -> None:
         numeric = numeric_codes(item)
         labels = {(int(c.code) if numeric else c.code): self.text(c.label) for c in item.choices}
@@ -334,9 +338,7 @@ def variables(survey: Survey, language: str = "nb") -> list[Variable]:
 
     builder = _Builder(survey, language)
     builder.meta()
-    questionnaire: Questionnaire = cleaning.plan(survey).questionnaire()
-    for _section, item in questionnaire.items():
-        builder.item(item)
+    builder.items(cleaning.plan(survey).questionnaire())
     return builder.variables
 
 
@@ -351,8 +353,7 @@ def answer_variables(questionnaire: Questionnaire) -> list[Variable]:
     """The questionnaire's answer variables as the data set makes them, without the meta
     variables (whose names may only change the answer variables' names)."""
     builder = _Builder(None, "nb")  # type: ignore[arg-type]  # items never read the survey
-    for _section, item in questionnaire.items():
-        builder.item(item)
+    builder.items(questionnaire)
     return builder.variables
 
 
