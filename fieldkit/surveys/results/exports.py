@@ -1,15 +1,16 @@
 """Exports of a survey's data set: CSV, XLSX, SPSS ``.sav``, Stata ``.dta``, R and codebook.
 
 Every writer takes the variables from ``dataset.variables``; CSV and XLSX take the rows from
-``dataset.rows``, SPSS and Stata the columns from ``dataset.columns`` (both read in chunks with
-``yield_per`` and tested to give the same values), so the exports, the tables and the CLI see
-the same data.
+``dataset.rows``, SPSS and Stata the columns from ``dataset.packed_chunks`` or
+``dataset.columns`` (all read in chunks and tested to give the same values), so the exports,
+the tables and the CLI see the same data.
 
 CSV, the R CSV and XLSX (openpyxl write-only) are written row by row: memory does not grow with
 the number of responses. pyreadstat cannot append to a ``.sav``/``.dta`` file, so those are
 built as typed NumPy columns (float64 for numbers and codes, one object array per text column)
 preallocated and filled chunk by chunk, then written once: memory is one typed column set plus
-one chunk, not the responses' JSON. The numbers come from the responses' packed analysis rows
+one chunk (on PostgreSQL also the packed rows the driver holds), not the responses' JSON. The
+numbers come from the responses' packed analysis rows
 (``analysis_rows``, read with ``numpy.frombuffer``) when the survey has no cleaning steps and
 only numeric answer variables, otherwise from the decoded JSON (``dataset.columns``). The frame
 is built with the garbage collector paused. For 100,000 responses x 81 variables the export
