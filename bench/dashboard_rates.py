@@ -66,7 +66,8 @@ def main() -> int:
     from fieldkit.core.database import upgrade_schema
     from fieldkit.core.models import Role
     from fieldkit.extensions import db
-    from fieldkit.surveys import queries, questionnaires, surveys
+    from fieldkit.surveys.fieldwork import queries, operations as surveys
+    from fieldkit.surveys.questionnaires import operations as questionnaires
     from fieldkit.surveys.models import Case, Response
 
     app = create_app({"WTF_CSRF_ENABLED": False})

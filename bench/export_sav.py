@@ -100,7 +100,8 @@ def make_data(n: int, database_url: str | None) -> tuple:
     from fieldkit.core import operations
     from fieldkit.core.database import upgrade_schema
     from fieldkit.extensions import db
-    from fieldkit.surveys import questionnaires, surveys
+    from fieldkit.surveys.questionnaires import operations as questionnaires
+    from fieldkit.surveys.fieldwork import operations as surveys
     from fieldkit.surveys.models import Response
     from fieldkit.surveys.results import analysis_rows
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from fieldkit.conferences import compile as compiler
 from fieldkit.conferences import synthesis
+from fieldkit.core import downloads
 from fieldkit.core.models import Project
 
 
@@ -75,7 +76,7 @@ def render_context(context: dict, fmt: str) -> tuple[bytes, str]:
 
 def combined_job(project_id: int, fmt: str, language: str, user_id: int | None) -> dict:
     """Background job: render the combined synthesis document and keep it for download;
-    returns where it is (see ``synthesis.store_download``)."""
+    returns where it is (see ``core.downloads.store``)."""
     from fieldkit.core import audit
     from fieldkit.core.jobs import report_progress
     from fieldkit.core.models import User
@@ -91,7 +92,13 @@ def combined_job(project_id: int, fmt: str, language: str, user_id: int | None) 
     report_progress(1, 3, "rendering")
     content, mimetype = render_context(context, fmt)
     report_progress(2, 3, "storing")
-    result = synthesis.store_download(content, fmt, f"synthesis-{project.slug}.{fmt}", mimetype)
+    result = downloads.store_bytes(
+        "conference-exports",
+        content,
+        f".{fmt}",
+        download_name=f"synthesis-{project.slug}.{fmt}",
+        mimetype=mimetype,
+    )
     user = db.session.get(User, user_id) if user_id else None
     audit.record("conference.synthesis_compiled", project, actor=user, format=fmt)
     db.session.commit()

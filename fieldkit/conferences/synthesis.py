@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import secrets
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -380,39 +377,6 @@ def tagged_point_ids(tag: Tag) -> list[int]:
 
 # --- made in the background, kept for download ------------------------------------------------
 
-#: The name of a stored download: random, with the format's extension.
-DOWNLOAD_NAME = re.compile(r"[0-9a-f]{32}\.(csv|xlsx|pdf|docx)")
-
-
-def downloads_folder() -> Path:
-    return downloads.folder("conference-exports")
-
-
-def store_download(content: bytes, fmt: str, download_name: str, mimetype: str) -> dict:
-    """Keep a file a job made under a random name (older ones are pruned); returns the job's
-    result (plain data)."""
-    downloads.prune("conference-exports")
-    name = f"{secrets.token_hex(16)}.{fmt}"
-    path = downloads_folder() / name
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(content)
-    temporary.replace(path)
-    return {
-        "file": name,
-        "download_name": download_name,
-        "mimetype": mimetype,
-        "size": len(content),
-    }
-
-
-def stored_download(result: Any) -> Path | None:
-    """The file a job's result names, if it is one of ours and still there."""
-    if not isinstance(result, dict) or not DOWNLOAD_NAME.fullmatch(str(result.get("file", ""))):
-        return None
-    path = downloads_folder() / result["file"]
-    return path if path.is_file() else None
-
-
 EXPORT_MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -433,7 +397,13 @@ def export_job(project_id: int, fmt: str, user_id: int | None) -> dict:
     report_progress(0, 2, "exporting")
     content = export_csv(project) if fmt == "csv" else export_xlsx(project)
     report_progress(1, 2, "storing")
-    result = store_download(content, fmt, f"points-{project.slug}.{fmt}", EXPORT_MIMETYPES[fmt])
+    result = downloads.store_bytes(
+        "conference-exports",
+        content,
+        f".{fmt}",
+        download_name=f"points-{project.slug}.{fmt}",
+        mimetype=EXPORT_MIMETYPES[fmt],
+    )
     user = db.session.get(User, user_id) if user_id else None
     audit.record("conference.points_exported", project, actor=user, format=fmt)
     db.session.commit()

@@ -1088,23 +1088,14 @@ def synthesis_combined(project, fmt: str):
 @require_project_access
 def synthesis_download(project, job_id: str):
     """The file a combined-document or export job of this project made."""
-    from fieldkit.conferences import synthesis
 
     job = _project_job(project, job_id)
     if job is None or job.func not in SYNTHESIS_JOBS or job.status.value != "done":
         abort(404)
-    path = synthesis.stored_download(job.result)
-    if path is None:
+    response = downloads.send("conference-exports", job.result)
+    if response is None:
         flash(downloads.gone_message(), "error")
         return redirect(url_for(".synthesis_overview", slug=project.slug))
-    response = send_file(
-        path,
-        mimetype=job.result["mimetype"],
-        as_attachment=True,
-        download_name=job.result["download_name"],
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

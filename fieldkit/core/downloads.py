@@ -9,10 +9,16 @@ record, sent by link, and live elsewhere; they are never pruned here.
 
 from __future__ import annotations
 
+import mimetypes
+import os
+import re
+import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 
 #: The folders under UPLOAD_PATH that hold one-off downloads.
@@ -26,6 +32,76 @@ def folder(area: str) -> Path:
     path = Path(current_app.config["UPLOAD_PATH"]) / area
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+#: The name of a stored file: random, with its format's extension; nothing else is ever served.
+STORED_NAME = re.compile(r"[0-9a-f]{32}\.[a-z]{1,5}")
+
+
+def store(
+    area: str,
+    suffix: str,
+    write: Callable[[Path], Any],
+    *,
+    download_name: str,
+    mimetype: str | None = None,
+) -> dict[str, Any]:
+    """Keep the file ``write(path)`` writes under a random name in ``area`` (older files are
+    pruned first); a file is only seen whole. Returns the job's result: the stored name, the
+    name it downloads as, its type and size, and ``write``'s own result as ``"written"``."""
+    prune(area)
+    name = f"{secrets.token_hex(16)}{suffix}"
+    path = folder(area) / name
+    partial = path.with_name(name + ".part")
+    try:
+        written = write(partial)
+        os.replace(partial, path)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return {
+        "file": name,
+        "download_name": download_name,
+        "mimetype": mimetype
+        or mimetypes.guess_type(download_name)[0]
+        or "application/octet-stream",
+        "size": path.stat().st_size,
+        "written": written,
+    }
+
+
+def store_bytes(area: str, content: bytes, suffix: str, **names: Any) -> dict[str, Any]:
+    """``store`` for content already in memory."""
+
+    def write(path: Path) -> None:
+        path.write_bytes(content)
+
+    return store(area, suffix, write, **names)
+
+
+def stored_path(area: str, result: Any) -> Path | None:
+    """The file a job's ``result`` names in ``area``, if it is one of ours and still there."""
+    name = str(result.get("file", "")) if isinstance(result, dict) else ""
+    if not STORED_NAME.fullmatch(name):
+        return None
+    path = folder(area) / name
+    return path if path.is_file() else None
+
+
+def send(area: str, result: Any) -> Response | None:
+    """The stored file as a private download, or None when it is gone (pruned or unknown)."""
+    path = stored_path(area, result)
+    if path is None:
+        return None
+    response = send_file(
+        path,
+        mimetype=result["mimetype"],
+        as_attachment=True,
+        download_name=result["download_name"],
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def prune(area: str, *, now: float | None = None) -> int:
@@ -44,6 +120,7 @@ def prune(area: str, *, now: float | None = None) -> int:
 
 
 def prune_all(*, now: float | None = None) -> int:
+    """Delete every area's files older than the retention period; returns how many."""
     return sum(prune(area, now=now) for area in AREAS)
 
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
+from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, request
 
 from fieldkit.core.models import RateLimitHit, utcnow
 from fieldkit.extensions import db
@@ -38,3 +41,44 @@ def hit(scope: str, client: str, window: timedelta) -> None:
     db.session.execute(sa.delete(RateLimitHit).where(RateLimitHit.at < utcnow() - window))
     db.session.add(RateLimitHit(key=client_key(scope, client)))
     db.session.commit()
+
+
+class FailureLimit:
+    """Failed attempts (unknown links, wrong passwords) allowed per client in one scope.
+
+    ``guard`` decorates the view: a client over the limit gets ``refuse()`` instead; the view
+    calls ``failed()`` for each failed attempt it sees.
+    """
+
+    def __init__(self, scope: str, limit: int, window: timedelta) -> None:
+        self.scope = scope
+        self.limit = limit
+        self.window = window
+
+    def exceeded(self) -> bool:
+        """Whether the current client has had ``limit`` failures within ``window``."""
+        return too_many(self.scope, _client(), self.limit, self.window)
+
+    def failed(self) -> None:
+        """Count one failed attempt by the current client."""
+        hit(self.scope, _client(), self.window)
+
+    def guard(
+        self, refuse: Callable[[], Any], methods: tuple[str, ...] | None = None
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator: answer ``refuse()`` to a client over the limit (for ``methods``, or all)."""
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(view)
+            def wrapped(*args: Any, **kwargs: Any) -> Any:
+                if (methods is None or request.method in methods) and self.exceeded():
+                    return refuse()
+                return view(*args, **kwargs)
+
+            return wrapped
+
+        return decorator
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"

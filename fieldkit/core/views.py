@@ -28,8 +28,7 @@ from fieldkit.extensions import csrf, db, login_manager
 bp = Blueprint("core", __name__)
 
 #: Failed logins allowed per client within the window, before it must wait.
-FAILED_LOGIN_LIMIT = 10
-FAILED_LOGIN_WINDOW = timedelta(minutes=10)
+FAILED_LOGINS = ratelimit.FailureLimit("login", limit=10, window=timedelta(minutes=10))
 
 login_manager.login_view = "core.login"
 login_manager.login_message = None
@@ -65,10 +64,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm(next=request.args.get("next"))
-    client = request.remote_addr or "unknown"
-    if form.is_submitted() and ratelimit.too_many(
-        "login", client, FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW
-    ):
+    if form.is_submitted() and FAILED_LOGINS.exceeded():
         form.password.errors = [
             _("Too many failed attempts from this connection. Wait a few minutes and try again.")
         ]
@@ -76,7 +72,7 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
-            ratelimit.hit("login", client, FAILED_LOGIN_WINDOW)
+            FAILED_LOGINS.failed()
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
             login_user(user)

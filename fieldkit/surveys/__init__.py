@@ -1,25 +1,30 @@
-"""Surveys: questionnaires, surveys, sampling frames, invitations, responses and results."""
+"""Surveys: questionnaires, the editor, the respondent's side, fieldwork, results and paper forms.
+
+Each area is a package holding its views, operations, forms and commands; ``blueprints`` gathers
+their pages and ``init_app`` registers them with the commands.
+"""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the survey pages and commands."""
-    from fieldkit.surveys.cli import questionnaire_cli, survey_cli
-    from fieldkit.surveys.views import load_routes
+    """Register the survey pages, template helpers and commands."""
+    from fieldkit.surveys import blueprints
+    from fieldkit.surveys.fieldwork.cli import frame_cli, survey_cli
+    from fieldkit.surveys.fieldwork.dispositions import CODES
+    from fieldkit.surveys.fieldwork.operations import project_surveys
+    from fieldkit.surveys.fieldwork.queries import case_code
+    from fieldkit.surveys.paper import cli as paper_cli  # noqa: F401  (adds `questionnaire paper`)
+    from fieldkit.surveys.questionnaires.cli import questionnaire_cli
+    from fieldkit.surveys.questionnaires.operations import project_questionnaires
+    from fieldkit.surveys.results import cli as results_cli  # noqa: F401  (adds `survey export` …)
 
-    app.register_blueprint(load_routes())
-    from fieldkit.surveys.views.respond import respond_bp
-
-    app.register_blueprint(respond_bp)
+    app.register_blueprint(blueprints.staff)
+    for blueprint in blueprints.PUBLIC:
+        app.register_blueprint(blueprint)
 
     @app.context_processor
     def survey_helpers():
-        from fieldkit.surveys.dispositions import CODES
-        from fieldkit.surveys.queries import case_code
-        from fieldkit.surveys.questionnaires import project_questionnaires
-        from fieldkit.surveys.surveys import project_surveys
-
         return {
             "project_questionnaires": project_questionnaires,
             "project_surveys": project_surveys,
@@ -27,14 +32,8 @@ def init_app(app: Flask) -> None:
             "disposition_codes": CODES,
         }
 
-    app.cli.add_command(questionnaire_cli)
-    app.cli.add_command(survey_cli)
-    from fieldkit.surveys.cli import frame_cli
-
-    app.cli.add_command(frame_cli)
-    from fieldkit.surveys.views.fieldwork_pages import public_bp as fieldwork_public_bp
-
-    app.register_blueprint(fieldwork_public_bp)
+    for group in (questionnaire_cli, survey_cli, frame_cli):
+        app.cli.add_command(group)
 
 
 def load_demo(project, user) -> bool:

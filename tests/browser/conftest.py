@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
+
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("FIELDKIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -1,15 +1,17 @@
 """The fieldwork dashboard in a real browser: figures, strata that lag, accessibility."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from fieldkit.extensions import db
-from fieldkit.surveys import questionnaires, responses, surveys
+from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.fieldwork.demo import ANSWERS as COMPLETE_ANSWERS
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from fieldkit.surveys.respond import operations as responses
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.conftest import PASSWORD
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = FIXTURES
 
 
 def test_dashboard_shows_rates_by_stratum(page, make_user, make_project):

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from fieldkit.extensions import db
-from fieldkit.surveys import definition
 from fieldkit.surveys.models import Questionnaire
+from fieldkit.surveys.questionnaires import definition
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.conftest import PASSWORD
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from fieldkit.core import uploads
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys import questionnaires, surveys
+from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.fieldwork import texts
 from fieldkit.surveys.models import Case
+from fieldkit.surveys.questionnaires import operations as questionnaires
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.conftest import PASSWORD
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = FIXTURES
 
 
 @pytest.fixture
@@ -117,7 +119,7 @@ def test_case_page_on_a_phone(page, survey):
     from fieldkit.surveys.fieldwork import frame
 
     path = FIXTURES / "frame_sosial_aetat_160.csv"
-    frame.import_frame(survey, frame.read_table(path.name, path.read_bytes()))
+    frame.import_frame(survey, uploads.read_table(path.name, path.read_bytes()))
     db.session.commit()
     log_in(page, "forsker@example.no", PASSWORD)
     page.goto(f"/p/storby/surveys/{survey.id}/cases?q=A001")

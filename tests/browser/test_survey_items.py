@@ -4,16 +4,17 @@ keyboard only, live skip logic, the same logic without JavaScript, and JS/Python
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from fieldkit.extensions import db
-from fieldkit.surveys import definition, logic, questionnaires
+from fieldkit.surveys.questionnaires import definition, logic
+from fieldkit.surveys.questionnaires import operations as questionnaires
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.conftest import PASSWORD
+from tests.paths import FIXTURES
 
-STAFF = Path(__file__).resolve().parents[1] / "fixtures" / "ansatteskjema_storbysatsingen.yaml"
+STAFF = FIXTURES / "ansatteskjema_storbysatsingen.yaml"
 PAGES = ["om_kontoret", "samarbeid", "tiltaksarrangorer", "vurdering"]
 
 
@@ -312,7 +313,7 @@ def test_the_browser_reads_answers_as_the_server_does(page, preview_url):
     """What skip logic sees in the browser equals what read_page stores for the same form."""
     from werkzeug.datastructures import MultiDict
 
-    from fieldkit.surveys.items.answers import read_page
+    from fieldkit.surveys.respond.answers import read_page
 
     q = definition.load(STAFF.read_text(encoding="utf-8"))
     fills = {

@@ -1,17 +1,18 @@
 """A respondent answers in a real browser: phone, tablet and desktop, with and without
 JavaScript, by keyboard alone, and through a dropped connection."""
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
 from fieldkit.extensions import db
-from fieldkit.surveys import links, questionnaires, surveys
+from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.models import Response, ResponseStatus
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from fieldkit.surveys.respond import links
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, axe_violations, shot  # noqa: F401
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = FIXTURES
 
 WIDTHS = {
     "phone": {"width": 375, "height": 800},

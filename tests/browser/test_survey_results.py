@@ -1,15 +1,16 @@
 """The results page in a real browser: a table and its figure, an export with progress."""
 
-from pathlib import Path
-
 import pyreadstat
 
 from fieldkit.extensions import db
-from fieldkit.surveys import questionnaires, responses, surveys
+from fieldkit.surveys.fieldwork import operations as surveys
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from fieldkit.surveys.respond import operations as responses
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.conftest import PASSWORD
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = FIXTURES
 
 
 def make(make_user, make_project):

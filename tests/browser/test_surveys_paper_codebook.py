@@ -1,15 +1,14 @@
 """A researcher finds the codebook and the paper version of a questionnaire in the browser."""
 
-from pathlib import Path
-
 from pypdf import PdfReader
 
 from fieldkit.extensions import db
-from fieldkit.surveys import questionnaires
+from fieldkit.surveys.questionnaires import operations as questionnaires
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.conftest import PASSWORD
+from tests.paths import FIXTURES
 
-STAFF = Path(__file__).resolve().parents[1] / "fixtures" / "ansatteskjema_storbysatsingen.yaml"
+STAFF = FIXTURES / "ansatteskjema_storbysatsingen.yaml"
 
 
 def test_codebook_page_and_downloads(page, make_user, make_project, tmp_path):

@@ -9,11 +9,12 @@ import sqlalchemy as sa
 
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Questionnaire
-from fieldkit.surveys.xlsform import read_xlsform
+from fieldkit.surveys.questionnaires.xlsform import read_xlsform
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.conftest import PASSWORD
+from tests.paths import FIXTURES
 
-STAFF_XLSFORM = Path(__file__).resolve().parents[1] / "fixtures" / "ansatteskjema_xlsform.xlsx"
+STAFF_XLSFORM = FIXTURES / "ansatteskjema_xlsform.xlsx"
 
 
 def broken_copy(target: Path) -> Path:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from fieldkit.conferences import operations
 from fieldkit.core.models import Role
 from fieldkit.extensions import db
+from tests.paths import FIXTURES
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dialogkonferanse_storbysatsingen.yaml"
+FIXTURE = FIXTURES / "dialogkonferanse_storbysatsingen.yaml"
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from fieldkit.conferences import combined, synthesis
+from fieldkit.core import downloads
 from fieldkit.core.models import AuditEvent, Job
 from fieldkit.extensions import db
 from tests.conferences.test_synthesis import two_conferences
@@ -55,7 +56,7 @@ def test_export_jobs_make_the_same_files_as_before(client, login, facilitator, p
     expected = list(load_workbook(io.BytesIO(synthesis.export_xlsx(project))).active.values)
     assert made == expected and len(made) == 10
     # Past the retention period the file is gone; the facilitator is told, not shown a 404.
-    synthesis.stored_download(job.result).unlink()
+    downloads.stored_path("conference-exports", job.result).unlink()
     gone = client.get(f"/p/storby/conferences/synthesis/jobs/{job.id}/download")
     assert gone.status_code == 302
     assert gone.headers["Location"] == "/p/storby/conferences/synthesis"

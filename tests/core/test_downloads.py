@@ -28,12 +28,15 @@ def test_files_older_than_the_retention_period_are_deleted(app):
 
 
 def test_a_job_storing_a_download_prunes_the_old_ones(app):
-    from fieldkit.conferences import synthesis
-
     old = _file(downloads.folder("conference-exports"), "old.csv", 80)
-    result = synthesis.store_download(b"a;b\n", "csv", "points.csv", "text/csv")
+    result = downloads.store_bytes(
+        "conference-exports", b"a;b\n", ".csv", download_name="points.csv", mimetype="text/csv"
+    )
     assert not old.exists()
-    assert synthesis.stored_download(result).read_bytes() == b"a;b\n"
+    assert downloads.stored_path("conference-exports", result).read_bytes() == b"a;b\n"
+    assert result["download_name"] == "points.csv" and result["size"] == 4
+    assert downloads.stored_path("conference-exports", {"file": "../../etc/passwd"}) is None
+    assert downloads.stored_path("exports", result) is None  # another area's file
 
 
 def test_the_command_prunes_and_says_how_many(app, runner):

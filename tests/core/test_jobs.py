@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,8 +12,8 @@ from fieldkit.core.jobs import enqueue, func_path
 from fieldkit.core.models import AuditEvent, Job, JobStatus
 from fieldkit.extensions import db
 from tests.core.job_functions import count_to, explode
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("FIELDKIT_TEST_REDIS_URL")
 
 

@@ -10,13 +10,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from tests.paths import ROOT
 from tests.smtp import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

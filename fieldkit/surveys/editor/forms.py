@@ -28,8 +28,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from fieldkit.surveys import definition
-from fieldkit.surveys.definition import (
+from fieldkit.surveys.editor import edits as verbs
+from fieldkit.surveys.questionnaires import definition
+from fieldkit.surveys.questionnaires.definition import (
     CHOICE_TYPES,
     LANGUAGES,
     Choice,
@@ -39,7 +40,6 @@ from fieldkit.surveys.definition import (
     Row,
     Text,
 )
-from fieldkit.surveys.editor import verbs
 
 LANGUAGE_NAMES = {"nb": _l("bokmål"), "nn": _l("nynorsk"), "en": _l("English")}
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fieldkit.core.models import Project, User
-from fieldkit.surveys import definition, questionnaires
-from fieldkit.surveys.editor import verbs
+from fieldkit.surveys.editor import edits as verbs
 from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
+from fieldkit.surveys.questionnaires import definition
+from fieldkit.surveys.questionnaires import operations as questionnaires
 
 #: The current version changed in place (no answers yet).
 EDITED = "edited"

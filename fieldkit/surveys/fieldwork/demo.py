@@ -13,11 +13,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
+from fieldkit.core import uploads
 from fieldkit.core.models import Project, User, utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys import questionnaires, responses, surveys
 from fieldkit.surveys.fieldwork import frame, sending
+from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.models import Case, Questionnaire, ResponseMode, SentMessage, Survey
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from fieldkit.surveys.respond import operations as responses
 
 DATA = Path(__file__).resolve().parent / "data"
 TITLE = "Kartlegging av sosialkontor og Aetat 2004"
@@ -102,7 +105,7 @@ def load_demo(project: Project, user: User) -> bool:
         actor=user,
     )
     surveys.launch(survey, actor=user)
-    table = frame.read_table("frame_demo.csv", (DATA / "frame_demo.csv").read_bytes())
+    table = uploads.read_table("frame_demo.csv", (DATA / "frame_demo.csv").read_bytes())
     frame.import_frame(survey, table, actor=user)
     db.session.commit()
     if current_app.config.get("SMTP_HOST"):

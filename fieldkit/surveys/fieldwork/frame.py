@@ -6,8 +6,6 @@ nothing, and importing the same file again changes nothing (the frame's id finds
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -19,9 +17,10 @@ from flask_babel import gettext as _
 from fieldkit.core import audit
 from fieldkit.core.models import User
 from fieldkit.core.operations import OperationError
+from fieldkit.core.uploads import Table
 from fieldkit.extensions import db
-from fieldkit.surveys import links
 from fieldkit.surveys.models import Case, Survey
+from fieldkit.surveys.respond import links
 
 #: The roles a column can have; every other column is a stratum or ignored.
 ROLES = ("id", "name", "email", "contact_person")
@@ -54,7 +53,7 @@ class Issue:
     row: int | None = None
     column: str | None = None
 
-    def where(self, table: FrameTable) -> str:
+    def where(self, table: Table) -> str:
         parts = [table.filename]
         if table.sheet:
             parts.append(_("sheet %(sheet)s", sheet=table.sheet))
@@ -63,18 +62,6 @@ class Issue:
         if self.column:
             parts.append(_("column %(column)s", column=self.column))
         return ", ".join(parts)
-
-
-@dataclass
-class FrameTable:
-    """The cells of a frame file: headers and rows (with their row numbers in the file)."""
-
-    filename: str
-    sheet: str | None
-    headers: list[str]
-    rows: list[tuple[int, list[str]]]
-    encoding: str | None = None
-    delimiter: str | None = None
 
 
 @dataclass
@@ -91,7 +78,7 @@ class FrameRow:
 class FramePreview:
     """What an import would do: the validation report and the changes, before anything is stored."""
 
-    table: FrameTable
+    table: Table
     mapping: dict[str, str]
     issues: list[Issue] = field(default_factory=list)
     rows: list[FrameRow] = field(default_factory=list)
@@ -154,82 +141,9 @@ def default_mapping(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def read_table(filename: str, content: bytes, sheet: str | None = None) -> FrameTable:
-    """The cells of a CSV (UTF-8 or Windows-1252, comma, semicolon or tab) or XLSX file."""
-    lower = filename.lower()
-    if lower.endswith(".xlsx"):
-        return _read_xlsx(filename, content, sheet)
-    if lower.endswith((".csv", ".txt", ".tsv")):
-        return _read_csv(filename, content)
-    raise FrameError(_("%(file)s: use a .csv or .xlsx file.", file=filename))
-
-
-def _read_csv(filename: str, content: bytes) -> FrameTable:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise FrameError(_("%(file)s: the file's character encoding is unknown.", file=filename))
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    all_rows = [row for row in reader]
-    if not all_rows or not any(c.strip() for c in all_rows[0]):
-        raise FrameError(_("%(file)s: the first row must hold the column names.", file=filename))
-    headers = [h.strip() for h in all_rows[0]]
-    rows = []
-    for number, row in enumerate(all_rows[1:], start=2):
-        cells = [c.strip() for c in row] + [""] * (len(headers) - len(row))
-        if any(cells):
-            rows.append((number, cells[: len(headers)]))
-    return FrameTable(filename, None, headers, rows, encoding=encoding, delimiter=delimiter)
-
-
-def _read_xlsx(filename: str, content: bytes, sheet: str | None) -> FrameTable:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets the same message
-        raise FrameError(_("%(file)s is not a readable XLSX workbook.", file=filename)) from exc
-    if sheet is not None and sheet not in workbook.sheetnames:
-        raise FrameError(_("%(file)s has no sheet %(sheet)s.", file=filename, sheet=sheet))
-    worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-    values = list(worksheet.iter_rows(values_only=True))
-    if not values or not any(_cell(c) for c in values[0]):
-        raise FrameError(
-            _(
-                "%(file)s, sheet %(sheet)s: the first row must hold the column names.",
-                file=filename,
-                sheet=worksheet.title,
-            )
-        )
-    headers = [_cell(c) for c in values[0]]
-    while headers and not headers[-1]:
-        headers.pop()
-    rows = []
-    for number, row in enumerate(values[1:], start=2):
-        cells = [_cell(c) for c in row][: len(headers)]
-        cells += [""] * (len(headers) - len(cells))
-        if any(cells):
-            rows.append((number, cells))
-    return FrameTable(filename, worksheet.title, headers, rows)
-
-
 def preview(
     survey: Survey,
-    table: FrameTable,
+    table: Table,
     mapping: dict[str, str] | None = None,
 ) -> FramePreview:
     """Validate ``table`` under ``mapping`` and compare it with the survey's cases."""
@@ -341,7 +255,7 @@ def _changes(case: Case, row: FrameRow) -> dict[str, tuple[Any, Any]]:
 
 def import_frame(
     survey: Survey,
-    table: FrameTable,
+    table: Table,
     mapping: dict[str, str] | None = None,
     *,
     actor: User | None = None,

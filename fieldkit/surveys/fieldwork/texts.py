@@ -22,8 +22,8 @@ from fieldkit.core import audit
 from fieldkit.core.models import User
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
-from fieldkit.surveys import links
 from fieldkit.surveys.models import Case, EmailTemplate, MailKind, Survey
+from fieldkit.surveys.respond import links
 
 OSLO = ZoneInfo("Europe/Oslo")
 PLACEHOLDERS = ("navn", "enhet", "lenke", "frist", "kontaktperson")
@@ -265,7 +265,7 @@ def render(survey: Survey, case: Case, kind: str, language: str = "nb") -> Rende
     ]
     body_html = Markup(
         render_template(
-            "mail/surveys/_body.html",
+            "surveys/fieldwork/mail/_body.html",
             paragraphs=paragraphs,
             decline_intro=decline_intro,
             decline_label=decline_label,
@@ -273,7 +273,7 @@ def render(survey: Survey, case: Case, kind: str, language: str = "nb") -> Rende
         )
     )
     html = render_template(
-        "mail/surveys/message.html",
+        "surveys/fieldwork/mail/message.html",
         subject=fill(subject, values),
         body=body_html,
         language=language,

@@ -1,9 +1,9 @@
 """The codebook: one row per variable, with its label, type, value codes and condition.
 
 Every name an answer is stored under has a row (see the answer storage convention in
-``fieldkit.surveys.logic``/``definition``): a question, each row of a grid, each column of a
-repeated-row table (``q13.navn``: a list over the table's rows), and the free text of an
-"Annet" choice (``q8.annet``) or of a grid row with a text field (``q6_andre.other``).
+``fieldkit.surveys.questionnaires.logic``/``definition``): a question, each row of a grid, each
+column of a repeated-row table (``q13.navn``: a list over the table's rows), and the free text
+of an "Annet" choice (``q8.annet``) or of a grid row with a text field (``q6_andre.other``).
 Words come from the ``surveys_paper`` catalogue: build under ``force_locale(language)``.
 """
 
@@ -17,9 +17,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from fieldkit.core import pdf as rendering
-from fieldkit.surveys import definition as d
-from fieldkit.surveys.definition import Item, Questionnaire, text_in
 from fieldkit.surveys.paper.conditions_in_words import ConditionWords, number
+from fieldkit.surveys.questionnaires import definition as d
+from fieldkit.surveys.questionnaires.definition import Item, Questionnaire, text_in
 
 
 def type_label(item_type: str) -> str:

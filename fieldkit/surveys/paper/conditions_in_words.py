@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from fieldkit.surveys import logic
-from fieldkit.surveys.definition import (
+from fieldkit.surveys.questionnaires import logic
+from fieldkit.surveys.questionnaires.definition import (
     CHOICE_TYPES,
     GRID_MULTIPLE,
     GRID_TYPES,

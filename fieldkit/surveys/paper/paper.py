@@ -14,10 +14,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from fieldkit.core import pdf as rendering
-from fieldkit.surveys import definition as d
-from fieldkit.surveys import logic
-from fieldkit.surveys.definition import Item, Questionnaire, text_in
 from fieldkit.surveys.paper.conditions_in_words import ConditionWords, question_name
+from fieldkit.surveys.questionnaires import definition as d
+from fieldkit.surveys.questionnaires import logic
+from fieldkit.surveys.questionnaires.definition import Item, Questionnaire, text_in
 
 #: Writing lines printed for a short and a long text answer.
 TEXT_LINES = 1

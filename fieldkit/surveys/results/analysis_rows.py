@@ -35,7 +35,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from fieldkit.extensions import db
-from fieldkit.surveys.models import Response, Survey, _parsed_definition
+from fieldkit.surveys.models import Response, Survey
+from fieldkit.surveys.models.questionnaires import parsed_definition
 from fieldkit.surveys.results import dataset
 from fieldkit.surveys.results.dataset import ANSWERS, NUMERIC, Variable
 
@@ -114,7 +115,7 @@ def layout(survey: Survey) -> Layout:
 def _layout(definition_json: str) -> Layout:
     keys, converts, signature, described = [], [], [], []
     complete = True
-    for variable in dataset.answer_variables(_parsed_definition(definition_json)):
+    for variable in dataset.answer_variables(parsed_definition(definition_json)):
         codes = encoding(variable)
         finish = finishing(variable, codes)
         if finish is None:

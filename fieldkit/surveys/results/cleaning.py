@@ -23,9 +23,9 @@ from flask_babel import gettext as _
 from fieldkit.core import audit
 from fieldkit.core.models import User, utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys import definition as d
-from fieldkit.surveys import logic
 from fieldkit.surveys.models import CleaningStep, Survey
+from fieldkit.surveys.questionnaires import definition as d
+from fieldkit.surveys.questionnaires import logic
 from fieldkit.surveys.results import dataset
 from fieldkit.surveys.results.dataset import Record
 

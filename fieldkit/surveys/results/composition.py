@@ -16,8 +16,8 @@ from typing import Any
 from fieldkit.core import audit
 from fieldkit.core.models import User, utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys import definition as d
 from fieldkit.surveys.models import ReportPlan, Survey
+from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results import cleaning
 
 REPORT_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)

@@ -45,10 +45,10 @@ import sqlalchemy as sa
 from fieldkit.core.database import BINARY_RESULTS, utc_naive
 from fieldkit.core.read_ahead import read_ahead
 from fieldkit.extensions import db
-from fieldkit.surveys import definition as d
-from fieldkit.surveys import queries
-from fieldkit.surveys.definition import Item, Questionnaire, text_in
+from fieldkit.surveys.fieldwork import queries
 from fieldkit.surveys.models import Case, Response, ResponseStatus, Survey
+from fieldkit.surveys.questionnaires import definition as d
+from fieldkit.surveys.questionnaires.definition import Item, Questionnaire, text_in
 
 if TYPE_CHECKING:
     import numpy as np

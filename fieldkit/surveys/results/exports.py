@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -414,35 +412,30 @@ def export_file_name(survey: Survey, fmt: str) -> str:
 def export_job(
     survey_id: int,
     fmt: str,
-    upload_path: str,
     user_id: int | None = None,
     report: dict[str, Any] | None = None,
 ) -> dict:
-    """Background job: write an export under ``upload_path/exports/`` with progress
-    (``report``: the report's choices of questions, texts and figures)."""
+    """Background job: write an export to the downloads store, with progress (``report``: the
+    report's choices of questions, texts and figures)."""
     from fieldkit.core.models import User
     from fieldkit.extensions import db
 
     survey = db.session.get(Survey, survey_id)
-    folder = Path(upload_path) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    downloads.prune("exports")
-    stored = f"{uuid.uuid4().hex}{FORMATS[fmt]}"
-    target = folder / stored
-    partial = target.with_suffix(target.suffix + ".part")
-    try:
-        rows = export(
+
+    def write(path: Path) -> int:
+        return export(
             survey,
             fmt,
-            partial,
+            path,
             progress=lambda done, total: report_progress(done, total),
             **(report or {}),
         )
-        os.replace(partial, target)
-    finally:
-        if partial.exists():
-            partial.unlink()
+
+    result = downloads.store(
+        "exports", FORMATS[fmt], write, download_name=export_file_name(survey, fmt)
+    )
+    rows = result.pop("written")
     actor = db.session.get(User, user_id) if user_id else None
     audit.record("survey.exported", survey, actor=actor, format=fmt, rows=rows)
     db.session.commit()
-    return {"file": stored, "name": export_file_name(survey, fmt), "rows": rows}
+    return {**result, "rows": rows}

@@ -17,8 +17,8 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from fieldkit.surveys import definition as d
-from fieldkit.surveys.definition import Item
+from fieldkit.surveys.questionnaires import definition as d
+from fieldkit.surveys.questionnaires.definition import Item
 from fieldkit.surveys.results import tables
 from fieldkit.surveys.results.dataset import Record
 from fieldkit.surveys.results.tables import Options, TableError, number, question

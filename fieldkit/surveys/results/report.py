@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from fieldkit.core import pdf as rendering
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys import dispositions, queries
+from fieldkit.surveys.fieldwork import dispositions, queries
 from fieldkit.surveys.models import Case, SentMessage, Survey
 from fieldkit.surveys.results import cleaning, dataset, figures, tables
 from fieldkit.surveys.results.tables import Options, Table, number

@@ -21,8 +21,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from fieldkit.surveys import definition as d
-from fieldkit.surveys.definition import Item, Questionnaire, text_in
+from fieldkit.surveys.questionnaires import definition as d
+from fieldkit.surveys.questionnaires.definition import Item, Questionnaire, text_in
 from fieldkit.surveys.results.dataset import Record
 
 #: How the total row's percentage is shown.

@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from fieldkit.core import audit
 from fieldkit.core.models import User
 from fieldkit.extensions import db
-from fieldkit.surveys import definition as d
-from fieldkit.surveys import surveys as survey_operations
+from fieldkit.surveys.fieldwork import operations as survey_operations
 from fieldkit.surveys.models import Case, Survey, SurveyWave
+from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results.dataset import Record
 from fieldkit.surveys.results.tables import (
     Options,

@@ -2,17 +2,18 @@
 
 import re
 from html import unescape
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from fieldkit.core.models import AuditEvent
 from fieldkit.extensions import db
-from fieldkit.surveys import definition, questionnaires
 from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
+from fieldkit.surveys.questionnaires import definition
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = FIXTURES
 STAFF = FIXTURES / "ansatteskjema_storbysatsingen.yaml"
 PARTICIPANT = FIXTURES / "deltakerskjema_storbysatsingen.yaml"
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+from fieldkit.core import uploads
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys import questionnaires, surveys
 from fieldkit.surveys.fieldwork import frame
+from fieldkit.surveys.fieldwork import operations as surveys
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = FIXTURES
 OFFICES = FIXTURES / "frame_sosial_aetat_160.csv"
 
 
@@ -41,7 +43,7 @@ def make_survey(app, make_project):
 def office_survey(make_survey):
     """A survey in the field with the 160 offices imported."""
     survey = make_survey()
-    table = frame.read_table(OFFICES.name, OFFICES.read_bytes())
+    table = uploads.read_table(OFFICES.name, OFFICES.read_bytes())
     frame.import_frame(survey, table)
     db.session.commit()
     return survey

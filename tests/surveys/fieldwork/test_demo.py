@@ -5,8 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from fieldkit.extensions import db
-from fieldkit.surveys import queries
-from fieldkit.surveys.fieldwork import demo, sending
+from fieldkit.surveys.fieldwork import demo, queries, sending
 from fieldkit.surveys.models import Case, Survey
 
 

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from fieldkit.core import uploads
 from fieldkit.core.models import AuditEvent
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
@@ -24,7 +25,7 @@ def count_cases(survey) -> int:
 
 def test_the_160_office_frame_imports_with_the_exact_report(make_survey):
     survey = make_survey()
-    table = frame.read_table(OFFICES.name, OFFICES.read_bytes())
+    table = uploads.read_table(OFFICES.name, OFFICES.read_bytes())
     assert table.delimiter == "," and table.encoding == "utf-8-sig"
     mapping = frame.default_mapping(table.headers)
     assert mapping == {
@@ -68,7 +69,7 @@ def test_the_160_office_frame_imports_with_the_exact_report(make_survey):
 def test_importing_the_same_file_twice_changes_nothing(office_survey):
     before = {c.external_id: (c.id, c.link_hash) for c in db.session.scalars(sa.select(Case))}
     events = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
-    table = frame.read_table(OFFICES.name, OFFICES.read_bytes())
+    table = uploads.read_table(OFFICES.name, OFFICES.read_bytes())
     result = frame.import_frame(office_survey, table)
     db.session.commit()
     assert (len(result.new), len(result.changed), result.unchanged) == (0, 0, 160)
@@ -81,7 +82,7 @@ def test_a_changed_row_is_updated_and_reported(office_survey):
     content = OFFICES.read_text(encoding="utf-8").replace(
         "aetat.halden@aetat.no", "post.halden@aetat.no"
     )
-    table = frame.read_table("ny.csv", content.encode())
+    table = uploads.read_table("ny.csv", content.encode())
     result = frame.import_frame(office_survey, table)
     db.session.commit()
     assert (len(result.new), len(result.changed), result.unchanged) == (0, 1, 159)
@@ -94,7 +95,7 @@ def test_a_changed_row_is_updated_and_reported(office_survey):
 def test_a_broken_windows_1252_frame_is_reported_by_row_and_stores_nothing(make_survey):
     survey = make_survey()
     path = FIXTURES / "frame_broken_cp1252.csv"
-    table = frame.read_table(path.name, path.read_bytes())
+    table = uploads.read_table(path.name, path.read_bytes())
     assert table.encoding == "cp1252" and table.delimiter == ";"
     preview = frame.preview(survey, table)
     found = [(i.severity, i.row, i.column, i.message) for i in preview.issues]
@@ -124,7 +125,7 @@ def test_xlsx_frames_report_sheet_and_row(make_survey):
     sheet.append([3, "NAV Rana", None, "Nordland"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    table = frame.read_table("utvalg.xlsx", buffer.getvalue())
+    table = uploads.read_table("utvalg.xlsx", buffer.getvalue())
     preview = frame.preview(survey, table)
     assert [i.where(table) for i in preview.errors] == [
         "utvalg.xlsx, ark Utvalg, rad 3, kolonne Email"
@@ -140,11 +141,11 @@ def test_xlsx_frames_report_sheet_and_row(make_survey):
 
 def test_a_frame_without_an_id_column_is_refused(make_survey):
     survey = make_survey()
-    table = frame.read_table("x.csv", b"Navn,Fylke\nNAV Alta,Finnmark\n")
+    table = uploads.read_table("x.csv", b"Navn,Fylke\nNAV Alta,Finnmark\n")
     preview = frame.preview(survey, table)
     assert [i.message for i in preview.errors] == ["Velg kolonnen som har hver enhets id."]
-    with pytest.raises(frame.FrameError, match="bruk en .csv- eller .xlsx-fil"):
-        frame.read_table("x.pdf", b"%PDF")
+    with pytest.raises(uploads.UploadError, match="bruk en .csv- eller .xlsx-fil"):
+        uploads.read_table("x.pdf", b"%PDF")
 
 
 def test_uploads_wait_for_confirmation_and_stale_ones_are_removed(app, make_survey, make_project):

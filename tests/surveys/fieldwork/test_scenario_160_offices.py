@@ -15,10 +15,10 @@ import sqlalchemy as sa
 
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys import outcomes, responses
-from fieldkit.surveys.fieldwork import sending
+from fieldkit.surveys.fieldwork import outcomes, sending
 from fieldkit.surveys.fieldwork.demo import ANSWERS as COMPLETE_ANSWERS
 from fieldkit.surveys.models import Case, ResponseMode, SentMessage
+from fieldkit.surveys.respond import operations as responses
 
 FULL = COMPLETE_ANSWERS  # a staff form answered in full (the demo's)
 

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from fieldkit.core.models import Job, JobStatus, utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
-from fieldkit.surveys import links, responses
 from fieldkit.surveys.fieldwork import sending, texts
 from fieldkit.surveys.models import Case, Mailing, SentMessage
+from fieldkit.surveys.respond import links
+from fieldkit.surveys.respond import operations as responses
 
 LINK = re.compile(r"http://fieldkit\.test/s/[A-Za-z0-9_-]{43}")
 DECLINE = re.compile(r"http://fieldkit\.test/n/[A-Za-z0-9_-]{43}")
@@ -109,7 +110,7 @@ def test_an_uncertain_message_is_never_sent_twice_until_released(
     smtp_app, smtp_server, make_survey
 ):
     survey = make_survey()
-    from fieldkit.surveys import surveys
+    from fieldkit.surveys.fieldwork import operations as surveys
 
     case = surveys.add_case(survey, "1", name="NAV Alta", email="alta@nav.no")
     db.session.commit()

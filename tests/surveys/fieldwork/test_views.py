@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from fieldkit.core.models import AuditEvent, utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys import links
 from fieldkit.surveys.fieldwork import texts
 from fieldkit.surveys.models import Case, EmailTemplate, SentMessage
+from fieldkit.surveys.respond import links
 from tests.surveys.fieldwork.conftest import FIXTURES, OFFICES
 
 
@@ -73,7 +73,7 @@ def test_a_broken_frame_shows_rows_and_cannot_be_imported(
 
 def test_case_page_edit_not_eligible_and_bounce(client, researcher, make_project, make_survey):
     survey = make_survey(make_project(members=[researcher]))
-    from fieldkit.surveys import surveys
+    from fieldkit.surveys.fieldwork import operations as surveys
 
     case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
     db.session.commit()
@@ -113,7 +113,7 @@ def test_case_page_edit_not_eligible_and_bounce(client, researcher, make_project
 
 def test_the_decline_link_asks_then_stops_mail(client, app, make_survey):
     survey = make_survey()
-    from fieldkit.surveys import surveys
+    from fieldkit.surveys.fieldwork import operations as surveys
 
     case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
     db.session.commit()
@@ -201,7 +201,7 @@ def test_one_case_invited_and_reminded_from_its_page(
     client, researcher, smtp_app, smtp_server, make_project, make_survey
 ):
     survey = make_survey(make_project(members=[researcher]))
-    from fieldkit.surveys import surveys
+    from fieldkit.surveys.fieldwork import operations as surveys
 
     case = surveys.add_case(survey, "A1", name="Aetat Alta", email="alta@aetat.no")
     other = surveys.add_case(survey, "A2", name="Aetat Vadsø", email="vadso@aetat.no")

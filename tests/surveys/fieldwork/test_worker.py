@@ -6,18 +6,17 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from fieldkit.core.models import Job, JobStatus
 from fieldkit.extensions import db
-from fieldkit.surveys import links
 from fieldkit.surveys.fieldwork import sending
 from fieldkit.surveys.models import Case, Mailing
+from fieldkit.surveys.respond import links
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("FIELDKIT_TEST_REDIS_URL")
 
 

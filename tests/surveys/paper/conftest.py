@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from fieldkit.extensions import db
-from fieldkit.surveys import definition, questionnaires
+from fieldkit.surveys.questionnaires import definition
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = FIXTURES
 STAFF = FIXTURES / "ansatteskjema_storbysatsingen.yaml"
 PARTICIPANT = FIXTURES / "deltakerskjema_storbysatsingen.yaml"
 XLSFORM = FIXTURES / "ansatteskjema_xlsform.xlsx"

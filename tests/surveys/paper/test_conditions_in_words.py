@@ -3,8 +3,8 @@
 import pytest
 from flask_babel import force_locale
 
-from fieldkit.surveys import definition
 from fieldkit.surveys.paper.conditions_in_words import ConditionWords
+from fieldkit.surveys.questionnaires import definition
 
 
 def words(questionnaire, language="nb"):

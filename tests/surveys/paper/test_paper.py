@@ -8,8 +8,8 @@ from flask_babel import force_locale
 from pypdf import PdfReader
 
 from fieldkit.core import pdf as rendering
-from fieldkit.surveys import definition
 from fieldkit.surveys.paper.paper import paper_context, paper_html, paper_pdf, routes
+from fieldkit.surveys.questionnaires import definition
 
 
 def item(context, name):

@@ -153,7 +153,8 @@ def test_the_paper_command(runner, make_project, stored_staff, tmp_path):
 
 
 def test_an_older_version_has_its_own_codebook_and_paper(client, member_setup):
-    from fieldkit.surveys import definition, questionnaires
+    from fieldkit.surveys.questionnaires import definition
+    from fieldkit.surveys.questionnaires import operations as questionnaires
 
     user, _project, record = member_setup
     questionnaires.freeze(record.current)

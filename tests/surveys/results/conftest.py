@@ -1,13 +1,15 @@
 """Surveys with known answers, made through the respondents' own operations."""
 
-from pathlib import Path
-
 import pytest
 
 from fieldkit.extensions import db
-from fieldkit.surveys import outcomes, questionnaires, responses, surveys
+from fieldkit.surveys.fieldwork import operations as surveys
+from fieldkit.surveys.fieldwork import outcomes
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from fieldkit.surveys.respond import operations as responses
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = FIXTURES
 
 
 @pytest.fixture

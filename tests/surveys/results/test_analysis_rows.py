@@ -2,7 +2,6 @@
 Stata exports into the very frame the decoded JSON gives (or not read, when stale)."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,13 +9,17 @@ import pytest
 import sqlalchemy as sa
 
 from fieldkit.extensions import db
-from fieldkit.surveys import definition, questionnaires, responses, surveys
+from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.models import Response, ResponseMode
+from fieldkit.surveys.questionnaires import definition
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from fieldkit.surveys.respond import operations as responses
 from fieldkit.surveys.results import analysis_rows, cleaning, dataset, exports
+from tests.paths import FIXTURES
 
 from .test_export_fast_path import reference_frame, store
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = FIXTURES
 
 #: Every item kind whose variables are numeric in SPSS, and skip logic.
 NUMERIC_YAML = """

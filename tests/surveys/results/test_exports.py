@@ -10,6 +10,7 @@ import zipfile
 import pyreadstat
 import pytest
 
+from fieldkit.core import downloads
 from fieldkit.core.jobs import enqueue
 from fieldkit.extensions import db
 from fieldkit.surveys.results import dataset, exports
@@ -158,14 +159,14 @@ def test_anonymous_export_has_no_case_id_and_no_times(make_survey, answer, tmp_p
 def test_export_job_writes_the_file_and_reports_progress(filled, app, tmp_path):
     from fieldkit.core.models import Job
 
-    job = enqueue(exports.export_job, filled.id, "sav", str(tmp_path), created_by=None)
+    job = enqueue(exports.export_job, filled.id, "sav", created_by=None)
     job = db.session.get(Job, job.id)
     assert job.status == "done", job.message
     assert job.progress_done == 2 and job.progress_total == 2
-    stored = tmp_path / "exports" / job.result["file"]
+    stored = downloads.stored_path("exports", job.result)
     frame, _meta = pyreadstat.read_sav(str(stored))
     assert len(frame) == 2
-    assert job.result["name"] == f"survey{filled.id}.sav"
+    assert job.result["download_name"] == f"survey{filled.id}.sav"
 
 
 def test_codebook_uses_the_export_names(filled, tmp_path):

@@ -1,15 +1,15 @@
 """Figures: the same shares as the tables, stated in the SVG's description."""
 
 import re
-from pathlib import Path
 from xml.etree import ElementTree
 
-from fieldkit.surveys import definition
+from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.results import figures
 from fieldkit.surveys.results.dataset import Record
 from fieldkit.surveys.results.tables import Options
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = FIXTURES
 Q = definition.load((FIXTURES / "ansatteskjema_storbysatsingen.yaml").read_text("utf-8"))
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -3,16 +3,15 @@
 The references were worked out by hand; the arithmetic is in the comments.
 """
 
-from pathlib import Path
-
 import pytest
 
-from fieldkit.surveys import definition
+from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.results import tables
 from fieldkit.surveys.results.dataset import Record
 from fieldkit.surveys.results.tables import Options
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = FIXTURES
 Q = definition.load((FIXTURES / "ansatteskjema_storbysatsingen.yaml").read_text("utf-8"))
 
 

@@ -206,7 +206,7 @@ def test_report_composed_on_its_page_and_compiled(client, login, make_user, make
 
 
 def test_new_wave_and_side_by_side_on_the_page(client, login, make_user, make_survey, answer):
-    from fieldkit.surveys import surveys
+    from fieldkit.surveys.fieldwork import operations as surveys
     from fieldkit.surveys.models import Survey
 
     survey = member_with_answers(make_user, make_survey, answer, login)

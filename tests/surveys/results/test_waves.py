@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from fieldkit.extensions import db
-from fieldkit.surveys import surveys
+from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.models import Case
 from fieldkit.surveys.results import dataset, waves
 from fieldkit.surveys.results.tables import Options

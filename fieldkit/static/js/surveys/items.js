@@ -1,9 +1,9 @@
-/* Live skip logic on a questionnaire page rendered by templates/surveys/items/macros.html.
+/* Live skip logic on a questionnaire page rendered by templates/surveys/respond/items/macros.html.
 
    As the respondent answers, every item with a data-relevant condition is shown or hidden
    (hidden items' inputs are disabled, so they are not sent), the text field of an "other"
    choice opens when the choice is ticked, and the hidden _shown field tells the server what
-   the respondent has seen. The answers are read the way fieldkit/surveys/items/answers.py
+   the respondent has seen. The answers are read the way fieldkit/surveys/respond/answers.py
    reads them; the server decides again on submit, and the page works without this file. */
 (function () {
   "use strict";

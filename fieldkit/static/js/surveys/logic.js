@@ -1,5 +1,5 @@
 /* Skip-logic conditions in the browser: evaluates the same JSON tree as
-   fieldkit/surveys/logic.py (parse() there, data-relevant attributes here), with the same
+   fieldkit/surveys/questionnaires/logic.py (parse() there, data-relevant attributes here), with the same
    rules for empty answers, numbers, text and multiple choice. Exposed as window.fieldkitLogic. */
 (function () {
   "use strict";

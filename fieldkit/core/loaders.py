@@ -1,0 +1,32 @@
+"""The object named in a page's address, loaded only if it belongs to the object above it.
+
+Every id in an address is checked against its owner, so that a member of one project cannot reach
+another project's questionnaire, survey, case or conference by changing a number:
+``owned_or_404(Survey, sid, project)``, ``owned_or_404(Case, cid, survey, by="survey_id")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from fieldkit.extensions import db
+
+Model = TypeVar("Model")
+
+
+def owned_or_404(
+    model: type[Model], object_id: Any, owner: Any, *, by: str = "project_id"
+) -> Model:
+    """The ``model`` row ``object_id`` if its column ``by`` holds ``owner``'s id; else 404."""
+    record = db.session.get(model, object_id)
+    if record is None or getattr(record, by) != owner.id:
+        abort(404)
+    return record
+
+
+def acting_user():
+    """The logged-in user as a model instance, for operations and the audit log."""
+    return current_user._get_current_object()

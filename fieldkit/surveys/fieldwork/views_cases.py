@@ -1,0 +1,327 @@
+"""Fieldwork pages: the sampling frame and its cases."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from fieldkit.core import access, uploads
+from fieldkit.core.operations import OperationError
+from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork import cases as case_ops
+from fieldkit.surveys.fieldwork import frame, sending
+from fieldkit.surveys.fieldwork import operations as surveys
+from fieldkit.surveys.fieldwork.forms import (
+    CaseForm,
+    FrameConfirmForm,
+    FrameUploadForm,
+    IneligibleForm,
+)
+from fieldkit.surveys.fieldwork.views import bp
+from fieldkit.surveys.fieldwork.views_mail import (
+    kind_labels,
+    mailing_message,
+    message_status_labels,
+)
+from fieldkit.surveys.loaders import actor, survey_or_404
+from fieldkit.surveys.respond import links
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def case_or_404(survey, case_id: int):
+    case = case_ops.case_of(survey, case_id)
+    if case is None:
+        abort(404)
+    return case
+
+
+# --- The frame ---------------------------------------------------------------------------------
+
+
+@bp.route("/surveys/<int:sid>/frame", methods=["GET", "POST"])
+@access.require_project_access
+def frame_upload(project, sid: int):
+    """Upload a sampling frame; the next page previews it."""
+    survey = survey_or_404(project, sid)
+    form = FrameUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read()
+        try:
+            uploads.read_table(upload.filename, content, form.sheet.data or None)
+        except OperationError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            token = frame.store_upload(survey, upload.filename, content)
+            return redirect(
+                url_for(
+                    ".frame_preview",
+                    slug=project.slug,
+                    sid=survey.id,
+                    upload=token,
+                    sheet=form.sheet.data or None,
+                )
+            )
+    status = 422 if form.errors else 200
+    return render_template(
+        "surveys/fieldwork/frame_upload.html", project=project, survey=survey, form=form
+    ), status
+
+
+def _mapping_from_request(table) -> dict[str, str]:
+    mapping = frame.default_mapping(table.headers)
+    allowed = (*frame.ROLES, frame.STRATUM, frame.IGNORE)
+    for position, header in enumerate(table.headers):
+        role = request.form.get(f"role-{position}")
+        if role in allowed:
+            mapping[header] = role
+    return mapping
+
+
+@bp.route("/surveys/<int:sid>/frame/preview", methods=["GET", "POST"])
+@access.require_project_access
+def frame_preview(project, sid: int):
+    """The validation report and the changes an import would make; confirm to import."""
+    survey = survey_or_404(project, sid)
+    form = FrameConfirmForm(upload=request.args.get("upload"))
+    sheet = request.args.get("sheet") or None
+    try:
+        filename, content = frame.load_upload(survey, form.upload.data)
+        table = uploads.read_table(filename, content, sheet)
+    except OperationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".frame_upload", slug=project.slug, sid=survey.id))
+    mapping = _mapping_from_request(table) if request.method == "POST" else None
+    if form.validate_on_submit() and request.form.get("action") == "import":
+        try:
+            result = frame.import_frame(survey, table, mapping, actor=actor())
+        except OperationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            frame.discard_upload(form.upload.data)
+            flash(result.report_lines()[0], "success")
+            return redirect(url_for(".cases", slug=project.slug, sid=survey.id))
+    result = frame.preview(survey, table, mapping)
+    roles = [
+        ("id", _("Id")),
+        ("name", _("Name")),
+        ("email", _("E-mail address")),
+        ("contact_person", _("Contact person")),
+        (frame.STRATUM, _("Frame value (stratum)")),
+        (frame.IGNORE, _("Ignore")),
+    ]
+    return render_template(
+        "surveys/fieldwork/frame_preview.html",
+        project=project,
+        survey=survey,
+        form=form,
+        result=result,
+        roles=roles,
+        sheet=sheet,
+    )
+
+
+# --- Cases -------------------------------------------------------------------------------------
+
+
+@bp.route("/surveys/<int:sid>/cases")
+@access.require_project_access
+def cases(project, sid: int):
+    """The survey's cases: search, filter by status and frame values."""
+    survey = survey_or_404(project, sid)
+    values = case_ops.strata_values(survey)
+    chosen = {
+        column: request.args[f"s.{column}"]
+        for column in values
+        if request.args.get(f"s.{column}") in values[column]
+    }
+    page = case_ops.find_cases(
+        survey,
+        text=request.args.get("q", ""),
+        status=request.args.get("status", ""),
+        strata=chosen,
+        page=max(1, request.args.get("page", 1, type=int)),
+    )
+    return render_template(
+        "surveys/fieldwork/cases.html",
+        project=project,
+        survey=survey,
+        page=page,
+        strata_values=values,
+        chosen=chosen,
+        statuses=case_ops.STATUSES,
+        status_labels=status_labels(),
+        q=request.args.get("q", ""),
+        status=request.args.get("status", ""),
+        filter_args={
+            "q": request.args.get("q") or None,
+            "status": request.args.get("status") or None,
+            **{f"s.{column}": value for column, value in chosen.items()},
+        },
+    )
+
+
+def status_labels() -> dict[str, str]:
+    return {
+        "not_invited": _("Not invited"),
+        "invited": _("Invited"),
+        "started": _("Started, not finished"),
+        "completed": _("Completed"),
+        "declined": _("Declined"),
+        "bounced": _("Undeliverable"),
+        "not_eligible": _("Not eligible"),
+        "no_email": _("No e-mail address"),
+    }
+
+
+@bp.route("/surveys/<int:sid>/cases/send", methods=["POST"])
+@access.require_project_access
+def cases_send(project, sid: int):
+    """Invite or remind the cases ticked on the cases page (within the usual rules)."""
+    survey = survey_or_404(project, sid)
+    if not FlaskForm().validate_on_submit():  # the CSRF token
+        abort(400)
+    ids = [int(i) for i in request.form.getlist("case") if i.isdigit()]
+    action = request.form.get("action")
+    if action not in ("invite", "remind"):
+        abort(400)
+    if not ids:
+        flash(_("Tick the cases to send to."), "warning")
+    else:
+        send = sending.send_invitations if action == "invite" else sending.send_reminders
+        try:
+            mailing = send(survey, case_ids=ids, actor=actor())
+        except OperationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(mailing_message(mailing), "success" if mailing.status == "done" else "error")
+    back = request.form.get("back", "")
+    prefix = url_for(".cases", slug=project.slug, sid=sid)
+    return redirect(back if back.startswith(prefix) else prefix)  # only back to this list
+
+
+@bp.route("/surveys/<int:sid>/cases/new", methods=["GET", "POST"])
+@access.require_project_access
+def case_new(project, sid: int):
+    """Add one case by hand."""
+    survey = survey_or_404(project, sid)
+    form = CaseForm()
+    if form.validate_on_submit():
+        try:
+            case = surveys.add_case(
+                survey,
+                form.external_id.data,
+                name=form.name.data or "",
+                email=form.email.data or None,
+                contact_person=form.contact_person.data or "",
+                strata=form.strata_dict(),
+                actor=actor(),
+            )
+            if case.email and not frame.EMAIL_PATTERN.match(case.email):
+                raise OperationError(_("%(email)s is not an e-mail address.", email=case.email))
+        except OperationError as exc:
+            db.session.rollback()
+            form.external_id.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Case %(id)s added.", id=case.external_id), "success")
+            return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "surveys/fieldwork/case_new.html", project=project, survey=survey, form=form
+    ), status
+
+
+@bp.route("/surveys/<int:sid>/cases/<int:cid>", methods=["GET", "POST"])
+@access.require_project_access
+def case(project, sid: int, cid: int):
+    """One case: its details (editable), personal link, send log and status."""
+    survey = survey_or_404(project, sid)
+    case = case_or_404(survey, cid)
+    form = CaseForm(obj=case if request.method == "GET" else None)
+    if request.method == "GET":
+        form.strata.data = "\n".join(f"{k} = {v}" for k, v in (case.strata or {}).items())
+        form.email.data = case.email or ""
+    form.external_id.data = case.external_id
+    if form.validate_on_submit():
+        try:
+            case_ops.edit_case(
+                case,
+                name=form.name.data or "",
+                email=form.email.data,
+                contact_person=form.contact_person.data or "",
+                strata=form.strata_dict(),
+                actor=actor(),
+            )
+        except OperationError as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The case is saved."), "success")
+            return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))
+    from fieldkit.surveys.respond.operations import response_for_case
+
+    status = 422 if form.errors else 200
+    return render_template(
+        "surveys/fieldwork/case.html",
+        project=project,
+        survey=survey,
+        case=case,
+        form=form,
+        ineligible_form=IneligibleForm(),
+        personal_url=links.personal_url(case),
+        log=sending.send_log(survey, case),
+        response=response_for_case(survey, case),
+        can_invite=bool(sending.invitation_plan(survey, case_ids=[case.id], count_only=True)),
+        can_remind=bool(sending.reminder_plan(survey, case_ids=[case.id], count_only=True)),
+        kind_labels=kind_labels(),
+        message_status_labels=message_status_labels(),
+    ), status
+
+
+@bp.route("/surveys/<int:sid>/cases/<int:cid>/<action>", methods=["POST"])
+@access.require_project_access
+def case_action(project, sid: int, cid: int, action: str):
+    """Not eligible (with reason) and back, bounce and back, undo a decline."""
+    survey = survey_or_404(project, sid)
+    case = case_or_404(survey, cid)
+    if not FlaskForm().validate_on_submit():  # the CSRF token
+        abort(400)
+    try:
+        if action == "not-eligible":
+            form = IneligibleForm()
+            if not form.validate_on_submit():
+                raise OperationError(_("Give the reason the case is not eligible."))
+            case_ops.set_not_eligible(case, form.reason.data, actor=actor())
+        elif action == "eligible":
+            case_ops.set_eligible(case, actor=actor())
+        elif action == "bounced":
+            sending.mark_bounced(case, actor=actor())
+        elif action == "deliverable":
+            sending.unmark_bounced(case, actor=actor())
+        elif action == "undo-decline":
+            case_ops.undo_decline(case, actor=actor())
+        elif action in ("invite", "remind"):
+            send = sending.send_invitations if action == "invite" else sending.send_reminders
+            if not send(survey, case_ids=[case.id], dry_run=True):
+                raise OperationError(_("The rules allow no such message to this case now."))
+            mailing = send(survey, case_ids=[case.id], actor=actor())
+            flash(mailing_message(mailing), "success" if mailing.status == "done" else "error")
+            return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))
+        else:
+            abort(404)
+    except OperationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The case is saved."), "success")
+    return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))

@@ -1,0 +1,134 @@
+"""The verbs of questionnaires: import, save (new version or wording fix), export, freeze.
+
+Called by views, the CLI and (for freezing) the survey module; nothing here reads the request.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import sqlalchemy as sa
+
+from fieldkit.core import audit
+from fieldkit.core.i18n import N_
+from fieldkit.core.models import Project, User, utcnow
+from fieldkit.extensions import db
+from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
+from fieldkit.surveys.questionnaires import definition
+from fieldkit.surveys.questionnaires.definition import DefinitionError
+
+NATIVE_SUFFIXES = (".yaml", ".yml", ".json")
+XLSFORM_SUFFIXES = (".xlsx",)
+
+
+def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
+    """A definition from an uploaded file: native YAML/JSON, or an XLSForm workbook.
+
+    Raises ``DefinitionError`` whose message names the file and the place in it.
+    """
+    suffix = PurePath(filename).suffix.lower()
+    try:
+        if suffix in NATIVE_SUFFIXES:
+            try:
+                text = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise DefinitionError("", N_("the file is not UTF-8 text")) from None
+            return definition.load(text)
+        if suffix in XLSFORM_SUFFIXES:
+            from fieldkit.surveys.questionnaires import xlsform
+
+            return xlsform.read_xlsform(content)
+    except DefinitionError as exc:
+        where = f"{filename}, {exc.path}" if exc.path else filename
+        raise DefinitionError(where, exc.template, **exc.params) from None
+    raise DefinitionError(
+        filename, N_("unknown file type: use .yaml, .yml or .json (native) or .xlsx (XLSForm)")
+    )
+
+
+def create_questionnaire(
+    project: Project, questionnaire: definition.Questionnaire, *, actor: User | None = None
+) -> Questionnaire:
+    """Store a new questionnaire with ``questionnaire`` as version 1."""
+    record = Questionnaire(
+        project=project,
+        title=definition.text_in(questionnaire.title, "nb")[:300],
+        created_by=actor,
+    )
+    version = QuestionnaireVersion(number=1)
+    version.set_definition(questionnaire)
+    record.versions.append(version)
+    db.session.add(record)
+    db.session.flush()
+    audit.record("questionnaire.created", record, actor=actor, project=project, version=1)
+    return record
+
+
+def import_questionnaire(
+    project: Project, filename: str, content: bytes, *, actor: User | None = None
+) -> Questionnaire:
+    """Parse an uploaded file and store it as a new questionnaire; nothing is stored on error."""
+    return create_questionnaire(project, parse_upload(filename, content), actor=actor)
+
+
+def save_definition(
+    record: Questionnaire, questionnaire: definition.Questionnaire, *, actor: User | None = None
+) -> QuestionnaireVersion:
+    """Save an edited definition.
+
+    While no answers exist, the current version changes in place. Once the current version is
+    frozen (a survey has answers), a change that keeps every name, type and code (a wording
+    fix) still changes it in place, and is audited; any structural change makes a new version.
+    """
+    definition.check(questionnaire)
+    current = record.current
+    old = current.definition
+    if current.frozen and definition.structure_signature(old) != definition.structure_signature(
+        questionnaire
+    ):
+        version = QuestionnaireVersion(number=current.number + 1)
+        version.set_definition(questionnaire)
+        record.versions.append(version)
+        action, target = "questionnaire.version_created", version
+    else:
+        current.set_definition(questionnaire)
+        action = "questionnaire.wording_fixed" if current.frozen else "questionnaire.edited"
+        target = current
+    record.title = definition.text_in(questionnaire.title, "nb")[:300]
+    db.session.flush()
+    audit.record(action, record, actor=actor, version=target.number)
+    return target
+
+
+def freeze(version: QuestionnaireVersion) -> None:
+    """Mark ``version`` as answered: from now on structure changes make a new version."""
+    if version.frozen_at is None:
+        version.frozen_at = utcnow()
+        db.session.flush()
+
+
+def export(version: QuestionnaireVersion, fmt: str) -> tuple[bytes, str, str]:
+    """The version as a file: (content, file name, MIME type) for ``yaml`` or ``xlsform``."""
+    base = f"questionnaire-{version.questionnaire_id}-v{version.number}"
+    if fmt == "yaml":
+        return (definition.dump(version.definition).encode(), f"{base}.yaml", "application/yaml")
+    if fmt == "xlsform":
+        from fieldkit.surveys.questionnaires import xlsform
+
+        return (
+            xlsform.write_xlsform(version.definition),
+            f"{base}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    raise ValueError(f"unknown format {fmt!r}: use yaml or xlsform")
+
+
+def project_questionnaires(project: Project) -> list[Questionnaire]:
+    """The project's questionnaires, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Questionnaire)
+            .where(Questionnaire.project_id == project.id)
+            .order_by(Questionnaire.created_at.desc(), Questionnaire.id.desc())
+        )
+    )

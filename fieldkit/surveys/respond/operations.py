@@ -1,0 +1,268 @@
+"""The verbs of responses: start or resume, save answers, submit.
+
+Exactly one response per personal link, whatever the respondent does: a response is created
+under a unique constraint (or, in anonymous surveys, claimed on the case by a conditional
+update), answers are saved with optimistic revisions and merged (two tabs never blindly
+overwrite each other), and submission is a conditional update that succeeds once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+
+from fieldkit.core.models import User, utcnow
+from fieldkit.extensions import db
+from fieldkit.surveys.models import (
+    Case,
+    Response,
+    ResponseMode,
+    ResponseStatus,
+    Survey,
+    SurveyState,
+)
+from fieldkit.surveys.questionnaires import definition, logic
+from fieldkit.surveys.respond import links
+from fieldkit.surveys.results import analysis_rows
+
+MAX_SAVE_ATTEMPTS = 20
+
+
+class ResponseError(Exception):
+    """The response cannot be changed; ``reason`` says why (for the page to show)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _new_response(survey: Survey, **values: Any) -> Response:
+    now = utcnow()
+    response = Response(
+        id=str(uuid.uuid4()),
+        survey_id=survey.id,
+        answers={},
+        warned=[],
+        revision=0,
+        # Packed here, not on flush: the layout's queries would otherwise run inside the
+        # caller's savepoint, before its INSERT (SQLite then cannot upgrade to a write lock).
+        **analysis_rows.packed(survey, {}),
+        started_at=None if survey.anonymous else now,
+        updated_at=None if survey.anonymous else now,
+        **values,
+    )
+    return response
+
+
+def response_for_case(survey: Survey, case: Case) -> Response | None:
+    """The case's response, if one was started (never for anonymous surveys once submitted)."""
+    if survey.anonymous:
+        return db.session.get(Response, case.open_response_id) if case.open_response_id else None
+    return db.session.scalar(sa.select(Response).where(Response.case_id == case.id))
+
+
+def case_has_submitted(survey: Survey, case: Case) -> bool:
+    if survey.anonymous:
+        return case.submitted_at is not None
+    response = response_for_case(survey, case)
+    return response is not None and response.submitted
+
+
+def start_for_case(
+    survey: Survey,
+    case: Case,
+    *,
+    mode: ResponseMode = ResponseMode.WEB,
+    language: str = "nb",
+    entered_by: User | None = None,
+) -> Response:
+    """The case's response: the one already started, or a new one (never two)."""
+    existing = response_for_case(survey, case)
+    if existing is not None:
+        return existing
+    if survey.anonymous and case.submitted_at is not None:
+        raise ResponseError("already_submitted")
+    values = {"mode": mode, "language": language, "entered_by_id": getattr(entered_by, "id", None)}
+    if not survey.anonymous:
+        response = _new_response(survey, case_id=case.id, **values)
+        try:
+            with db.session.begin_nested():
+                db.session.add(response)
+        except sa.exc.IntegrityError:
+            # Another request (a double click, a second tab) created it first: use that one.
+            return db.session.scalar(sa.select(Response).where(Response.case_id == case.id))
+        db.session.commit()
+        return response
+    response = _new_response(survey, **values)
+    db.session.add(response)
+    db.session.flush()
+    claimed = db.session.execute(
+        sa.update(Case)
+        .where(Case.id == case.id, Case.open_response_id.is_(None), Case.submitted_at.is_(None))
+        .values(open_response_id=response.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        db.session.refresh(case)
+        if case.submitted_at is not None:
+            raise ResponseError("already_submitted")
+        return db.session.get(Response, case.open_response_id)
+    db.session.commit()
+    db.session.refresh(case)
+    return response
+
+
+def start_open(survey: Survey, *, language: str = "nb") -> tuple[Response, str]:
+    """A new response through the survey's open link, with its resume token."""
+    response = _new_response(survey, mode=ResponseMode.WEB, language=language)
+    token = links.new_resume_token(response)
+    db.session.add(response)
+    db.session.commit()
+    return response, token
+
+
+def editable(response: Response) -> bool:
+    """Whether the respondent may still change ``response``."""
+    survey = response.survey
+    if survey.state != SurveyState.OPEN and response.mode == ResponseMode.WEB:
+        return False
+    return not response.submitted or survey.allow_edit_after_submit
+
+
+def save_answers(
+    response: Response,
+    page_answers: dict[str, Any],
+    page_variables: list[str],
+    *,
+    section: str | None = None,
+    warned: list[str] | None = None,
+    language: str | None = None,
+) -> Response:
+    """Merge one page's answers into the response and store them.
+
+    ``page_variables`` are the names the page shows: their old values are replaced by
+    ``page_answers`` (an emptied field is removed); everything else is kept as it is, so
+    two tabs saving different pages both keep their answers. Answers of questions that skip
+    logic now hides are removed.
+    """
+    questionnaire = response.survey.definition
+    response_id = response.id
+    for attempt in range(MAX_SAVE_ATTEMPTS):
+        if attempt:  # someone saved meanwhile: merge into what they saved
+            db.session.refresh(response)
+        if not editable(response):
+            raise ResponseError("already_submitted" if response.submitted else "closed")
+        page_keys = set(page_variables)
+        merged = {
+            key: value
+            for key, value in response.answers.items()
+            if key not in page_keys and key.split(".")[0] not in page_keys
+        }
+        merged.update(page_answers)
+        merged = logic.prune(questionnaire, merged)
+        values: dict[str, Any] = {
+            "answers": merged,
+            "completeness": completeness(questionnaire, merged),
+            "revision": response.revision + 1,
+            # A Core UPDATE: the ORM's before_flush packing does not see it.
+            **analysis_rows.packed(response.survey, merged),
+        }
+        if section is not None:
+            values["current_section"] = section
+        if warned is not None:
+            values["warned"] = sorted(set(response.warned) | set(warned))
+        if language is not None:
+            values["language"] = language
+        if not response.survey.anonymous:
+            values["updated_at"] = utcnow()
+        status_ok = (
+            Response.status == ResponseStatus.IN_PROGRESS
+            if not response.survey.allow_edit_after_submit
+            else sa.true()
+        )
+        updated = db.session.execute(
+            sa.update(Response)
+            .where(Response.id == response_id, Response.revision == response.revision, status_ok)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if updated:
+            # The row now holds exactly these values: no need to read it back.
+            for key, value in values.items():
+                set_committed_value(response, key, value)
+            return response
+    raise ResponseError("busy")
+
+
+def completeness(questionnaire: definition.Questionnaire, answers: dict[str, Any]) -> float:
+    """The share of applicable questions answered (grid rows count one by one; notes not)."""
+    _sections, shown = logic.visibility(questionnaire, answers)
+    applicable = answered = 0
+    for _section, item in questionnaire.items():
+        if item.name not in shown:
+            continue
+        for name in item.variable_names():
+            applicable += 1
+            value = answers.get(name)
+            if item.type == definition.TABLE and isinstance(value, list):
+                value = [row for row in value if any(v not in (None, "") for v in row.values())]
+            if value not in (None, "", [], {}):
+                answered += 1
+    return answered / applicable if applicable else 0.0
+
+
+def completeness_class(survey: Survey, share: float) -> str:
+    """AAPOR's class for a returned response: I (complete), P (partial) or R (break-off)."""
+    if share >= survey.complete_threshold:
+        return "I"
+    if share >= survey.partial_threshold:
+        return "P"
+    return "R"
+
+
+def submit(response: Response) -> bool:
+    """Submit ``response``; True when this call submitted it, False when it already was."""
+    survey = response.survey
+    now = utcnow()
+    share = completeness(survey.definition, response.answers)
+    values: dict[str, Any] = {
+        "status": ResponseStatus.SUBMITTED,
+        "completeness": share,
+        "submitted_on": now.date(),
+        "resume_hash": None,
+        "revision": Response.revision + 1,
+    }
+    # Repacked (the layout may have changed since the last save), but only if the answers in
+    # hand are still the stored ones: otherwise the save that changed them packed its own row.
+    current = Response.revision == response.revision
+    for key, value in analysis_rows.packed(survey, response.answers).items():
+        values[key] = sa.case((current, value), else_=getattr(Response, key))
+    if not survey.anonymous:
+        values["submitted_at"] = now
+        values["updated_at"] = now
+    updated = db.session.execute(
+        sa.update(Response)
+        .where(Response.id == response.id, Response.status == ResponseStatus.IN_PROGRESS)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if updated and survey.anonymous:
+        # Forget which case answered: keep only that it did, on which day, and how fully.
+        db.session.execute(
+            sa.update(Case)
+            .where(Case.open_response_id == response.id)
+            .values(
+                open_response_id=None,
+                submitted_at=now.replace(hour=0, minute=0, second=0, microsecond=0),
+                submitted_class=completeness_class(survey, share),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    db.session.refresh(response)
+    return bool(updated)

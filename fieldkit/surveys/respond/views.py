@@ -1,0 +1,423 @@
+"""The respondent's pages: enter by a personal, open or resume link, answer page by page, submit.
+
+A link's token only ever appears in the address once: the entry route finds the case (or the
+survey, or the response), puts what it found in the session and redirects to ``/svar``. Every
+page change is saved on the server; ``/svar/autosave`` saves while the respondent types.
+Researchers use the same pages to enter an interview or a returned paper form for a case.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_login import current_user
+
+from fieldkit.core import access, audit, ratelimit
+from fieldkit.core.models import utcnow
+from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork import operations as surveys
+from fieldkit.surveys.models import Case, Response, ResponseMode, Survey, SurveyState
+from fieldkit.surveys.questionnaires import logic
+from fieldkit.surveys.respond import links, navigation
+from fieldkit.surveys.respond import operations as responses
+from fieldkit.surveys.respond.answers import page_fields, read_page
+from fieldkit.surveys.respond.rendering import PageView, answer_texts
+
+respond_bp = Blueprint("respond", __name__)
+
+SESSION_KEY = "respondent"
+#: Failed link lookups allowed per client within the window before it is refused for a while.
+FAILED_LINKS = ratelimit.FailureLimit("link", limit=20, window=timedelta(minutes=10))
+
+
+def _unknown_link():
+    """The same page for every link that does not work: nothing says whether it existed."""
+    FAILED_LINKS.failed()
+    return render_template(
+        "surveys/respond/message.html", kind="unknown", survey=None, language="nb"
+    ), 404
+
+
+def _too_many():
+    return render_template(
+        "surveys/respond/message.html", kind="too_many", survey=None, language="nb"
+    ), 429
+
+
+def _enter(token: str, find, state_of):
+    """One way in for every link: look the token up, keep what it opened in the
+    session, and redirect so the token leaves the address bar."""
+    found = find(token)
+    if found is None:
+        return _unknown_link()
+    session.pop(SESSION_KEY, None)
+    session[SESSION_KEY] = {"mode": ResponseMode.WEB.value, **state_of(found)}
+    return redirect(url_for("respond.home"))
+
+
+def _case_for_token(token: str) -> Case | None:
+    case = links.case_for_token(token) if len(token) == 43 else None
+    if case is not None and case.opened_at is None:
+        case.opened_at = utcnow()
+        db.session.commit()
+    return case
+
+
+@respond_bp.route("/s/<token>")
+@FAILED_LINKS.guard(_too_many)
+def personal_link(token: str):
+    """A personal link: the case it belongs to."""
+    return _enter(token, _case_for_token, lambda case: {"survey": case.survey_id, "case": case.id})
+
+
+@respond_bp.route("/o/<token>")
+@FAILED_LINKS.guard(_too_many)
+def open_link(token: str):
+    """A survey's open link: anyone may start a response."""
+    return _enter(
+        token, links.survey_for_open_token, lambda survey: {"survey": survey.id, "open": True}
+    )
+
+
+@respond_bp.route("/r/<token>")
+@FAILED_LINKS.guard(_too_many)
+def resume_link(token: str):
+    """An open-link respondent's resume link."""
+    return _enter(
+        token,
+        links.response_for_resume_token,
+        lambda response: {"survey": response.survey_id, "response": response.id, "open": True},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Where the respondent is
+
+
+class Visit:
+    """The respondent's session: the survey, the case or response, the mode, the language."""
+
+    def __init__(self, state: dict[str, Any]):
+        self.state = state
+        self.survey: Survey | None = db.session.get(Survey, state.get("survey"))
+        self.case: Case | None = db.session.get(Case, state["case"]) if state.get("case") else None
+        self.mode = ResponseMode(state.get("mode", "web"))
+        self.staff = state.get("staff")
+
+    @cached_property
+    def response(self) -> Response | None:
+        """The response of this visit (looked up once per request)."""
+        if self.case is not None and self.survey is not None:
+            return responses.response_for_case(self.survey, self.case)
+        response_id = self.state.get("response")
+        return db.session.get(Response, response_id) if response_id else None
+
+    @property
+    def language(self) -> str:
+        offered = self.survey.languages or ["nb"]
+        language = self.state.get("language")
+        return language if language in offered else offered[0]
+
+    @property
+    def staff_entry(self) -> bool:
+        return self.mode != ResponseMode.WEB
+
+    def closed_for_respondent(self) -> SurveyState | None:
+        """The state that keeps this visitor out, if any (researchers keying in forms are not
+        kept out by the field period)."""
+        state = self.survey.state
+        if self.staff_entry:
+            return None if state != SurveyState.DRAFT else state
+        return None if state == SurveyState.OPEN else state
+
+
+def _visit() -> Visit:
+    state = session.get(SESSION_KEY)
+    if not state:
+        abort(404)
+    visit = Visit(state)
+    if visit.survey is None:
+        abort(404)
+    if visit.staff_entry and (
+        not current_user.is_authenticated
+        or current_user.id != visit.staff
+        or not access.is_member(current_user, visit.survey.project)
+    ):
+        abort(403)
+    return visit
+
+
+def _render(template: str, visit: Visit, status: int = 200, **context):
+    with force_locale(visit.language):
+        html = render_template(
+            template,
+            visit=visit,
+            survey=visit.survey,
+            q=visit.survey.definition,
+            language=visit.language,
+            **context,
+        )
+    return html, status
+
+
+def _message(visit: Visit, kind: str, status: int):
+    return _render("surveys/respond/message.html", visit, status, kind=kind)
+
+
+def _gate(visit: Visit):
+    """The page to show instead of the questionnaire, if the visitor may not answer now."""
+    state = visit.closed_for_respondent()
+    if state in (SurveyState.DRAFT, SurveyState.NOT_YET_OPEN):
+        return _message(visit, "not_yet_open", 403)
+    if state == SurveyState.CLOSED:
+        return _message(visit, "closed", 410)
+    response = visit.response
+    if visit.case is not None and visit.survey.anonymous:
+        submitted = visit.case.submitted_at is not None
+    else:
+        submitted = response is not None and response.submitted
+    # A submitted response stays closed unless the researcher lets respondents edit it.
+    if submitted and (response is None or visit.staff_entry or not responses.editable(response)):
+        return _message(visit, "already_answered", 200)
+    return None
+
+
+@respond_bp.route("/svar")
+def home():
+    """The welcome page (or, for a started response, the way back to where it was left)."""
+    visit = _visit()
+    blocked = _gate(visit)
+    if blocked:
+        return blocked
+    q = visit.survey.definition
+    response = visit.response
+    answers = response.answers if response is not None else {}
+    pages = navigation.pages(q, answers)
+    return _render(
+        "surveys/respond/welcome.html",
+        visit,
+        response=response,
+        first=pages[0] if pages else None,
+        deadline=surveys.last_day(visit.survey),
+    )
+
+
+@respond_bp.route("/svar/sprak", methods=["POST"])
+def set_language():
+    """Answer in another of the survey's languages (remembered for the response)."""
+    visit = _visit()
+    language = request.form.get("language", "")
+    if language in (visit.survey.languages or ["nb"]):
+        visit.state["language"] = language
+        session[SESSION_KEY] = visit.state
+        response = visit.response
+        if response is not None and responses.editable(response):
+            responses.save_answers(response, {}, [], language=language)
+    here = request.form.get("here", "")
+    if navigation.section_named(visit.survey.definition, here):
+        return redirect(url_for("respond.page", section=here))
+    return redirect(url_for("respond.home"))
+
+
+@respond_bp.route("/svar/start", methods=["POST"])
+def start():
+    """Start (or resume) the response and go to its page."""
+    visit = _visit()
+    blocked = _gate(visit)
+    if blocked:
+        return blocked
+    response = visit.response
+    if response is None:
+        if visit.case is not None:
+            try:
+                response = responses.start_for_case(
+                    visit.survey,
+                    visit.case,
+                    mode=visit.mode,
+                    language=visit.language,
+                    entered_by=current_user if visit.staff_entry else None,
+                )
+            except responses.ResponseError:
+                return _message(visit, "already_answered", 200)
+        else:
+            response, token = responses.start_open(visit.survey, language=visit.language)
+            visit.state["response"] = response.id
+            visit.state["resume"] = links.resume_url(token)
+            session[SESSION_KEY] = visit.state
+    q = visit.survey.definition
+    section = navigation.section_named(q, response.current_section or "")
+    if section is None or section not in navigation.pages(q, response.answers):
+        pages = navigation.pages(q, response.answers)
+        section = pages[0] if pages else None
+    if section is None:
+        return redirect(url_for("respond.review"))
+    return redirect(url_for("respond.page", section=section.name))
+
+
+def _require_response(visit: Visit) -> Response:
+    response = visit.response
+    if response is None:
+        abort(409)
+    return response
+
+
+@respond_bp.route("/svar/side/<section>", methods=["GET", "POST"])
+def page(section: str):
+    """One page of the questionnaire; on submit it is checked and saved, then next or back."""
+    visit = _visit()
+    blocked = _gate(visit)
+    if blocked:
+        return blocked
+    response = visit.response
+    if response is None:
+        return redirect(url_for("respond.home"))
+    q = visit.survey.definition
+    current = navigation.section_named(q, section)
+    if current is None:
+        abort(404)
+    result = None
+    if request.method == "POST":
+        result = read_page(q, current, request.form, visit.language, response.answers)
+        going_back = request.form.get("action") == "back"
+        fields = [name for item in current.items for name in page_fields(item)]
+        moves = result.ok or going_back
+        if going_back:
+            target = navigation.previous_page(q, result.answers, current.name)
+        else:
+            target = navigation.next_page(q, result.answers, current.name)
+        # One save: the page's answers, and the page the respondent goes on to.
+        stay = current.name if not moves or target is None else target.name
+        try:
+            responses.save_answers(
+                response, result.page_answers, fields, section=stay, warned=result.warned
+            )
+        except responses.ResponseError:
+            return _message(visit, "already_answered", 200)
+        if moves:
+            if target is not None:
+                return redirect(url_for("respond.page", section=target.name))
+            if going_back:
+                return redirect(url_for("respond.home"))
+            if visit.survey.review_page:
+                return redirect(url_for("respond.review"))
+            return _submit(visit, response)
+    view = PageView(q, current, visit.language, response.answers, result)
+    number, total, has_previous, is_last = navigation.place(q, response.answers, current.name)
+    status = 422 if result is not None and result.errors else 200
+    return _render(
+        "surveys/respond/page.html",
+        visit,
+        status,
+        view=view,
+        response=response,
+        number=number,
+        total=total,
+        here=current.name,
+        is_last=is_last,
+        has_previous=has_previous,
+    )
+
+
+@respond_bp.route("/svar/autosave", methods=["POST"])
+def autosave():
+    """Save what the respondent has typed on a page so far (called by the page's script)."""
+    visit = _visit()
+    if _gate(visit) is not None:
+        return jsonify(saved=False, reason="closed"), 409
+    response = visit.response
+    section = navigation.section_named(visit.survey.definition, request.form.get("_section", ""))
+    if response is None or section is None:
+        return jsonify(saved=False, reason="unknown"), 404
+    result = read_page(
+        visit.survey.definition, section, request.form, visit.language, response.answers
+    )
+    # Only what can be read is saved; what has a message waits for the respondent.
+    fields = [
+        name for item in section.items for name in page_fields(item) if name not in result.errors
+    ]
+    try:
+        responses.save_answers(response, result.page_answers, fields, section=section.name)
+    except responses.ResponseError as exc:
+        return jsonify(saved=False, reason=exc.reason), 409
+    return jsonify(saved=True, revision=response.revision)
+
+
+@respond_bp.route("/svar/oversikt", methods=["GET", "POST"])
+def review():
+    """Every answer, page by page, with links back; then send."""
+    visit = _visit()
+    blocked = _gate(visit)
+    if blocked:
+        return blocked
+    response = _require_response(visit)
+    if request.method == "POST":
+        return _submit(visit, response)
+    q = visit.survey.definition
+    pages = navigation.pages(q, response.answers)
+    _sections, shown = logic.visibility(q, response.answers)
+    review_items = [
+        {
+            "section": section,
+            "items": [
+                (item, answer_texts(item, response.answers, visit.language))
+                for item in section.items
+                if item.holds_answer and item.name in shown
+            ],
+        }
+        for section in pages
+    ]
+    return _render(
+        "surveys/respond/review.html",
+        visit,
+        response=response,
+        review=review_items,
+        last=pages[-1] if pages else None,
+        here="review",
+    )
+
+
+def _submit(visit: Visit, response: Response):
+    if response.submitted:
+        # Allowed edits of a submitted response are saved as they are made.
+        return redirect(url_for("respond.thanks"))
+    responses.submit(response)
+    if visit.staff_entry:
+        audit.record(
+            f"response.{visit.mode.value}_entry_submitted",
+            visit.case,
+            actor=current_user._get_current_object(),
+            project=visit.survey.project_id,
+        )
+        db.session.commit()
+    return redirect(url_for("respond.thanks"))
+
+
+@respond_bp.route("/svar/takk")
+def thanks():
+    """The thank-you page. In kiosk mode the session is cleared for the next respondent."""
+    visit = _visit()
+    context = {"kiosk": visit.survey.kiosk}
+    if visit.staff_entry:
+        context["back"] = url_for(
+            "surveys.fieldwork.survey", slug=visit.survey.project.slug, sid=visit.survey.id
+        )
+    html, status = _render("surveys/respond/thanks.html", visit, **context)
+    if visit.survey.kiosk or visit.state.get("open"):
+        # Nothing of this respondent's answers stays reachable from this browser.
+        session.pop(SESSION_KEY, None)
+        if visit.survey.kiosk:
+            session[SESSION_KEY] = {"survey": visit.survey.id, "mode": "web", "open": True}
+    return html, status

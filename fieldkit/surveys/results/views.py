@@ -1,0 +1,321 @@
+"""Results: a survey's report tables on a page, and its exports as background jobs."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from fieldkit.core import access, downloads
+from fieldkit.core.jobs import enqueue, func_path
+from fieldkit.core.models import Job, JobStatus
+from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork import queries
+from fieldkit.surveys.loaders import actor, survey_or_404
+from fieldkit.surveys.questionnaires import definition as d
+from fieldkit.surveys.results import (
+    cleaning,
+    composition,
+    dataset,
+    exports,
+    figures,
+    tables,
+    waves,
+)
+from fieldkit.surveys.results.forms import ReportCompileForm, ReportPlanForm
+
+bp = Blueprint("results", __name__)
+
+TABLE_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
+
+
+def _export_formats() -> list[tuple[str, str]]:
+    return [
+        ("sav", _("SPSS (.sav)")),
+        ("dta", _("Stata (.dta)")),
+        ("xlsx", _("Excel (.xlsx)")),
+        ("csv_excel", _("CSV for Excel (semicolons, decimal comma)")),
+        ("csv", _("CSV (UTF-8, comma)")),
+        ("r", _("R (CSV and a script that applies the labels, zipped)")),
+        ("codebook", _("Codebook (.xlsx)")),
+        ("report_pdf", _("Report as composed on the report page (PDF)")),
+        ("report_docx", _("Report as composed on the report page (Word)")),
+        ("report_html", _("Report as composed on the report page (HTML)")),
+    ]
+
+
+def _options(survey) -> tuple[tables.Options, str | None]:
+    """The table options asked for in the query string, or an error message."""
+    total = request.args.get("total", tables.TOTAL_100)
+    decimals = request.args.get("decimals", 0, type=int)
+    min_cell_default = 0 if survey.anonymous else tables.DEFAULT_MIN_CELL
+    min_cell = request.args.get("min_cell", min_cell_default, type=int)
+    try:
+        options = tables.Options(
+            decimals=decimals,
+            total=total if total in tables.TOTAL_MODES else tables.TOTAL_100,
+            exclude_nonsubstantive=request.args.get("without_nonsubstantive") == "1",
+            min_cell=max(min_cell, 0),
+        )
+    except tables.TableError:
+        return tables.Options(min_cell=min_cell_default), _("Choose 0 to 3 decimals.")
+    return options, None
+
+
+@bp.route("/surveys/<int:sid>/results")
+@access.require_project_access
+def survey_results(project, sid: int):
+    """Pick a question (and a column to break it down by) and see its report table."""
+    survey = survey_or_404(project, sid)
+    questionnaire = cleaning.plan(survey).questionnaire()
+    items = [item for _s, item in questionnaire.items() if item.type in TABLE_TYPES]
+    by_choices = [] if survey.anonymous else list(queries.frame_columns(survey))
+    by_choices += [item.name for item in items if item.type == d.SINGLE]
+    options, error = _options(survey)
+    name = request.args.get("item") or (items[0].name if items else None)
+    by = request.args.get("by") or None
+    bands_text = request.args.get("bands", "").strip()
+    table = None
+    other_waves = waves.related_waves(survey)
+    compare = request.args.get("compare", type=int)
+    compare_with = next((w for w in other_waves if w.id == compare), None)
+    if name and error is None and compare_with is not None:
+        item = questionnaire.item(name)
+        try:
+            if item is None:
+                raise tables.TableError(
+                    _("The questionnaire has no question or variable named “%(name)s”.",
+                      name=name)
+                )  # fmt: skip
+            table = waves.side_by_side(
+                item,
+                [
+                    (survey.title, dataset.records(survey)),
+                    (compare_with.title, dataset.records(compare_with)),
+                ],
+                options,
+            )
+        except tables.TableError as exc:
+            error = str(exc)
+    elif name and error is None:
+        try:
+            band_list = tables.parse_bands(bands_text) if bands_text else None
+            table = tables.table_for(
+                questionnaire,
+                name,
+                dataset.records(survey),
+                options,
+                by=by,
+                band_list=band_list,
+            )
+        except tables.TableError as exc:
+            error = str(exc)
+    figure = None
+    item = questionnaire.item(name) if name else None
+    if table is not None and item is not None and not (by or bands_text or compare_with):
+        figure = figures.figure_for(item, dataset.records(survey), options)
+    return render_template(
+        "surveys/results/results.html",
+        project=project,
+        survey=survey,
+        items=items,
+        by_choices=by_choices,
+        name=name,
+        by=by,
+        bands=bands_text,
+        options=options,
+        table=table,
+        figure=figure,
+        error=error,
+        other_waves=other_waves,
+        compare=compare_with.id if compare_with else None,
+        wave=waves.wave_number(survey),
+        steps_active=sum(1 for step in cleaning.all_steps(survey) if step.active),
+        responses=dataset.count_valid(survey),
+        formats=_export_formats(),
+    )
+
+
+@bp.route("/surveys/<int:sid>/results/figure.<fmt>")
+@access.require_project_access
+def survey_results_figure(project, sid: int, fmt: str):
+    """The figure of ``?item=`` as SVG or PNG (with the page's options)."""
+    from io import BytesIO
+
+    from fieldkit.surveys.results import report
+
+    survey = survey_or_404(project, sid)
+    if fmt not in ("svg", "png"):
+        abort(404)
+    options, error = _options(survey)
+    item = cleaning.plan(survey).questionnaire().item(request.args.get("item", ""))
+    if item is None or error:
+        abort(404)
+    figure = figures.figure_for(item, dataset.records(survey), options)
+    if figure is None:
+        abort(404)
+    name = f"figur_{item.name}.{fmt}"
+    if fmt == "svg":
+        content = str(figure.svg).encode()
+        mimetype = "image/svg+xml"
+    else:
+        content = report.figure_png(figure.svg)
+        if content is None:
+            abort(503)
+        mimetype = "image/png"
+    return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.route("/surveys/<int:sid>/results/export", methods=["POST"])
+@access.require_project_access
+def survey_results_export(project, sid: int):
+    """Start an export in the background and go to its progress page."""
+    survey = survey_or_404(project, sid)
+    fmt = request.form.get("format", "")
+    if fmt not in exports.FORMATS:
+        abort(400)
+    job = enqueue(
+        exports.export_job,
+        survey.id,
+        fmt,
+        actor().id,
+        created_by=actor(),
+        project=project,
+    )
+    return redirect(url_for(".survey_results_job", slug=project.slug, sid=survey.id,
+                            job_id=job.id))  # fmt: skip
+
+
+@bp.route("/surveys/<int:sid>/results/report", methods=["GET", "POST"])
+@access.require_project_access
+def survey_report_plan(project, sid: int):
+    """Compose the report: tick questions, order them, put texts between them, save."""
+    survey = survey_or_404(project, sid)
+    form = ReportPlanForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        entries = composition.from_form(
+            request.form.getlist("order"),
+            request.form.getlist("include"),
+            request.form.getlist("text"),
+            composition.report_items(survey),
+        )
+        action = request.form.get("action", "save")
+        entries = composition.apply_action(entries, action)
+        composition.save_plan(survey, entries, form.figures.data, actor=actor())
+        db.session.commit()
+        if action == "save":
+            flash(_("The report's composition was saved."), "success")
+        # Back to the line that moved (or got a text), so keyboard users keep their place.
+        verb, _dash, where = action.partition("-")
+        anchor = None
+        if verb in ("up", "down", "text") and where.lstrip("-").isdigit():
+            shift = {"up": -1, "down": 1, "text": 1}[verb]
+            anchor = f"entry-{max(int(where) + shift, 0)}"
+        return redirect(url_for(".survey_report_plan", slug=project.slug, sid=survey.id,
+                                _anchor=anchor))  # fmt: skip
+    entries, include_figures = composition.entries_for(survey)
+    form.figures.data = include_figures
+    return render_template(
+        "surveys/results/report_plan.html",
+        project=project,
+        survey=survey,
+        entries=entries,
+        form=form,
+        compile_form=ReportCompileForm(),
+        chosen=sum(1 for e in entries if not e.is_text and e.included),
+    )
+
+
+@bp.route("/surveys/<int:sid>/results/report/compile", methods=["POST"])
+@access.require_project_access
+def survey_results_report(project, sid: int):
+    """Compile the report as composed, in the background, and go to its progress page."""
+    survey = survey_or_404(project, sid)
+    form = ReportCompileForm()
+    if not form.validate_on_submit():
+        abort(400)
+    entries, _figures = composition.entries_for(survey)
+    if not composition.report_order(entries):
+        flash(_("Choose at least one question for the report."), "error")
+        return redirect(url_for(".survey_report_plan", slug=project.slug, sid=survey.id))
+    job = enqueue(
+        exports.export_job,
+        survey.id,
+        f"report_{form.format.data}",
+        actor().id,
+        created_by=actor(),
+        project=project,
+    )
+    return redirect(url_for(".survey_results_job", slug=project.slug, sid=survey.id,
+                            job_id=job.id))  # fmt: skip
+
+
+@bp.route("/surveys/<int:sid>/results/new-wave", methods=["POST"])
+@access.require_project_access
+def survey_new_wave(project, sid: int):
+    """Run the survey again as a new wave (a draft with a copy of the frame)."""
+    survey = survey_or_404(project, sid)
+    title = request.form.get("title", "").strip()
+    if not title:
+        flash(_("Give the new wave a title."), "error")
+        return redirect(url_for(".survey_results", slug=project.slug, sid=survey.id))
+    wave = waves.new_wave(survey, title, actor=actor())
+    db.session.commit()
+    flash(_("The new wave is a draft: check it and put it in the field."), "success")
+    return redirect(url_for("surveys.fieldwork.survey", slug=project.slug, sid=wave.id))
+
+
+def _export_job_or_404(project, survey, job_id: str) -> Job:
+    job = db.session.get(Job, job_id)
+    if (
+        job is None
+        or job.project_id != project.id
+        or job.func != func_path(exports.export_job)
+        or not job.args
+        or job.args[0] != survey.id
+    ):
+        abort(404)
+    return job
+
+
+@bp.route("/surveys/<int:sid>/results/exports/<job_id>")
+@access.require_project_access
+def survey_results_job(project, sid: int, job_id: str):
+    """An export's progress, and its download when it is ready."""
+    survey = survey_or_404(project, sid)
+    job = _export_job_or_404(project, survey, job_id)
+    names = dict(_export_formats())
+    return render_template(
+        "surveys/results/export.html",
+        project=project,
+        survey=survey,
+        job=job,
+        format_name=names.get(job.args[1], job.args[1]),
+        done=job.status == JobStatus.DONE,
+        failed=job.status == JobStatus.FAILED,
+    )
+
+
+@bp.route("/surveys/<int:sid>/results/exports/<job_id>/download")
+@access.require_project_access
+def survey_results_download(project, sid: int, job_id: str):
+    """The file an export job wrote (members of the project only)."""
+    survey = survey_or_404(project, sid)
+    job = _export_job_or_404(project, survey, job_id)
+    if job.status != JobStatus.DONE or not isinstance(job.result, dict):
+        abort(404)
+    response = downloads.send("exports", job.result)
+    if response is None:
+        flash(downloads.gone_message(), "error")
+        return redirect(url_for(".survey_results", slug=project.slug, sid=survey.id))
+    return response
