@@ -54,14 +54,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from fieldkit.core import catalogues, database, i18n, security
+    from fieldkit.core import database, i18n, security
 
     database.configure_engine_events()
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
         timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
-        default_translation_directories=";".join(catalogues.translation_directories()),
+        default_translation_directories=str(i18n.TRANSLATIONS_PATH),
     )
     i18n.init_app(app)
     security.init_app(app)

@@ -54,35 +54,39 @@ def run_command(ctx: click.Context, flask_run_args: tuple[str, ...]) -> None:
 
 main.add_command(run_command)
 
-i18n_cli = click.Group("i18n", help="Translation catalogues (bokmål, nynorsk, English).")
+i18n_cli = click.Group(
+    "i18n", help="The translation catalogue (bokmål, nynorsk; English is the source)."
+)
+
+
+def _run_babel(step) -> None:
+    from fieldkit.core import i18n
+
+    if not i18n.BABEL_CFG.is_file():
+        fail(f"{i18n.BABEL_CFG} not found: run this in a source checkout")
+    status = step()
+    if status:
+        sys.exit(status)
 
 
 @i18n_cli.command("update")
-@click.argument("names", nargs=-1)
-def i18n_update_command(names: tuple[str, ...]) -> None:
-    """Extract the strings of the named catalogues (default: all) and update their .po files."""
-    from fieldkit.core import catalogues
+def i18n_update_command() -> None:
+    """Extract the strings (pybabel extract -F babel.cfg) and update the nb and nn .po files."""
+    from fieldkit.core import i18n
 
-    for catalogue in catalogues.CATALOGUES:
-        if names and catalogue.name not in names:
-            continue
-        catalogues.update(catalogue)
-        for language in ("nb", "nn"):
-            missing = catalogues.untranslated(catalogue, language)
-            if missing:
-                click.echo(f"{catalogue.name}/{language}: {len(missing)} to translate")
+    _run_babel(i18n.update)
+    for language in i18n.TRANSLATED:
+        missing = i18n.untranslated(language)
+        if missing:
+            click.echo(f"{language}: {len(missing)} to translate")
 
 
 @i18n_cli.command("compile")
-@click.argument("names", nargs=-1)
-def i18n_compile_command(names: tuple[str, ...]) -> None:
-    """Compile the .po files of the named catalogues (default: all) to .mo."""
-    from fieldkit.core import catalogues
+def i18n_compile_command() -> None:
+    """Compile the nb and nn .po files to .mo (pybabel compile)."""
+    from fieldkit.core import i18n
 
-    for catalogue in catalogues.CATALOGUES:
-        if names and catalogue.name not in names:
-            continue
-        catalogues.compile_catalogue(catalogue)
+    _run_babel(i18n.compile_catalogue)
 
 
 main.add_command(i18n_cli)

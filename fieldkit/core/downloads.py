@@ -126,8 +126,9 @@ def prune_all(*, now: float | None = None) -> int:
 
 def gone_message() -> str:
     """What a user is told who asks for a download that was pruned."""
+    hours = f"{current_app.config['DOWNLOAD_RETENTION_HOURS']:g}"
     return _(
         "The file has been deleted: files made for download are kept for %(hours)s hours. "
         "Make it again.",
-        hours=f"{current_app.config['DOWNLOAD_RETENTION_HOURS']:g}",
+        hours=hours,
     )

@@ -200,12 +200,12 @@ class SurveyForm(FlaskForm):
     )
     review_page = BooleanField(_l("Show a review page before submitting"), default=True)
     complete_threshold = IntegerField(
-        _l("Complete from (% of applicable questions answered)"),
+        _l("Complete from (percentage of applicable questions answered)"),
         default=80,
         validators=[InputRequired(), NumberRange(1, 100)],
     )
     partial_threshold = IntegerField(
-        _l("Partial from (% of applicable questions answered)"),
+        _l("Partial from (percentage of applicable questions answered)"),
         default=50,
         description=_l("Below this a returned response counts as a break-off (AAPOR)."),
         validators=[InputRequired(), NumberRange(0, 100)],

@@ -4,7 +4,7 @@ Every name an answer is stored under has a row (see the answer storage conventio
 ``fieldkit.surveys.questionnaires.logic``/``definition``): a question, each row of a grid, each
 column of a repeated-row table (``q13.navn``: a list over the table's rows), and the free text
 of an "Annet" choice (``q8.annet``) or of a grid row with a text field (``q6_andre.other``).
-Words come from the ``surveys_paper`` catalogue: build under ``force_locale(language)``.
+Words come from the translation catalogue: build under ``force_locale(language)``.
 """
 
 from __future__ import annotations

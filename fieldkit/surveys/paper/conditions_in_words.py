@@ -2,7 +2,7 @@
 
 ``${q12} = '1'`` becomes "«Ja» på spørsmål 12", ``selected(${q8}, 'annet')`` becomes "du har
 krysset av for «Annet» i spørsmål 8", and ``and``/``or``/``not`` combine those. The words come
-from the ``surveys_paper`` catalogue, so the caller picks the language with
+from the translation catalogue, so the caller picks the language with
 ``flask_babel.force_locale`` (the paper form speaks the questionnaire's language, not the
 researcher's).
 """
