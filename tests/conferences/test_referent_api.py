@@ -1,5 +1,7 @@
 """The referent's tablet API: versioned saves, conflicts kept, retries applied once, hand-in."""
 
+import hashlib
+import hmac
 import io
 
 from PIL import Image
@@ -36,12 +38,20 @@ def test_a_link_opens_only_its_group_and_stops_when_revoked(client, conference, 
     assert client.get(f"/r?t={new_token}").status_code == 302
 
 
-def test_tokens_are_stored_only_as_keyed_hashes(conference, group):
+def test_tokens_are_stored_only_as_keyed_hashes(app, conference, group):
     link = operations.active_link(group)
     token = operations.token_for(link)
     assert len(token) == 43
     assert token not in (link.salt, link.token_hash)
     assert operations.link_for_token(token) == link
+    # Keyed: HMAC-SHA-256 under the secret key, not a plain hash anyone can recompute.
+    secret = app.config["SECRET_KEY"].encode()
+    keyed = hmac.new(secret, b"referent-token:" + token.encode(), hashlib.sha256).hexdigest()
+    assert link.token_hash == keyed
+    assert link.token_hash != hashlib.sha256(token.encode()).hexdigest()
+    # With another installation's key the stored hash matches no token, not even this one.
+    app.config["SECRET_KEY"] = "another installation's secret key, just as long as ours"
+    assert operations.link_for_token(token) is None
 
 
 def test_points_create_edit_reorder_merge_delete_restore(referent, group):

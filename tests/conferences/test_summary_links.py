@@ -163,6 +163,12 @@ def test_link_guessing_is_rate_limited(app, client, facilitator, conference):
     # Refused for a while, even with a working link.
     assert client.get("/d/" + "B" * 43).status_code == 429
     assert client.get(f"/d/{summary_links.token_for(link)}").status_code == 429
+    # Another address is not limited by this one's failures, nor this one by its.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert other.get("/d/" + "B" * 43).status_code == 404
+    assert other.get(f"/d/{summary_links.token_for(link)}").status_code == 200
+    assert client.get(f"/d/{summary_links.token_for(link)}").status_code == 429
 
 
 def test_only_members_send_and_revoke(app, client, login, make_user, facilitator, conference):

@@ -155,7 +155,7 @@ def test_outbox_is_for_administrators(client, make_user, login):
     assert client.get("/admin/outbox").status_code == 403
 
 
-def test_failed_logins_are_rate_limited(client, make_user):
+def test_failed_logins_are_rate_limited(app, client, make_user):
     user = make_user("kari@example.no")
     for _ in range(10):
         assert (
@@ -166,3 +166,13 @@ def test_failed_logins_are_rate_limited(client, make_user):
     assert blocked.status_code == 429
     assert "For mange mislykkede forsøk" in blocked.get_data(as_text=True)
     assert client.get("/").status_code == 302  # not logged in
+    # Another address is not limited by this one's failures, nor this one by its.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    wrong = other.post("/login", data={"email": user.email, "password": "gjetning"})
+    assert wrong.status_code == 422
+    right = other.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert right.status_code == 302
+    assert other.get("/").status_code == 200  # logged in
+    again = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert again.status_code == 429

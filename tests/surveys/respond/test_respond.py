@@ -160,7 +160,7 @@ def test_review_submit_thanks_and_already_answered(client, field_survey):
     assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 1
 
 
-def test_unknown_links_look_alike_and_are_rate_limited(client, field_survey):
+def test_unknown_links_look_alike_and_are_rate_limited(app, client, field_survey):
     survey = field_survey()
     case = surveys.add_case(survey, "1")
     db.session.commit()
@@ -177,6 +177,12 @@ def test_unknown_links_look_alike_and_are_rate_limited(client, field_survey):
     # Even a right link waits while the client is limited.
     assert client.get(f"/s/{token}").status_code == 429
     assert client.get("/svar").status_code == 404
+    # Another address is not limited by this one's failures, nor this one by its.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert other.get("/s/abc").status_code == 404
+    assert other.get(f"/s/{token}").status_code == 302
+    assert client.get(f"/s/{token}").status_code == 429
 
 
 def test_not_yet_open_and_closed(client, field_survey):

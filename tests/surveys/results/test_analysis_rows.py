@@ -17,7 +17,15 @@ from fieldkit.surveys.respond import operations as responses
 from fieldkit.surveys.results import analysis_rows, cleaning, dataset, exports
 from tests.paths import FIXTURES
 
-from .test_export_fast_path import reference_frame, store
+from .test_export_fast_path import (
+    CODES,
+    STORED,
+    assert_frame_is,
+    nan,
+    reference_frame,
+    rows_of,
+    store,
+)
 
 FIXTURES = FIXTURES
 
@@ -93,6 +101,10 @@ def numeric_survey(make_project):
     return survey
 
 
+#: q2's codes numbered 1..k in list order for SPSS and Stata, by hand.
+NUMERIC_CODES = {**CODES, "q2": {"aetat": 1, "sosial": 2, "vet_ikke": 3}}
+
+
 def fill(numeric_survey, answer):
     answer(numeric_survey, FULL, strata={"etat": "Aetat"})
     answer(numeric_survey, {"q1": "2", "q2": "vet_ikke", "q3": [], "q7": 0})
@@ -102,6 +114,37 @@ def fill(numeric_survey, answer):
     odd = answer(numeric_survey, {})
     # Stored through the ORM (imports, old data): a code not in the list, numbers as text.
     store(odd, {"q1": "7", "q2": "ukjent", "q3": "moter", "q7": "1 200,5", "q8": True})
+
+
+#: The statistical frame after ``fill``, by hand: K0004 (not submitted) and K0005 (discarded)
+#: left out; q2's codes numbered aetat 1, sosial 2, vet_ikke 3; an empty list all boxes 0; q8
+#: asked only when q1 = 1; K0006 as stored: a code not in the list kept as a number, one not in
+#: q2's list missing, a multiple choice that is not a list missing, "1 200,5" with a decimal
+#: comma, True as no number.
+NUMERIC_FRAME = {
+    "case_id": ["K0001", "K0002", "K0003", "K0006"],
+    "mode": [1, 1, 3, 1],  # web, web, paper, web
+    "disposition": ["1.1", "2.12", "2.12", "2.12"],
+    "language": ["nb"] * 4,
+    "started_at": STORED,
+    "submitted_at": STORED,
+    "etat": ["Aetat", "", "", ""],
+    "q1": [1, 2, 9, 7],
+    "q2": [2, 3, nan, nan],
+    "q3_moter": [1, 0, 0, nan],
+    "q3_team": [1, 0, 1, nan],
+    "q4_aetat": [2, nan, nan, nan],
+    "q4_helse": [9, nan, nan, nan],
+    "q5_kurs_aetat": [0, nan, nan, nan],
+    "q5_kurs_kommunen": [1, nan, nan, nan],
+    "q6_1_deltakere": [12, nan, nan, nan],
+    "q6_1_plasser": [1.5, nan, nan, nan],
+    "q6_2_deltakere": [nan] * 4,
+    "q6_2_plasser": [nan] * 4,
+    "q7": [40, 0, nan, 1200.5],
+    "q8": [2.5, nan, nan, nan],
+    "q9": [7, nan, 10, nan],
+}
 
 
 def decoded(survey):
@@ -139,9 +182,18 @@ def test_packed_frame_is_the_decoded_frame(numeric_survey, answer):
     fill(numeric_survey, answer)
     frame, meta = exports.statistical_frame(numeric_survey)
     expected, expected_meta = decoded(numeric_survey)
+    assert_frame_is(expected, NUMERIC_FRAME, numeric_survey)
     pd.testing.assert_frame_equal(frame, expected, check_exact=True)
-    pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey), check_exact=True)
+    reference = reference_frame(numeric_survey, NUMERIC_CODES)
+    pd.testing.assert_frame_equal(frame, reference, check_exact=True)
     assert meta == expected_meta
+    # SPSS and Stata label numbers only: q2's codes by their numbers, "code = label".
+    assert meta["value_labels"]["q2"] == {
+        1: "aetat = Aetat",
+        2: "sosial = Sosialtjenesten",
+        3: "vet_ikke = Vet ikke",
+    }
+    assert meta["missing"]["q2"] == [3]  # vet_ikke is not substantive
     assert len(frame) == 4  # not the unsubmitted or the discarded response
     first = frame.iloc[0]
     assert first["q1"] == 1 and first["q2"] == 2 and first["q3_team"] == 1
@@ -163,6 +215,7 @@ def test_packed_path_reads_rows_not_answers(numeric_survey, answer):
 def test_missing_rows_fall_back_to_the_answers(numeric_survey, answer):
     fill(numeric_survey, answer)
     expected, _meta = decoded(numeric_survey)
+    assert_frame_is(expected, NUMERIC_FRAME, numeric_survey)
     first = stored_rows(numeric_survey)[0][0]
     db.session.execute(sa.update(Response).where(Response.id != first).values(analysis_row=None))
     db.session.commit()
@@ -178,6 +231,7 @@ def test_stale_rows_are_read_by_id_in_every_chunk(numeric_survey, answer):
     """Chunks of two: the missing rows of each chunk are packed from their own answers."""
     fill(numeric_survey, answer)
     expected, _meta = decoded(numeric_survey)
+    assert_frame_is(expected, NUMERIC_FRAME, numeric_survey)
     in_order = dataset.valid_responses(numeric_survey, [Response.id])
     ids = db.session.scalars(in_order).all()
     assert len(ids) == 4
@@ -210,13 +264,17 @@ def test_a_new_questionnaire_version_makes_the_rows_stale(numeric_survey, answer
     db.session.commit()
     layout = analysis_rows.layout(numeric_survey)
     assert layout.hash != old.hash
+    codes = {**CODES, "q2": {"aetat": 1, "kommunen": 2, "sosial": 3, "vet_ikke": 4}}
+    expected = {**NUMERIC_FRAME, "q2": [3, 4, nan, nan]}
     frame, _meta = exports.statistical_frame(numeric_survey)
-    pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey), check_exact=True)
+    pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey, codes), check_exact=True)
     assert frame["q2"].tolist()[:2] == [3.0, 4.0]  # sosial, vet_ikke after the new code
+    assert_frame_is(frame, expected, numeric_survey)
     assert analysis_rows.repack(numeric_survey) == 6
     assert {hash_ for _id, _row, hash_ in stored_rows(numeric_survey)} == {layout.hash}
     frame, _meta = exports.statistical_frame(numeric_survey)
-    pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey), check_exact=True)
+    pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey, codes), check_exact=True)
+    assert_frame_is(frame, expected, numeric_survey)
 
 
 def unpacked(survey, response_id):
@@ -322,7 +380,9 @@ def test_cleaning_steps_use_the_decoded_path(numeric_survey, answer):
     finish = [exports._finish(v, exports._encoding(v)) for v in variables]
     assert analysis_rows.usable_layout(numeric_survey, variables, finish) is None
     frame, _meta = exports.statistical_frame(numeric_survey)
-    pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey), check_exact=True)
+    reference = reference_frame(numeric_survey, NUMERIC_CODES)
+    pd.testing.assert_frame_equal(frame, reference, check_exact=True)
+    assert_frame_is(frame, rows_of(NUMERIC_FRAME, [0]), numeric_survey)  # only q1 = 1
 
 
 def test_repack_command_packs_the_stale_rows(numeric_survey, answer, runner):
