@@ -11,7 +11,7 @@ from pyxform.xls2xform import convert
 
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
-from fieldkit.surveys.questionnaires import definition
+from fieldkit.surveys.questionnaires import definition, native
 from fieldkit.surveys.questionnaires import operations as questionnaires
 from fieldkit.surveys.questionnaires.definition import DefinitionError
 from fieldkit.surveys.questionnaires.xlsform import (
@@ -774,7 +774,7 @@ def test_the_examples_in_the_format_documentation_load():
         if block.startswith("format:"):
             q = definition.load(block)
         else:  # an example item: load it in a questionnaire of its own
-            items = yaml.load(block, Loader=definition._Loader)  # noqa: S506 - a SafeLoader
+            items = yaml.load(block, Loader=native.YAMLLoader)  # noqa: S506 - a SafeLoader
             q = definition.from_dict(
                 {"title": "T", "choice_lists": {"hyppighet": ["Ofte", "Aldri"]}, "questions": items}
             )
