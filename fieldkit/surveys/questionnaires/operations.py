@@ -1,4 +1,4 @@
-"""The verbs of questionnaires: import, save (new version or wording fix), export, freeze.
+"""The operations on questionnaires: import, save (new version or wording fix), export, freeze.
 
 Called by views, the CLI and (for freezing) the survey module; nothing here reads the request.
 """
@@ -16,6 +16,7 @@ from fieldkit.extensions import db
 from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.questionnaires.definition import DefinitionError
+from fieldkit.surveys.questionnaires.xlsform import read_xlsform, write_xlsform
 
 NATIVE_SUFFIXES = (".yaml", ".yml", ".json")
 XLSFORM_SUFFIXES = (".xlsx",)
@@ -35,9 +36,7 @@ def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
                 raise DefinitionError("", N_("the file is not UTF-8 text")) from None
             return definition.load(text)
         if suffix in XLSFORM_SUFFIXES:
-            from fieldkit.surveys.questionnaires import xlsform
-
-            return xlsform.read_xlsform(content)
+            return read_xlsform(content)
     except DefinitionError as exc:
         where = f"{filename}, {exc.path}" if exc.path else filename
         raise DefinitionError(where, exc.template, **exc.params) from None
@@ -113,10 +112,8 @@ def export(version: QuestionnaireVersion, fmt: str) -> tuple[bytes, str, str]:
     if fmt == "yaml":
         return (definition.dump(version.definition).encode(), f"{base}.yaml", "application/yaml")
     if fmt == "xlsform":
-        from fieldkit.surveys.questionnaires import xlsform
-
         return (
-            xlsform.write_xlsform(version.definition),
+            write_xlsform(version.definition),
             f"{base}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )

@@ -14,12 +14,8 @@ from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
 from fieldkit.surveys.questionnaires import definition, native
 from fieldkit.surveys.questionnaires import operations as questionnaires
 from fieldkit.surveys.questionnaires.definition import DefinitionError
-from fieldkit.surveys.questionnaires.xlsform import (
-    join_constraint,
-    read_xlsform,
-    split_constraint,
-    write_xlsform,
-)
+from fieldkit.surveys.questionnaires.xlsform import read_xlsform, write_xlsform
+from fieldkit.surveys.questionnaires.xlsform.constraints import join_constraint, split_constraint
 from tests.paths import FIXTURES, ROOT
 
 FIXTURES = FIXTURES
@@ -748,7 +744,7 @@ def _keys(data) -> set[str]:
 
 
 def test_the_format_documentation_names_every_key_type_and_column():
-    from fieldkit.surveys.questionnaires import xlsform
+    from fieldkit.surveys.questionnaires.xlsform import vocabulary
 
     docs = (ROOT / "docs" / "questionnaire-format.md").read_text(encoding="utf-8")
     keys: set[str] = set()
@@ -758,8 +754,8 @@ def test_the_format_documentation_names_every_key_type_and_column():
     keys |= {"scale", "from", "to", "labels", "questions", "max_choices", "constraint"}
     keys |= {"constraint_message"}
     keys |= set(definition.ITEM_TYPES)
-    keys |= set(xlsform.SURVEY_COLUMNS) | set(xlsform.CHOICES_COLUMNS)
-    keys |= set(xlsform.SETTINGS_COLUMNS)
+    keys |= set(vocabulary.SURVEY_COLUMNS) | set(vocabulary.CHOICES_COLUMNS)
+    keys |= set(vocabulary.SETTINGS_COLUMNS)
     assert sorted(k for k in keys if f"`{k}`" not in docs) == []
 
 
