@@ -11,10 +11,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
 from fieldkit.surveys.editor import edits as verbs
 from fieldkit.surveys.editor import forms, operations
-from fieldkit.surveys.loaders import actor, questionnaire_or_404
+from fieldkit.surveys.models import Questionnaire
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.questionnaires.definition import DefinitionError
 
@@ -48,7 +49,7 @@ def _editor_url(project, record, anchor: str | None = None) -> str:
 
 def _save(record, changed) -> operations.SaveOutcome:
     """Save and commit, and tell the researcher which versioning rule applied."""
-    outcome = operations.save_edit(record, changed, actor=actor())
+    outcome = operations.save_edit(record, changed, actor=acting_user())
     db.session.commit()
     number = outcome.version.number
     if outcome.kind == operations.NEW_VERSION:
@@ -100,7 +101,7 @@ def questionnaire_new(project):
                 title=forms.read_text(form, "title", languages),
                 intro=forms.read_text(form, "intro", languages),
                 languages=languages,
-                actor=actor(),
+                actor=acting_user(),
             )
         except DefinitionError as exc:
             db.session.rollback()
@@ -123,7 +124,7 @@ def questionnaire_new(project):
 @access.require_project_access
 def questionnaire_editor(project, qid: int):
     """The editor: sections and items with their actions, shared choice lists, add forms."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     add_item = forms.AddItemForm(request.args)
     add_item.section.choices = [
@@ -146,7 +147,7 @@ def questionnaire_editor(project, qid: int):
 @access.require_project_access
 def editor_settings(project, qid: int):
     """Title, introduction, languages and mode of a questionnaire."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     form = forms.SettingsForm(data=forms.settings_data(q) if request.method == "GET" else None)
     problem = None
@@ -182,7 +183,7 @@ def editor_settings(project, qid: int):
 @access.require_project_access
 def editor_section_add(project, qid: int):
     """Append a section."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     form = forms.AddSectionForm()
     if not form.validate_on_submit():
@@ -203,7 +204,7 @@ def editor_section_add(project, qid: int):
 @access.require_project_access
 def editor_section(project, qid: int, name: str):
     """A section's name, title per language and condition."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     section = next((s for s in q.sections if s.name == name), None)
     if section is None:
@@ -253,7 +254,7 @@ def editor_section(project, qid: int, name: str):
 @access.require_project_access
 def editor_section_delete(project, qid: int, name: str):
     """Confirm, then delete a section with its items."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     section = next((s for s in q.sections if s.name == name), None)
     if section is None:
@@ -286,7 +287,7 @@ def editor_section_delete(project, qid: int, name: str):
 @access.require_project_access
 def editor_move(project, qid: int):
     """Move a section or an item one place up or down."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     form = forms.MoveForm()
     if not form.validate_on_submit() or form.kind.data not in ("item", "section"):
@@ -348,7 +349,7 @@ def _attach_error(form, exc: DefinitionError, item_name: str) -> bool:
 @access.require_project_access
 def editor_item_new(project, qid: int):
     """A new item of the chosen type at the end of the chosen section."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     section_name = request.values.get("section", "")
     item_type = request.values.get("type", "")
@@ -377,7 +378,7 @@ def editor_item_new(project, qid: int):
 @access.require_project_access
 def editor_item(project, qid: int, name: str):
     """Edit an item: texts per language, condition, validation, choices, rows, columns."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     item = q.item(name)
     if item is None:
@@ -409,7 +410,7 @@ def editor_item(project, qid: int, name: str):
 @access.require_project_access
 def editor_item_delete(project, qid: int, name: str):
     """Confirm, then delete an item."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     item = q.item(name)
     if item is None:
@@ -441,7 +442,7 @@ def editor_item_delete(project, qid: int, name: str):
 @access.require_project_access
 def editor_choice_list(project, qid: int, name: str | None = None):
     """Create or edit a shared choice list; items reusing it follow."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     if name is not None and name not in q.choice_lists:
         abort(404)
@@ -476,7 +477,7 @@ def editor_choice_list(project, qid: int, name: str | None = None):
 @access.require_project_access
 def editor_choice_list_delete(project, qid: int, name: str):
     """Confirm, then delete a shared choice list that no item reuses."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     if name not in q.choice_lists:
         abort(404)
