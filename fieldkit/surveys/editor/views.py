@@ -1,6 +1,6 @@
 """The questionnaire editor: create a questionnaire and edit its sections, items and lists.
 
-Plain forms that work without JavaScript. Every change is made by a verb of
+Plain forms that work without JavaScript. Every change is made by a function of
 ``fieldkit.surveys.editor.edits`` and saved by ``editor.operations.save_edit`` (which applies
 the versioning rules); a change that does not validate saves nothing and says why.
 """
@@ -13,8 +13,7 @@ from flask_babel import gettext as _
 from fieldkit.core import access
 from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
-from fieldkit.surveys.editor import edits as verbs
-from fieldkit.surveys.editor import forms, operations
+from fieldkit.surveys.editor import edits, forms, operations
 from fieldkit.surveys.models import Questionnaire
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.questionnaires.definition import DefinitionError
@@ -139,7 +138,7 @@ def questionnaire_editor(project, qid: int):
         add_item=add_item,
         add_section=forms.AddSectionForm(),
         type_names=forms.TYPE_NAMES,
-        list_users={name: verbs.list_users(q, name) for name in q.choice_lists},
+        list_users={name: edits.list_users(q, name) for name in q.choice_lists},
     )
 
 
@@ -154,7 +153,7 @@ def editor_settings(project, qid: int):
     if forms.validate_settings(form):
         languages = forms.ordered_languages(form)
         try:
-            changed = verbs.set_settings(
+            changed = edits.set_settings(
                 q,
                 title=forms.read_text(form, "title", languages, q.title),
                 intro=forms.read_text(form, "intro", languages, q.intro),
@@ -191,7 +190,7 @@ def editor_section_add(project, qid: int):
         return redirect(_editor_url(project, record))
     title = (form.title.data or "").strip()
     try:
-        changed = verbs.add_section(q, title={q.languages[0]: title} if title else {})
+        changed = edits.add_section(q, title={q.languages[0]: title} if title else {})
         _save(record, changed)
     except DefinitionError as exc:
         db.session.rollback()
@@ -220,7 +219,7 @@ def editor_section(project, qid: int, name: str):
     problem = None
     if form.validate_on_submit():
         try:
-            changed = verbs.update_section(
+            changed = edits.update_section(
                 q,
                 name,
                 new_name=form.name.data.strip(),
@@ -263,7 +262,7 @@ def editor_section_delete(project, qid: int, name: str):
     problem = None
     if form.validate_on_submit():
         try:
-            _save(record, verbs.delete_section(q, name))
+            _save(record, edits.delete_section(q, name))
         except DefinitionError as exc:
             db.session.rollback()
             problem = _refusal(exc)
@@ -292,10 +291,10 @@ def editor_move(project, qid: int):
     form = forms.MoveForm()
     if not form.validate_on_submit() or form.kind.data not in ("item", "section"):
         abort(400)
-    direction = {"up": verbs.UP, "down": verbs.DOWN}.get(form.direction.data)
+    direction = {"up": edits.UP, "down": edits.DOWN}.get(form.direction.data)
     if direction is None:
         abort(400)
-    move = verbs.move_item if form.kind.data == "item" else verbs.move_section
+    move = edits.move_item if form.kind.data == "item" else edits.move_section
     anchor = f"{form.kind.data}-{form.name.data}"
     try:
         _save(record, move(q, form.name.data, direction))
@@ -364,7 +363,7 @@ def editor_item_new(project, qid: int):
     if form.validate_on_submit():
         try:
             item = forms.read_item(form, q.languages, None, q.choice_lists)
-            _save(record, verbs.add_item(q, section_name, item))
+            _save(record, edits.add_item(q, section_name, item))
         except DefinitionError as exc:
             db.session.rollback()
             if not _attach_error(form, exc, (form.name.data or "").strip()):
@@ -387,7 +386,7 @@ def editor_item(project, qid: int, name: str):
     _prepare_item_form(form, q)
     problem = None
     submitted = form.validate_on_submit()
-    if submitted and form.based_on.data != verbs.fingerprint(item):
+    if submitted and form.based_on.data != edits.fingerprint(item):
         problem = _(
             "Someone else changed this question after you opened it, so your change was not "
             "saved. Open the question again to see the current version."
@@ -395,14 +394,14 @@ def editor_item(project, qid: int, name: str):
     elif submitted:
         try:
             changed_item = forms.read_item(form, q.languages, item, q.choice_lists)
-            _save(record, verbs.update_item(q, name, changed_item))
+            _save(record, edits.update_item(q, name, changed_item))
         except DefinitionError as exc:
             db.session.rollback()
             if not _attach_error(form, exc, (form.name.data or "").strip()):
                 problem = _refusal(exc)
         else:
             return redirect(_editor_url(project, record, f"item-{changed_item.name}"))
-    section_name = q.sections[verbs.locate(q, name)[0]].name
+    section_name = q.sections[edits.locate(q, name)[0]].name
     return _item_page(project, record, q, form, item, section_name, problem)
 
 
@@ -419,7 +418,7 @@ def editor_item_delete(project, qid: int, name: str):
     problem = None
     if form.validate_on_submit():
         try:
-            _save(record, verbs.delete_item(q, name))
+            _save(record, edits.delete_item(q, name))
         except DefinitionError as exc:
             db.session.rollback()
             problem = _refusal(exc)
@@ -454,7 +453,7 @@ def editor_choice_list(project, qid: int, name: str | None = None):
     if form.validate_on_submit():
         try:
             choices = forms.read_choices(form.choices, q.languages, q.choice_lists.get(name, []))
-            changed = verbs.save_choice_list(q, name, form.name.data.strip(), choices)
+            changed = edits.save_choice_list(q, name, form.name.data.strip(), choices)
             _save(record, changed)
         except DefinitionError as exc:
             db.session.rollback()
@@ -467,7 +466,7 @@ def editor_choice_list(project, qid: int, name: str | None = None):
         record=record,
         form=form,
         name=name,
-        users=verbs.list_users(q, name) if name else [],
+        users=edits.list_users(q, name) if name else [],
         problem=problem,
         text_languages=_text_languages(q),
     ), (422 if form.errors or problem else 200)
@@ -485,13 +484,13 @@ def editor_choice_list_delete(project, qid: int, name: str):
     problem = None
     if form.validate_on_submit():
         try:
-            _save(record, verbs.delete_choice_list(q, name))
+            _save(record, edits.delete_choice_list(q, name))
         except DefinitionError as exc:
             db.session.rollback()
             problem = _refusal(exc)
         else:
             return redirect(_editor_url(project, record, "choice-lists"))
-    users = verbs.list_users(q, name)
+    users = edits.list_users(q, name)
     return render_template(
         "surveys/editor/delete.html",
         project=project,
