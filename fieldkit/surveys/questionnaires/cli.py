@@ -51,6 +51,7 @@ def export_command(questionnaire_id: int, fmt: str, output: Path) -> None:
     record = db.session.get(Questionnaire, questionnaire_id)
     if record is None:
         _fail(f"no questionnaire has id {questionnaire_id}")
-    content, _name, _type = questionnaires.export(record.current, fmt)
+    content, _name, _type = questionnaires.export(record, fmt)
+    db.session.commit()
     output.write_bytes(content)
     click.echo(f"Wrote {output} ({len(content)} bytes)")

@@ -20,6 +20,8 @@ from fieldkit.surveys.questionnaires.xlsform import read_xlsform, write_xlsform
 
 NATIVE_SUFFIXES = (".yaml", ".yml", ".json")
 XLSFORM_SUFFIXES = (".xlsx",)
+YAML = "application/yaml"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
@@ -106,18 +108,19 @@ def freeze(version: QuestionnaireVersion) -> None:
         db.session.flush()
 
 
-def export(version: QuestionnaireVersion, fmt: str) -> tuple[bytes, str, str]:
-    """The version as a file: (content, file name, MIME type) for ``yaml`` or ``xlsform``."""
-    base = f"questionnaire-{version.questionnaire_id}-v{version.number}"
+def export(record: Questionnaire, fmt: str, *, actor: User | None = None) -> tuple[bytes, str, str]:
+    """The current version as a file: (content, file name, MIME type) for ``yaml`` or
+    ``xlsform``; the export is audited."""
+    version = record.current
+    base = f"questionnaire-{record.id}-v{version.number}"
     if fmt == "yaml":
-        return (definition.dump(version.definition).encode(), f"{base}.yaml", "application/yaml")
-    if fmt == "xlsform":
-        return (
-            write_xlsform(version.definition),
-            f"{base}.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    raise ValueError(f"unknown format {fmt!r}: use yaml or xlsform")
+        exported = (definition.dump(version.definition).encode(), f"{base}.yaml", YAML)
+    elif fmt == "xlsform":
+        exported = (write_xlsform(version.definition), f"{base}.xlsx", XLSX)
+    else:
+        raise ValueError(f"unknown format {fmt!r}: use yaml or xlsform")
+    audit.record("questionnaire.exported", record, actor=actor, format=fmt)
+    return exported
 
 
 def project_questionnaires(project: Project) -> list[Questionnaire]:

@@ -7,7 +7,7 @@ from io import BytesIO
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 
-from fieldkit.core import access, audit
+from fieldkit.core import access
 from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Questionnaire
@@ -97,8 +97,7 @@ def questionnaire_export(project, qid: int, fmt: str):
     record = owned_or_404(Questionnaire, qid, project)
     if fmt not in ("yaml", "xlsform"):
         abort(404)
-    content, filename, mimetype = questionnaires.export(record.current, fmt)
-    audit.record("questionnaire.exported", record, actor=acting_user(), format=fmt)
+    content, filename, mimetype = questionnaires.export(record, fmt, actor=acting_user())
     db.session.commit()
     return send_file(
         BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename
