@@ -104,7 +104,7 @@ def read_xlsform(content: bytes) -> d.Questionnaire:
     from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
 
-    #: What pyxform raises on a form it cannot convert (besides its own error, on odd input).
+    # What pyxform raises on a form it cannot convert (besides its own error, on odd input).
     pyxform_errors = (PyXFormError, ValueError, KeyError, TypeError, AttributeError)
     try:
         data = get_xlsform(io.BytesIO(content), file_type=".xlsx")
