@@ -1,1 +1,2 @@
-"""The questionnaire editor: pure editing verbs (``verbs``), forms, and saving (``operations``)."""
+"""The questionnaire editor: pure editing functions (``edits``), forms, and saving
+(``operations``)."""

@@ -1,6 +1,6 @@
-"""Editing verbs on questionnaire definitions: pure functions, each returning a new definition.
+"""Edits of questionnaire definitions: pure functions, each returning a new definition.
 
-Every verb copies the definition it is given, changes the copy, and passes it through
+Every edit copies the definition it is given, changes the copy, and passes it through
 ``validated`` (the native format's own loader and ``definition.check``), so a change that would
 not load is refused with a ``DefinitionError`` and the original stays as it was. Nothing here
 touches the database; ``editor.operations`` saves the result.
@@ -17,7 +17,7 @@ from dataclasses import asdict, replace
 from flask_babel import lazy_gettext as _l
 
 from fieldkit.surveys.editor import messages
-from fieldkit.surveys.questionnaires import definition
+from fieldkit.surveys.questionnaires import definition, logic
 from fieldkit.surveys.questionnaires.definition import (
     CHOICE_TYPES,
     GRID_TYPES,
@@ -119,8 +119,6 @@ def _compared_codes(node) -> list[tuple[str, str]]:
 def _check_codes(questionnaire: Questionnaire) -> None:
     """Refuse a condition comparing a choice question with a code it does not have: it could
     never hold (typically left behind when a choice's code was changed)."""
-    from fieldkit.surveys.questionnaires import logic
-
     variables = questionnaire.variables()
     places = [
         (f"sections[{s}].relevant", section.relevant)
@@ -217,22 +215,10 @@ def free_section_name(questionnaire: Questionnaire) -> str:
     return f"s{number}"
 
 
-def add_section(
-    questionnaire: Questionnaire,
-    *,
-    name: str | None = None,
-    title: Text | None = None,
-    relevant: str | None = None,
-) -> Questionnaire:
-    """Append a section (a page); its name defaults to the first free ``sN``."""
+def add_section(questionnaire: Questionnaire, *, title: Text | None = None) -> Questionnaire:
+    """Append a section (a page) named by the first free ``sN``."""
     new = copy.deepcopy(questionnaire)
-    new.sections.append(
-        Section(
-            name=name or free_section_name(questionnaire),
-            title=dict(title or {}),
-            relevant=relevant or None,
-        )
-    )
+    new.sections.append(Section(name=free_section_name(questionnaire), title=dict(title or {})))
     return validated(new)
 
 
@@ -354,16 +340,13 @@ def _rename_codes(questionnaire: Questionnaire, variables: list[str], codes: dic
             item.relevant = rewrite(item.relevant)
 
 
-def add_item(
-    questionnaire: Questionnaire, section_name: str, item: Item, index: int | None = None
-) -> Questionnaire:
-    """Insert ``item`` into a section, at its end unless ``index`` is given."""
+def add_item(questionnaire: Questionnaire, section_name: str, item: Item) -> Questionnaire:
+    """Append ``item`` to a section."""
     new = copy.deepcopy(questionnaire)
     if new.item(item.name) is not None:
         raise _error("name", _l("The name '%(name)s' is already used.", name=item.name))
     section = new.sections[section_index(new, section_name)]
-    position = len(section.items) if index is None else index
-    section.items.insert(position, copy.deepcopy(item))
+    section.items.append(copy.deepcopy(item))
     _synchronise(new)
     return validated(new)
 

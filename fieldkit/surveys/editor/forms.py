@@ -28,7 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from fieldkit.surveys.editor import edits as verbs
+from fieldkit.surveys.editor import edits
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.questionnaires.definition import (
     CHOICE_TYPES,
@@ -363,7 +363,7 @@ def choice_list_data(name: str, choices: list[Choice]) -> dict:
 
 def _item_fields() -> dict:
     namespace: dict = {
-        #: The fingerprint of the item as the page showed it (see ``verbs.fingerprint``).
+        #: The fingerprint of the item as the page showed it (see ``edits.fingerprint``).
         "based_on": HiddenField(),
         "type": SelectField(_l("Type"), choices=list(TYPE_NAMES.items())),
         "number": StringField(
@@ -436,7 +436,7 @@ OWN_CHOICES = ""
 def item_data(item: Item) -> dict:
     """Form data showing ``item``, with blank lines for adding."""
     data = {
-        "based_on": verbs.fingerprint(item) if item.name else "",
+        "based_on": edits.fingerprint(item) if item.name else "",
         "type": item.type,
         "number": item.number or "",
         "name": item.name,
@@ -547,11 +547,11 @@ def read_item(form, languages: list[str], old: Item | None, lists: dict) -> Item
                     raise DefinitionError(
                         "scale", str(_l("Give both ends of the scale, or neither."))
                     )
-                item.choices = verbs.scale_choices(start, end, item.choices)
+                item.choices = edits.scale_choices(start, end, item.choices)
                 item.ordinal = True
                 item.layout = "horizontal"
     if item_type in definition.GRID_TYPES:
         item.rows = read_rows(form.rows, languages, base.rows, item.name)
     if item_type == definition.TABLE:
         item.columns = read_columns(form.columns, languages, base.columns)
-    return verbs.kept_fields(item)
+    return edits.kept_fields(item)

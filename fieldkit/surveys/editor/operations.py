@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fieldkit.core.models import Project, User
-from fieldkit.surveys.editor import edits as verbs
+from fieldkit.surveys.editor import edits
 from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.questionnaires import operations as questionnaires
@@ -38,7 +38,7 @@ def create_blank(
 ) -> Questionnaire:
     """A new questionnaire of ``project`` with one empty section, made in the editor."""
     return questionnaires.create_questionnaire(
-        project, verbs.blank(title, intro, languages), actor=actor
+        project, edits.blank(title, intro, languages), actor=actor
     )
 
 
@@ -49,7 +49,7 @@ def save_edit(
 
     Raises ``DefinitionError`` (and saves nothing) when it does not validate.
     """
-    checked = verbs.validated(changed)
+    checked = edits.validated(changed)
     before = record.current
     was_frozen = before.frozen
     version = questionnaires.save_definition(record, checked, actor=actor)

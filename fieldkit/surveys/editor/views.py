@@ -1,6 +1,6 @@
 """The questionnaire editor: create a questionnaire and edit its sections, items and lists.
 
-Plain forms that work without JavaScript. Every change is made by a verb of
+Plain forms that work without JavaScript. Every change is made by a function of
 ``fieldkit.surveys.editor.edits`` and saved by ``editor.operations.save_edit`` (which applies
 the versioning rules); a change that does not validate saves nothing and says why.
 """
@@ -11,10 +11,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
-from fieldkit.surveys.editor import edits as verbs
-from fieldkit.surveys.editor import forms, operations
-from fieldkit.surveys.loaders import actor, questionnaire_or_404
+from fieldkit.surveys.editor import edits, forms, operations
+from fieldkit.surveys.models import Questionnaire
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.questionnaires.definition import DefinitionError
 
@@ -48,7 +48,7 @@ def _editor_url(project, record, anchor: str | None = None) -> str:
 
 def _save(record, changed) -> operations.SaveOutcome:
     """Save and commit, and tell the researcher which versioning rule applied."""
-    outcome = operations.save_edit(record, changed, actor=actor())
+    outcome = operations.save_edit(record, changed, actor=acting_user())
     db.session.commit()
     number = outcome.version.number
     if outcome.kind == operations.NEW_VERSION:
@@ -100,7 +100,7 @@ def questionnaire_new(project):
                 title=forms.read_text(form, "title", languages),
                 intro=forms.read_text(form, "intro", languages),
                 languages=languages,
-                actor=actor(),
+                actor=acting_user(),
             )
         except DefinitionError as exc:
             db.session.rollback()
@@ -123,7 +123,7 @@ def questionnaire_new(project):
 @access.require_project_access
 def questionnaire_editor(project, qid: int):
     """The editor: sections and items with their actions, shared choice lists, add forms."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     add_item = forms.AddItemForm(request.args)
     add_item.section.choices = [
@@ -138,7 +138,7 @@ def questionnaire_editor(project, qid: int):
         add_item=add_item,
         add_section=forms.AddSectionForm(),
         type_names=forms.TYPE_NAMES,
-        list_users={name: verbs.list_users(q, name) for name in q.choice_lists},
+        list_users={name: edits.list_users(q, name) for name in q.choice_lists},
     )
 
 
@@ -146,14 +146,14 @@ def questionnaire_editor(project, qid: int):
 @access.require_project_access
 def editor_settings(project, qid: int):
     """Title, introduction, languages and mode of a questionnaire."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     form = forms.SettingsForm(data=forms.settings_data(q) if request.method == "GET" else None)
     problem = None
     if forms.validate_settings(form):
         languages = forms.ordered_languages(form)
         try:
-            changed = verbs.set_settings(
+            changed = edits.set_settings(
                 q,
                 title=forms.read_text(form, "title", languages, q.title),
                 intro=forms.read_text(form, "intro", languages, q.intro),
@@ -182,7 +182,7 @@ def editor_settings(project, qid: int):
 @access.require_project_access
 def editor_section_add(project, qid: int):
     """Append a section."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     form = forms.AddSectionForm()
     if not form.validate_on_submit():
@@ -190,7 +190,7 @@ def editor_section_add(project, qid: int):
         return redirect(_editor_url(project, record))
     title = (form.title.data or "").strip()
     try:
-        changed = verbs.add_section(q, title={q.languages[0]: title} if title else {})
+        changed = edits.add_section(q, title={q.languages[0]: title} if title else {})
         _save(record, changed)
     except DefinitionError as exc:
         db.session.rollback()
@@ -203,7 +203,7 @@ def editor_section_add(project, qid: int):
 @access.require_project_access
 def editor_section(project, qid: int, name: str):
     """A section's name, title per language and condition."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     section = next((s for s in q.sections if s.name == name), None)
     if section is None:
@@ -219,7 +219,7 @@ def editor_section(project, qid: int, name: str):
     problem = None
     if form.validate_on_submit():
         try:
-            changed = verbs.update_section(
+            changed = edits.update_section(
                 q,
                 name,
                 new_name=form.name.data.strip(),
@@ -253,7 +253,7 @@ def editor_section(project, qid: int, name: str):
 @access.require_project_access
 def editor_section_delete(project, qid: int, name: str):
     """Confirm, then delete a section with its items."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     section = next((s for s in q.sections if s.name == name), None)
     if section is None:
@@ -262,7 +262,7 @@ def editor_section_delete(project, qid: int, name: str):
     problem = None
     if form.validate_on_submit():
         try:
-            _save(record, verbs.delete_section(q, name))
+            _save(record, edits.delete_section(q, name))
         except DefinitionError as exc:
             db.session.rollback()
             problem = _refusal(exc)
@@ -286,15 +286,15 @@ def editor_section_delete(project, qid: int, name: str):
 @access.require_project_access
 def editor_move(project, qid: int):
     """Move a section or an item one place up or down."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     form = forms.MoveForm()
     if not form.validate_on_submit() or form.kind.data not in ("item", "section"):
         abort(400)
-    direction = {"up": verbs.UP, "down": verbs.DOWN}.get(form.direction.data)
+    direction = {"up": edits.UP, "down": edits.DOWN}.get(form.direction.data)
     if direction is None:
         abort(400)
-    move = verbs.move_item if form.kind.data == "item" else verbs.move_section
+    move = edits.move_item if form.kind.data == "item" else edits.move_section
     anchor = f"{form.kind.data}-{form.name.data}"
     try:
         _save(record, move(q, form.name.data, direction))
@@ -348,7 +348,7 @@ def _attach_error(form, exc: DefinitionError, item_name: str) -> bool:
 @access.require_project_access
 def editor_item_new(project, qid: int):
     """A new item of the chosen type at the end of the chosen section."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     section_name = request.values.get("section", "")
     item_type = request.values.get("type", "")
@@ -363,7 +363,7 @@ def editor_item_new(project, qid: int):
     if form.validate_on_submit():
         try:
             item = forms.read_item(form, q.languages, None, q.choice_lists)
-            _save(record, verbs.add_item(q, section_name, item))
+            _save(record, edits.add_item(q, section_name, item))
         except DefinitionError as exc:
             db.session.rollback()
             if not _attach_error(form, exc, (form.name.data or "").strip()):
@@ -377,7 +377,7 @@ def editor_item_new(project, qid: int):
 @access.require_project_access
 def editor_item(project, qid: int, name: str):
     """Edit an item: texts per language, condition, validation, choices, rows, columns."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     item = q.item(name)
     if item is None:
@@ -386,7 +386,7 @@ def editor_item(project, qid: int, name: str):
     _prepare_item_form(form, q)
     problem = None
     submitted = form.validate_on_submit()
-    if submitted and form.based_on.data != verbs.fingerprint(item):
+    if submitted and form.based_on.data != edits.fingerprint(item):
         problem = _(
             "Someone else changed this question after you opened it, so your change was not "
             "saved. Open the question again to see the current version."
@@ -394,14 +394,14 @@ def editor_item(project, qid: int, name: str):
     elif submitted:
         try:
             changed_item = forms.read_item(form, q.languages, item, q.choice_lists)
-            _save(record, verbs.update_item(q, name, changed_item))
+            _save(record, edits.update_item(q, name, changed_item))
         except DefinitionError as exc:
             db.session.rollback()
             if not _attach_error(form, exc, (form.name.data or "").strip()):
                 problem = _refusal(exc)
         else:
             return redirect(_editor_url(project, record, f"item-{changed_item.name}"))
-    section_name = q.sections[verbs.locate(q, name)[0]].name
+    section_name = q.sections[edits.locate(q, name)[0]].name
     return _item_page(project, record, q, form, item, section_name, problem)
 
 
@@ -409,7 +409,7 @@ def editor_item(project, qid: int, name: str):
 @access.require_project_access
 def editor_item_delete(project, qid: int, name: str):
     """Confirm, then delete an item."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     item = q.item(name)
     if item is None:
@@ -418,7 +418,7 @@ def editor_item_delete(project, qid: int, name: str):
     problem = None
     if form.validate_on_submit():
         try:
-            _save(record, verbs.delete_item(q, name))
+            _save(record, edits.delete_item(q, name))
         except DefinitionError as exc:
             db.session.rollback()
             problem = _refusal(exc)
@@ -441,7 +441,7 @@ def editor_item_delete(project, qid: int, name: str):
 @access.require_project_access
 def editor_choice_list(project, qid: int, name: str | None = None):
     """Create or edit a shared choice list; items reusing it follow."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     if name is not None and name not in q.choice_lists:
         abort(404)
@@ -453,7 +453,7 @@ def editor_choice_list(project, qid: int, name: str | None = None):
     if form.validate_on_submit():
         try:
             choices = forms.read_choices(form.choices, q.languages, q.choice_lists.get(name, []))
-            changed = verbs.save_choice_list(q, name, form.name.data.strip(), choices)
+            changed = edits.save_choice_list(q, name, form.name.data.strip(), choices)
             _save(record, changed)
         except DefinitionError as exc:
             db.session.rollback()
@@ -466,7 +466,7 @@ def editor_choice_list(project, qid: int, name: str | None = None):
         record=record,
         form=form,
         name=name,
-        users=verbs.list_users(q, name) if name else [],
+        users=edits.list_users(q, name) if name else [],
         problem=problem,
         text_languages=_text_languages(q),
     ), (422 if form.errors or problem else 200)
@@ -476,7 +476,7 @@ def editor_choice_list(project, qid: int, name: str | None = None):
 @access.require_project_access
 def editor_choice_list_delete(project, qid: int, name: str):
     """Confirm, then delete a shared choice list that no item reuses."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     if name not in q.choice_lists:
         abort(404)
@@ -484,13 +484,13 @@ def editor_choice_list_delete(project, qid: int, name: str):
     problem = None
     if form.validate_on_submit():
         try:
-            _save(record, verbs.delete_choice_list(q, name))
+            _save(record, edits.delete_choice_list(q, name))
         except DefinitionError as exc:
             db.session.rollback()
             problem = _refusal(exc)
         else:
             return redirect(_editor_url(project, record, "choice-lists"))
-    users = verbs.list_users(q, name)
+    users = edits.list_users(q, name)
     return render_template(
         "surveys/editor/delete.html",
         project=project,

@@ -8,13 +8,18 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from fieldkit.core.models import Project
+from fieldkit.extensions import db
+from fieldkit.surveys.models import Questionnaire
+from fieldkit.surveys.questionnaires import operations as questionnaires
+from fieldkit.surveys.questionnaires.definition import DefinitionError
+
 questionnaire_cli = click.Group("questionnaire", help="Import and export questionnaires.")
 
 
 def _fail(message: str) -> None:
-    from fieldkit.cli import fail
-
-    fail(message)
+    """Stop the command with ``Error: message`` on standard error and exit status 1."""
+    raise click.ClickException(message)
 
 
 @questionnaire_cli.command("import")
@@ -23,11 +28,6 @@ def _fail(message: str) -> None:
 @with_appcontext
 def import_command(path: Path, slug: str) -> None:
     """Import a native definition (.yaml/.json) or an XLSForm (.xlsx); prints the new id."""
-    from fieldkit.core.models import Project
-    from fieldkit.extensions import db
-    from fieldkit.surveys.questionnaires import operations as questionnaires
-    from fieldkit.surveys.questionnaires.definition import DefinitionError
-
     project = db.session.scalar(sa.select(Project).where(Project.slug == slug))
     if project is None:
         _fail(f"no project has the short name '{slug}'")
@@ -48,13 +48,10 @@ def import_command(path: Path, slug: str) -> None:
 @with_appcontext
 def export_command(questionnaire_id: int, fmt: str, output: Path) -> None:
     """Write the current version of a questionnaire to a file."""
-    from fieldkit.extensions import db
-    from fieldkit.surveys.models import Questionnaire
-    from fieldkit.surveys.questionnaires import operations as questionnaires
-
     record = db.session.get(Questionnaire, questionnaire_id)
     if record is None:
         _fail(f"no questionnaire has id {questionnaire_id}")
-    content, _name, _type = questionnaires.export(record.current, fmt)
+    content, _name, _type = questionnaires.export(record, fmt)
+    db.session.commit()
     output.write_bytes(content)
     click.echo(f"Wrote {output} ({len(content)} bytes)")

@@ -14,6 +14,10 @@ In a constraint, ``.`` stands for the answer being checked (``. >= 0 and . <= 10
 
 A parsed condition is a small tree of lists (JSON-friendly), so the browser evaluates exactly
 the same tree as the server (``static/js/surveys/logic.js``).
+
+Conditions read the questionnaire's items (``items``); the definition's checks (``checks``)
+parse conditions, so this module sits between the two and imports neither ``checks`` nor
+``native``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from fieldkit.core.i18n import N_, ExplainedError
+from fieldkit.surveys.questionnaires.items import Questionnaire
 
 Node = list[Any]
 
@@ -292,7 +297,7 @@ def holds(expression: str | None, answers: dict[str, Any]) -> bool:
     return True if not expression else evaluate(parse(expression), answers)
 
 
-def visibility(questionnaire, answers: dict[str, Any]) -> tuple[set[str], set[str]]:
+def visibility(questionnaire: Questionnaire, answers: dict[str, Any]) -> tuple[set[str], set[str]]:
     """The sections and the items the respondent is shown, given ``answers``.
 
     Conditions are evaluated in questionnaire order against the answers of items that are
@@ -314,7 +319,7 @@ def visibility(questionnaire, answers: dict[str, Any]) -> tuple[set[str], set[st
     return shown_sections, shown_items
 
 
-def prune(questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+def prune(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
     """``answers`` without those of hidden items (stale answers are never stored)."""
     _sections, shown = visibility(questionnaire, answers)
     keep: set[str] = set()

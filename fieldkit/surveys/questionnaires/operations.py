@@ -1,4 +1,4 @@
-"""The verbs of questionnaires: import, save (new version or wording fix), export, freeze.
+"""The operations on questionnaires: import, save (new version or wording fix), export, freeze.
 
 Called by views, the CLI and (for freezing) the survey module; nothing here reads the request.
 """
@@ -16,9 +16,12 @@ from fieldkit.extensions import db
 from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.questionnaires.definition import DefinitionError
+from fieldkit.surveys.questionnaires.xlsform import read_xlsform, write_xlsform
 
 NATIVE_SUFFIXES = (".yaml", ".yml", ".json")
 XLSFORM_SUFFIXES = (".xlsx",)
+YAML = "application/yaml"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
@@ -35,9 +38,7 @@ def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
                 raise DefinitionError("", N_("the file is not UTF-8 text")) from None
             return definition.load(text)
         if suffix in XLSFORM_SUFFIXES:
-            from fieldkit.surveys.questionnaires import xlsform
-
-            return xlsform.read_xlsform(content)
+            return read_xlsform(content)
     except DefinitionError as exc:
         where = f"{filename}, {exc.path}" if exc.path else filename
         raise DefinitionError(where, exc.template, **exc.params) from None
@@ -107,20 +108,19 @@ def freeze(version: QuestionnaireVersion) -> None:
         db.session.flush()
 
 
-def export(version: QuestionnaireVersion, fmt: str) -> tuple[bytes, str, str]:
-    """The version as a file: (content, file name, MIME type) for ``yaml`` or ``xlsform``."""
-    base = f"questionnaire-{version.questionnaire_id}-v{version.number}"
+def export(record: Questionnaire, fmt: str, *, actor: User | None = None) -> tuple[bytes, str, str]:
+    """The current version as a file: (content, file name, MIME type) for ``yaml`` or
+    ``xlsform``; the export is audited."""
+    version = record.current
+    base = f"questionnaire-{record.id}-v{version.number}"
     if fmt == "yaml":
-        return (definition.dump(version.definition).encode(), f"{base}.yaml", "application/yaml")
-    if fmt == "xlsform":
-        from fieldkit.surveys.questionnaires import xlsform
-
-        return (
-            xlsform.write_xlsform(version.definition),
-            f"{base}.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    raise ValueError(f"unknown format {fmt!r}: use yaml or xlsform")
+        exported = (definition.dump(version.definition).encode(), f"{base}.yaml", YAML)
+    elif fmt == "xlsform":
+        exported = (write_xlsform(version.definition), f"{base}.xlsx", XLSX)
+    else:
+        raise ValueError(f"unknown format {fmt!r}: use yaml or xlsform")
+    audit.record("questionnaire.exported", record, actor=actor, format=fmt)
+    return exported
 
 
 def project_questionnaires(project: Project) -> list[Questionnaire]:

@@ -7,9 +7,10 @@ from io import BytesIO
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 
-from fieldkit.core import access, audit
+from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
-from fieldkit.surveys.loaders import actor, questionnaire_or_404
+from fieldkit.surveys.models import Questionnaire
 from fieldkit.surveys.questionnaires import operations as questionnaires
 from fieldkit.surveys.questionnaires.definition import DefinitionError
 from fieldkit.surveys.questionnaires.forms import DefinitionUploadForm
@@ -37,7 +38,7 @@ def questionnaire_import(project):
         upload = form.file.data
         try:
             record = questionnaires.import_questionnaire(
-                project, upload.filename, upload.read(), actor=actor()
+                project, upload.filename, upload.read(), actor=acting_user()
             )
         except DefinitionError as exc:
             db.session.rollback()
@@ -54,7 +55,7 @@ def questionnaire_import(project):
 @access.require_project_access
 def questionnaire(project, qid: int):
     """A questionnaire: its sections and items, versions, and files to download."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     return render_template(
         "surveys/questionnaires/questionnaire.html",
         project=project,
@@ -69,13 +70,13 @@ def questionnaire(project, qid: int):
 @access.require_project_access
 def questionnaire_upload(project, qid: int):
     """Replace the definition by an uploaded file (a new version once answers exist)."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     form = DefinitionUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
         try:
             parsed = questionnaires.parse_upload(upload.filename, upload.read())
-            version = questionnaires.save_definition(record, parsed, actor=actor())
+            version = questionnaires.save_definition(record, parsed, actor=acting_user())
         except DefinitionError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -93,11 +94,10 @@ def questionnaire_upload(project, qid: int):
 @access.require_project_access
 def questionnaire_export(project, qid: int, fmt: str):
     """Download the current version as native YAML or as XLSForm."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     if fmt not in ("yaml", "xlsform"):
         abort(404)
-    content, filename, mimetype = questionnaires.export(record.current, fmt)
-    audit.record("questionnaire.exported", record, actor=actor(), format=fmt)
+    content, filename, mimetype = questionnaires.export(record, fmt, actor=acting_user())
     db.session.commit()
     return send_file(
         BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename

@@ -75,7 +75,7 @@ def test_a_broken_file_is_refused_with_its_place_and_creates_nothing(
 def test_file_errors_are_said_in_the_researchers_language(
     client, make_user, make_project, login, language, said
 ):
-    from tests.surveys.questionnaires.test_xlsform import workbook
+    from tests.surveys.questionnaires.xlsform.workbooks import workbook
 
     user = make_user()
     make_project("storby", members=[user])

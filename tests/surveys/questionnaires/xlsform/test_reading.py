@@ -1,69 +1,22 @@
-"""XLSForm import and export: the authored staff form, round trips, and precise refusals."""
+"""Reading XLSForm workbooks: the authored staff form, the ways ODK and KoBoToolbox write
+forms, and precise refusals named by sheet, row and column."""
 
-import io
-import shutil
 from decimal import Decimal
 
-import openpyxl
 import pytest
-import sqlalchemy as sa
-from pyxform.xls2xform import convert
 
-from fieldkit.extensions import db
-from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
 from fieldkit.surveys.questionnaires import definition
-from fieldkit.surveys.questionnaires import operations as questionnaires
 from fieldkit.surveys.questionnaires.definition import DefinitionError
-from fieldkit.surveys.questionnaires.xlsform import (
-    join_constraint,
-    read_xlsform,
-    split_constraint,
-    write_xlsform,
+from fieldkit.surveys.questionnaires.xlsform import read_xlsform, write_xlsform
+from tests.surveys.questionnaires.xlsform.workbooks import (
+    CHOICES,
+    HEADER,
+    STAFF_XLSFORM,
+    pyxform_accepts,
+    workbook,
 )
-from tests.paths import FIXTURES, ROOT
 
-FIXTURES = FIXTURES
-STAFF_XLSFORM = FIXTURES / "ansatteskjema_xlsform.xlsx"
-NATIVE = ["ansatteskjema_storbysatsingen.yaml", "deltakerskjema_storbysatsingen.yaml"]
-
-
-def workbook(survey, choices=None, settings=None) -> bytes:
-    """An .xlsx from lists of rows (the first row of each sheet is its header)."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "survey"
-    for row in survey:
-        sheet.append(row)
-    if choices is not None:
-        sheet = book.create_sheet("choices")
-        for row in choices:
-            sheet.append(row)
-    sheet = book.create_sheet("settings")
-    for row in settings or [["form_title", "default_language"], ["Skjema", "nb"]]:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def sheet_rows(content: bytes, name: str) -> list[dict]:
-    book = openpyxl.load_workbook(io.BytesIO(content))
-    rows = list(book[name].iter_rows(values_only=True))
-    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
-
-
-def pyxform_accepts(content: bytes) -> str:
-    """The XForm pyxform makes of ``content`` (it raises on a form it refuses)."""
-    return convert(content, file_type=".xlsx").xform
-
-
-# --------------------------------------------------------------------------------------------
 # The staff questionnaire authored as an XLSForm
-
-
-@pytest.fixture(scope="module")
-def staff():
-    return read_xlsform(STAFF_XLSFORM.read_bytes())
 
 
 def test_staff_xlsform_sections_and_items(staff):
@@ -189,81 +142,7 @@ def test_staff_xlsform_is_accepted_by_pyxform_and_round_trips(staff):
 
 
 # --------------------------------------------------------------------------------------------
-# Round trips of the native fixtures
-
-
-@pytest.mark.parametrize("name", NATIVE)
-def test_native_fixture_round_trips_through_xlsform(name):
-    original = definition.load((FIXTURES / name).read_text(encoding="utf-8"))
-    content = write_xlsform(original)
-    pyxform_accepts(content)
-    assert read_xlsform(content) == original
-
-
-@pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
-def test_odk_validate_accepts_the_fixture_and_what_is_written():
-    staff_yaml = definition.load((FIXTURES / NATIVE[0]).read_text(encoding="utf-8"))
-    for content in (STAFF_XLSFORM.read_bytes(), write_xlsform(staff_yaml)):
-        warnings: list[str] = []
-        convert(content, warnings=warnings, validate=True, file_type=".xlsx")
-        # Only the scale points labelled by their number alone are remarked on.
-        assert all("label" in warning for warning in warnings), warnings
-
-
-def test_written_workbook_uses_plain_xlsform_where_it_can():
-    staff = definition.load((FIXTURES / NATIVE[0]).read_text(encoding="utf-8"))
-    content = write_xlsform(staff)
-    rows = {row["name"]: row for row in sheet_rows(content, "survey") if row["name"]}
-    assert rows["q3"]["type"] == "decimal"
-    assert rows["q3"]["constraint"] == ". >= 0 and . <= 200"
-    assert (rows["q3"]["soft_required"], rows["q3"]["unit::en"]) == ("yes", "FTE")
-    assert (rows["q1"]["type"], rows["q1"]["required"]) == ("select_one q1", "yes")
-    assert rows["q9"]["appearance"] == "likert"
-    assert (rows["q16"]["appearance"], rows["q16"]["ordinal"]) == (None, "yes")
-    assert (rows["q6"]["type"], rows["q6"]["appearance"]) == ("begin_group", "table-list")
-    assert (rows["q6_andre"]["type"], rows["q6_andre"]["other"]) == ("select_one hyppighet", "yes")
-    assert rows["q7_kurs"]["type"] == "select_multiple q7"
-    assert rows["q8"]["constraint"] == "count-selected(.) >= 1"
-    assert (rows["q11"]["type"], rows["q11"]["denominator"]) == ("integer", "10")
-    assert (rows["q13"]["type"], rows["q13"]["repeat_count"]) == ("begin_repeat", "3")
-    assert rows["q15"]["appearance"] == "multiline"
-    assert rows["q12"]["type"] == "select_one janei"
-    assert rows["tiltaksarrangorer"]["appearance"] is None  # ODK has no repeat in a field-list
-    assert rows["om_kontoret"]["appearance"] == "field-list"
-    choices = sheet_rows(content, "choices")
-    assert [c["name"] for c in choices if c["list_name"] == "hyppighet"] == [
-        "1",
-        "2",
-        "3",
-        "4",
-        "9",
-    ]
-    assert [c["list_name"] for c in choices if c["nonsubstantive"] == "yes"] == [
-        "hyppighet", "q9", "q16"
-    ]  # fmt: skip
-    assert [(c["list_name"], c["name"]) for c in choices if c["exclusive"] == "yes"] == [
-        ("q8", "ingen")
-    ]
-    settings = sheet_rows(content, "settings")[0]
-    assert settings["form_title"] == "Spørreskjema til ansatte i Aetat og sosialtjenesten"
-    assert (
-        settings["translated_title::en"]
-        == "Questionnaire for staff of Aetat and the social services"
-    )
-    assert (settings["default_language"], settings["languages"]) == ("nb", "nb nn en")
-
-
-def test_a_form_without_groups_is_one_untitled_page():
-    participant = definition.load((FIXTURES / NATIVE[1]).read_text(encoding="utf-8"))
-    content = write_xlsform(participant)
-    assert [r["type"] for r in sheet_rows(content, "survey")][:3] == [
-        "integer", "select_one q2", "text"
-    ]  # fmt: skip
-    settings = sheet_rows(content, "settings")[0]
-    assert (settings["anonymous"], settings["interviewer_assisted_allowed"]) == ("yes", "yes")
-    back = read_xlsform(content)
-    assert [s.name for s in back.sections] == ["s1"]
-    assert [r.name for r in back.item("q9").rows] == ["q9_1", "q9_2", "q9_3"]
+# Forms as ODK and KoBoToolbox write them
 
 
 def test_language_columns_may_be_named_the_odk_way():
@@ -364,42 +243,7 @@ def test_unlabelled_columns_are_the_default_language():
     )
 
 
-@pytest.mark.parametrize(
-    ("constraint", "counts", "expected"),
-    [
-        (". >= 0 and . <= 10", False, (Decimal(0), Decimal(10), None)),
-        (". <= 2.5", False, (None, Decimal("2.5"), None)),
-        (". >= 1 and . != 7", False, (Decimal(1), None, ". != 7")),
-        (". >= 1 and (. != 7 or . = 9)", False, (Decimal(1), None, ". != 7 or . = 9")),
-        (". > 3", False, (None, None, ". > 3")),
-        ("count-selected(.) >= 1 and count-selected(.) <= 3", True, (Decimal(1), Decimal(3), None)),
-        ("count-selected(.) >= 1", False, (None, None, "count-selected(.) >= 1")),
-    ],
-)
-def test_split_constraint(constraint, counts, expected):
-    assert split_constraint(constraint, counts=counts) == expected
-
-
-@pytest.mark.parametrize(
-    ("low", "high", "rest"),
-    [
-        (None, None, ". >= 0 and . != 5"),
-        (None, None, "(. != 5)"),
-        (None, None, ". != 5"),
-        (Decimal(0), None, ". != 5 or . = 9"),
-        (Decimal("-1.5"), Decimal(3), "(. != 2)"),
-        (Decimal(1), Decimal(2), None),
-    ],
-)
-def test_join_constraint_is_undone_by_split(low, high, rest):
-    assert split_constraint(join_constraint(low, high, rest)) == (low, high, rest)
-
-
-# --------------------------------------------------------------------------------------------
 # Refusals: named by sheet, row and column
-
-HEADER = ["type", "name", "label::nb", "relevant", "constraint", "appearance", "repeat_count"]
-CHOICES = [["list_name", "name", "label::nb"], ["jn", "ja", "Ja"], ["jn", "annet", "Annet"]]
 
 
 @pytest.mark.parametrize(
@@ -627,161 +471,3 @@ def test_a_file_that_is_no_workbook_is_refused():
 
 
 # --------------------------------------------------------------------------------------------
-# Through the import page, the download link and the command line
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-BROKEN = workbook(
-    [HEADER, ["begin_group", "s1", "Side 1"], ["select_one jn", "q1", "Q1"],
-     ["calculate", "sum", "Sum"], ["end_group"]],
-    CHOICES,
-)  # fmt: skip
-
-
-def test_import_page_takes_an_xlsform_and_refuses_a_broken_one(
-    client, make_user, make_project, login
-):
-    user = make_user()
-    make_project("storby", members=[user])
-    login(user)
-    response = client.post(
-        "/p/storby/questionnaires/import",
-        data={"file": (io.BytesIO(BROKEN), "skjema.xlsx")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 422
-    assert (
-        "skjema.xlsx, ark «survey», rad 4, kolonne «type»: «calculate» støttes ikke"
-        in response.get_data(as_text=True)
-    )
-    assert count(Questionnaire) == 0 and count(QuestionnaireVersion) == 0
-    response = client.post(
-        "/p/storby/questionnaires/import",
-        data={"file": (io.BytesIO(STAFF_XLSFORM.read_bytes()), "ansatteskjema.xlsx")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302
-    record = db.session.scalar(sa.select(Questionnaire))
-    assert record.title == "Spørreskjema til NAV-kontorene om Storbysatsingen"
-    assert record.current.definition == read_xlsform(STAFF_XLSFORM.read_bytes())
-    response = client.get(f"/p/storby/questionnaires/{record.id}/export/xlsform")
-    assert response.status_code == 200
-    assert response.headers["Content-Disposition"].endswith(".xlsx")
-    assert read_xlsform(response.data) == record.current.definition
-
-
-def test_cli_imports_and_exports_xlsform_and_a_broken_one_creates_nothing(
-    runner, make_project, tmp_path
-):
-    make_project("storby")
-    broken = tmp_path / "broken.xlsx"
-    broken.write_bytes(BROKEN)
-    result = runner.invoke(args=["questionnaire", "import", str(broken), "--project", "storby"])
-    assert result.exit_code == 1
-    assert (
-        "broken.xlsx, ark «survey», rad 4, kolonne «type»: «calculate» støttes ikke"
-        in result.output
-    )
-    assert count(Questionnaire) == 0
-    result = runner.invoke(
-        args=["questionnaire", "import", str(STAFF_XLSFORM), "--project", "storby"]
-    )
-    assert result.exit_code == 0, result.output
-    qid = int(result.output.strip())
-    out = tmp_path / "out.xlsx"
-    result = runner.invoke(
-        args=["questionnaire", "export", str(qid), "--format", "xlsform", "-o", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    assert read_xlsform(out.read_bytes()) == read_xlsform(STAFF_XLSFORM.read_bytes())
-    assert count(Questionnaire) == 1
-
-
-def test_upload_form_takes_an_xlsform_and_a_broken_one_changes_nothing(
-    client, make_user, make_project, login
-):
-    user = make_user()
-    project = make_project("storby", members=[user])
-    staff_yaml = (FIXTURES / NATIVE[0]).read_bytes()
-    record = questionnaires.import_questionnaire(project, "a.yaml", staff_yaml)
-    db.session.commit()
-    login(user)
-    url = f"/p/storby/questionnaires/{record.id}/upload"
-    response = client.post(
-        url,
-        data={"file": (io.BytesIO(BROKEN), "ny.xlsx")},
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
-    assert (
-        "ny.xlsx, ark «survey», rad 4, kolonne «type»: «calculate» støttes ikke"
-        in response.get_data(as_text=True)
-    )
-    db.session.expire_all()
-    assert record.current.definition == definition.load(staff_yaml.decode())
-    edited = definition.load(staff_yaml.decode())
-    edited.item("q18").label["nb"] = "Andre kommentarer til evalueringen"
-    response = client.post(
-        url,
-        data={"file": (io.BytesIO(write_xlsform(edited)), "ny.xlsx")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302
-    db.session.expire_all()
-    assert [v.number for v in record.versions] == [1]
-    assert record.current.definition == edited
-
-
-# --------------------------------------------------------------------------------------------
-# The documentation
-
-
-def _keys(data) -> set[str]:
-    if isinstance(data, dict):
-        return {str(k) for k in data} | {k for v in data.values() for k in _keys(v)}
-    if isinstance(data, list):
-        return {k for v in data for k in _keys(v)}
-    return set()
-
-
-def test_the_format_documentation_names_every_key_type_and_column():
-    from fieldkit.surveys.questionnaires import xlsform
-
-    docs = (ROOT / "docs" / "questionnaire-format.md").read_text(encoding="utf-8")
-    keys: set[str] = set()
-    for name in NATIVE:
-        keys |= _keys(definition.to_dict(definition.load((FIXTURES / name).read_text("utf-8"))))
-    keys -= set(definition.LANGUAGES) | {"hyppighet", "janei"}  # texts by language, list names
-    keys |= {"scale", "from", "to", "labels", "questions", "max_choices", "constraint"}
-    keys |= {"constraint_message"}
-    keys |= set(definition.ITEM_TYPES)
-    keys |= set(xlsform.SURVEY_COLUMNS) | set(xlsform.CHOICES_COLUMNS)
-    keys |= set(xlsform.SETTINGS_COLUMNS)
-    assert sorted(k for k in keys if f"`{k}`" not in docs) == []
-
-
-def test_the_examples_in_the_format_documentation_load():
-    import re
-
-    import yaml
-
-    docs = (ROOT / "docs" / "questionnaire-format.md").read_text(encoding="utf-8")
-    loaded = []
-    for block in re.findall(r"```yaml\n(.*?)```", docs, re.DOTALL):
-        if block.startswith("format:"):
-            q = definition.load(block)
-        else:  # an example item: load it in a questionnaire of its own
-            items = yaml.load(block, Loader=definition._Loader)  # noqa: S506 - a SafeLoader
-            q = definition.from_dict(
-                {"title": "T", "choice_lists": {"hyppighet": ["Ofte", "Aldri"]}, "questions": items}
-            )
-        loaded += [(item.name, item.type, len(item.choices)) for _s, item in q.items()]
-    assert loaded == [
-        ("q1", "single", 2),
-        ("q6", "grid_single", 2),
-        ("q13", "table", 0),
-        ("q10", "single", 8),
-    ]
