@@ -10,8 +10,10 @@ from docx import Document
 from pptx import Presentation
 from pypdf import PdfReader
 
+from fieldkit.conferences import load_demo
+from fieldkit.conferences.demo import DEMO_PARTICIPANTS
 from fieldkit.conferences.facilitation import operations
-from fieldkit.conferences.models import SummaryDocument
+from fieldkit.conferences.models import Conference, SummaryDocument
 from fieldkit.conferences.summary import compile as compiler
 from fieldkit.conferences.synthesis.overview import project_overview
 from fieldkit.conferences.synthesis.tags import add_suggested_tags, project_tags, set_tag
@@ -240,10 +242,6 @@ def test_compile_from_the_page_as_a_job_and_download(
 
 
 def test_demo_conference_compiles_to_all_four_formats(app, make_project, facilitator):
-    from fieldkit.conferences import load_demo
-    from fieldkit.conferences.demo import DEMO_PARTICIPANTS
-    from fieldkit.conferences.models import Conference
-
     project = make_project("demo", "Demo")
     assert load_demo(project, facilitator) is True
     db.session.commit()

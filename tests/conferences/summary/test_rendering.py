@@ -1,14 +1,14 @@
 """Compiling the summary runs as a background job that reports its steps."""
 
+from fieldkit.conferences.models import SummaryDocument
+from fieldkit.conferences.summary import compile as compiler
+from fieldkit.conferences.summary import store
+from fieldkit.core import jobs
+from fieldkit.extensions import db
+from tests.conferences.summary_data import fill
+
 
 def test_compiling_is_a_background_job_that_reports_its_steps(conference, facilitator, monkeypatch):
-    from fieldkit.conferences.models import SummaryDocument
-    from fieldkit.conferences.summary import compile as compiler
-    from fieldkit.conferences.summary import store
-    from fieldkit.core import jobs
-    from fieldkit.extensions import db
-    from tests.conferences.summary_data import fill
-
     fill(conference)
     steps = []
     report = jobs.report_progress

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from fieldkit.conferences.synthesis import combined, export
 from fieldkit.core import downloads
+from fieldkit.core.jobs import enqueue
 from fieldkit.core.models import AuditEvent, Job
 from fieldkit.extensions import db
 from tests.conferences.synthesis_data import two_conferences
@@ -105,7 +106,6 @@ def test_job_downloads_stay_in_their_project(client, login, make_project, make_u
     login(owner)
     # A member of another project cannot start or fetch this project's jobs.
     assert client.post("/p/storby/conferences/synthesis/points.csv").status_code == 403
-    from fieldkit.core.jobs import enqueue
 
     made = enqueue(export.export_job, project.id, "csv", None, project=project)
     assert client.get(f"/p/storby/conferences/synthesis/jobs/{made.id}/download").status_code == 403

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from fieldkit.conferences.documents import DEFAULT_OPTIONS
 from fieldkit.conferences.synthesis import combined, export
 from fieldkit.conferences.synthesis.overview import conference_synthesis, project_overview
 from tests.conferences.synthesis_data import two_conferences
@@ -30,9 +32,6 @@ def test_overview_counts_points_per_theme_and_conference(project):
 
 def test_conference_synthesis_groups_by_theme_with_provenance(project):
     bergen, oslo, tags, b, o = two_conferences(project)
-    from flask_babel import force_locale
-
-    from fieldkit.conferences.documents import DEFAULT_OPTIONS
 
     with force_locale("nb"):
         result = conference_synthesis(bergen, DEFAULT_OPTIONS)
