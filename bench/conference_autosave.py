@@ -44,7 +44,7 @@ def prepare(instance: Path, groups: int) -> list[tuple[int, str, list[int]]]:
     os.environ["FIELDKIT_INSTANCE_PATH"] = str(instance)
     os.environ["FIELDKIT_SECRET_KEY"] = SECRET
     from fieldkit import create_app
-    from fieldkit.conferences import operations
+    from fieldkit.conferences.setup import links, operations
     from fieldkit.core import operations as core
     from fieldkit.core.database import upgrade_schema
     from fieldkit.extensions import db
@@ -61,7 +61,7 @@ def prepare(instance: Path, groups: int) -> list[tuple[int, str, list[int]]]:
         result = [
             (
                 g.id,
-                operations.token_for(operations.active_link(g)),
+                links.token_for(links.active_link(g)),
                 [t.id for t in g.round.tasks],
             )
             for g in made
@@ -98,10 +98,10 @@ class Tablet(threading.Thread):
 
     def run(self) -> None:
         session = requests.Session()
-        page = session.get(f"{self.base}/r?t={self.token}", timeout=30)
+        page = session.get(f"{self.base}/g?t={self.token}", timeout=30)
         csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
         headers = {"X-CSRFToken": csrf}
-        url = f"{self.base}/r/{self.group_id}/api/ops"
+        url = f"{self.base}/g/{self.group_id}/api/ops"
         time.sleep(max(0, self.start_at - time.monotonic()))
         end = time.monotonic() + self.seconds
         if self.poll:
@@ -155,7 +155,7 @@ class Tablet(threading.Thread):
     def run_poll(self, cookies, end: float) -> None:
         session = requests.Session()
         session.cookies.update(cookies)
-        url = f"{self.base}/r/{self.group_id}/api/state"
+        url = f"{self.base}/g/{self.group_id}/api/state"
         time.sleep(self.poll / 2)
         while time.monotonic() < end:
             began = time.monotonic()

@@ -23,7 +23,7 @@ each timing):
 The floors and (4) call WeasyPrint's ``HTML(...).write_pdf()`` directly with Python's
 defaults, using fieldkit's URL fetcher only to serve the bundled fonts and the photo files.
 
-Target (issue #8): fieldkit median <= 1.3 × the median of the equivalent floor (1).
+Target: fieldkit median <= 1.3 × the median of the equivalent floor (1).
 
     python bench/conference_compile.py [--repeat 3] [--keep DIR]
 """
@@ -92,8 +92,9 @@ def build():
     app = create_app()
     context = app.app_context()
     context.push()
-    from fieldkit.conferences import operations, photos
     from fieldkit.conferences.models import Point, Round, Task
+    from fieldkit.conferences.referent import photos
+    from fieldkit.conferences.setup import operations
     from fieldkit.core import operations as core_operations
     from fieldkit.core.database import upgrade_schema
     from fieldkit.extensions import db
@@ -179,7 +180,7 @@ MONTHS = [
 
 def floor_html(conference) -> tuple[str, set[str]]:
     """Plain HTML with the round's tasks and points only (the old floor, kept for reference)."""
-    from fieldkit.conferences.compile import PHOTO_SCHEME
+    from fieldkit.conferences.summary.compile import PHOTO_SCHEME
 
     parts = [
         "<!doctype html><html lang='nb'><head><meta charset='utf-8'><style>",
@@ -223,7 +224,7 @@ def equivalent_html(conference) -> tuple[str, set[str]]:
     is not needed to show that content (no hyphenation, no break rules beyond WeasyPrint's
     defaults, no contents leaders or right-aligned numbers, no rules or colours).
     """
-    from fieldkit.conferences.compile import PHOTO_SCHEME
+    from fieldkit.conferences.summary.compile import PHOTO_SCHEME
 
     def e(text: str) -> str:
         return html.escape(text or "")
@@ -338,7 +339,7 @@ def weasyprint_alone(page: str, stems: set[str]) -> bytes:
     """WeasyPrint's own ``write_pdf`` (Python's defaults), fetching the bundled fonts and photos."""
     from weasyprint import HTML
 
-    from fieldkit.conferences.compile import SummaryFetcher
+    from fieldkit.conferences.summary.compile import SummaryFetcher
 
     fetcher = SummaryFetcher(stems)
     return HTML(string=page, base_url="fieldkit-font:", url_fetcher=fetcher).write_pdf()
@@ -366,7 +367,7 @@ def measure(conference, args) -> int:
 
     from pypdf import PdfReader
 
-    from fieldkit.conferences import compile as compiler
+    from fieldkit.conferences.summary import compile as compiler
 
     compiler.compile_bytes(conference, "pdf")  # warm-up (fonts, templates, imports), untimed
     context = compiler.summary_context(conference)

@@ -8,9 +8,11 @@ from datetime import date, time
 
 import sqlalchemy as sa
 
-from fieldkit.conferences import design as designs
-from fieldkit.conferences import operations
 from fieldkit.conferences.models import Conference, Point
+from fieldkit.conferences.referent.operations import hand_in_group
+from fieldkit.conferences.setup import design as designs
+from fieldkit.conferences.setup import operations
+from fieldkit.conferences.synthesis import tags
 from fieldkit.extensions import db
 
 DEMO_TITLE = "Vilje Viser Vei - Storbysatsingen"
@@ -61,8 +63,6 @@ OSLO_POINTS = [
 
 def load_demo(project, user) -> bool:
     """Add the demo conferences (Bergen, then Oslo) unless the project has them already."""
-    from fieldkit.conferences import synthesis
-
     bergen = _conference(
         project,
         user,
@@ -83,14 +83,14 @@ def load_demo(project, user) -> bool:
     )
     if bergen is None and oslo is None:
         return False
-    synthesis.add_suggested_tags(project)
-    tags = {t.name: t for t in synthesis.project_tags(project)}
+    tags.add_suggested_tags(project)
+    by_name = {t.name: t for t in tags.project_tags(project)}
     if bergen is not None:
         for point, name in zip(bergen.points, DEMO_TAGS, strict=False):
-            synthesis.set_tag([point], tags[name], True)
+            tags.set_tag([point], by_name[name], True)
     if oslo is not None:
         for point, (_text, name) in zip(oslo.points, OSLO_POINTS, strict=True):
-            synthesis.set_tag([point], tags[name], True)
+            tags.set_tag([point], by_name[name], True)
     return True
 
 
@@ -145,7 +145,7 @@ def _conference(project, user, *, place, day, participants, points, groups):
             )
         )
     db.session.flush()
-    operations.hand_in_group(group)
+    hand_in_group(group)
     return group
 
 

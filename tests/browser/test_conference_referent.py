@@ -11,8 +11,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from fieldkit.conferences import operations
 from fieldkit.conferences.models import Group, Point, PointConflict
+from fieldkit.conferences.referent.operations import hand_in_group
+from fieldkit.conferences.setup import links, operations
 from fieldkit.core.models import Role
 from fieldkit.extensions import db
 from tests.browser.conftest import axe_violations, log_in, shot
@@ -31,7 +32,7 @@ def setup(app, make_user, make_project):
     operations.add_participant(conference, name="Hemmelig Navnesen", kommune="Bergen")
     group = operations.add_group(conference.rounds[0])
     db.session.commit()
-    token = operations.token_for(operations.active_link(group))
+    token = links.token_for(links.active_link(group))
     return {"facilitator": facilitator, "conference": conference, "group": group, "token": token}
 
 
@@ -69,7 +70,7 @@ def points_of(page, task_id: int):
 def test_referent_whole_flow(page, setup, viewport):
     group = setup["group"]
     task = group.round.tasks[0]
-    page.goto(f"/r?t={setup['token']}")
+    page.goto(f"/g?t={setup['token']}")
     expect(page.locator(".referent-group")).to_contain_text("Gruppe 1")
     expect(page.locator("#save-status")).to_have_text("Alt er lagret")
 
@@ -174,7 +175,7 @@ def test_referent_whole_flow(page, setup, viewport):
 def test_offline_changes_wait_and_are_sent_on_reconnect(page, setup, viewport):
     group = setup["group"]
     task = group.round.tasks[1]
-    page.goto(f"/r?t={setup['token']}")
+    page.goto(f"/g?t={setup['token']}")
     expect(page.locator("#save-status")).to_have_text("Alt er lagret")
     page.context.set_offline(True)
     new = page.get_by_label("Nytt moment til oppgave 2")
@@ -224,7 +225,7 @@ def test_two_tablets_on_one_group_keep_both_versions(browser, live_server, setup
         context = browser.new_context(base_url=live_server, viewport=viewport, locale="nb-NO")
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.goto(f"/r?t={setup['token']}")
+        page.goto(f"/g?t={setup['token']}")
         expect(page.locator("#save-status")).to_have_text("Alt er lagret")
         tablets.append(page)
     a, b = tablets
@@ -286,13 +287,13 @@ def test_two_tablets_on_one_group_keep_both_versions(browser, live_server, setup
 
 
 def test_revoked_link_stops_the_tablet(page, setup):
-    page.goto(f"/r?t={setup['token']}")
+    page.goto(f"/g?t={setup['token']}")
     expect(page.locator("#save-status")).to_have_text("Alt er lagret")
-    operations.renew_link(db.session.get(Group, setup["group"].id))
+    links.renew_link(db.session.get(Group, setup["group"].id))
     db.session.commit()
     page.reload()
     expect(page.get_by_role("heading", name="Ingen tilgang")).to_be_visible()
-    page.goto(f"/r?t={setup['token']}")
+    page.goto(f"/g?t={setup['token']}")
     expect(page.get_by_role("heading", name="Lenken virker ikke")).to_be_visible()
 
 
@@ -316,7 +317,7 @@ def test_plenary_view_keyboard_and_no_names(page, setup):
             )
         )
         groups.append(group)
-    operations.hand_in_group(groups[0])
+    hand_in_group(groups[0])
     db.session.commit()
     log_in(page, "fasilitator@example.no", PASSWORD)
     page.goto(f"/p/{conference.project.slug}/conferences/{conference.id}/plenary")
@@ -324,7 +325,7 @@ def test_plenary_view_keyboard_and_no_names(page, setup):
     expect(slide).to_contain_text("Mer fleksible tiltak")
     expect(page.locator("#position")).to_have_text("1 av 1")
     # The second group hands in while the plenum watches: it appears without a reload.
-    operations.hand_in_group(groups[1])
+    hand_in_group(groups[1])
     db.session.commit()
     expect(page.locator("#position")).to_have_text("1 av 2", timeout=10_000)
     page.keyboard.press("ArrowRight")
@@ -359,4 +360,4 @@ def test_plenary_view_keyboard_and_no_names(page, setup):
     page.goto(f"/p/{conference.project.slug}/conferences/{conference.id}/rounds/{first.id}/cards")
     expect(page.locator(".referent-card svg")).to_have_count(1)
     shot(page, "conference-cards")
-    assert re.search(r"/r\?t=[A-Za-z0-9_-]{43}", page.content())
+    assert re.search(r"/g\?t=[A-Za-z0-9_-]{43}", page.content())

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from fieldkit.conferences import operations
 from fieldkit.conferences.models import Conference
+from fieldkit.conferences.setup import operations
 from fieldkit.core.models import Role
 from fieldkit.extensions import db
 from tests.browser.conftest import axe_violations, log_in, shot

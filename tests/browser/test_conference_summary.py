@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from fieldkit.conferences import operations, synthesis
 from fieldkit.conferences.models import SummaryDocument
+from fieldkit.conferences.setup import operations
+from fieldkit.conferences.synthesis import tags
 from fieldkit.core.models import Role
 from fieldkit.extensions import db
 from tests.browser.conftest import axe_violations, log_in, shot
@@ -22,7 +23,7 @@ def setup(app, make_user, make_project):
     project = make_project(members=[facilitator])
     conference = operations.import_conference(project, FIXTURE)
     data = fill(conference)
-    synthesis.add_suggested_tags(project)
+    tags.add_suggested_tags(project)
     db.session.commit()
     return {"facilitator": facilitator, "conference": conference, **data}
 
@@ -40,9 +41,9 @@ def test_tag_by_keyboard_correct_compile_and_overview(page, setup):
     page.keyboard.press("Space")
     page.keyboard.press("1")
     expect(page.locator(".flashes")).to_contain_text("2 momenter endret")
-    aetat = synthesis.project_tags(conference.project)[0]
+    aetat = tags.project_tags(conference.project)[0]
     assert aetat.name == "Aetat"
-    assert synthesis.tagged_point_ids(aetat) == sorted([points[0].id, points[1].id])
+    assert tags.tagged_point_ids(aetat) == sorted([points[0].id, points[1].id])
     assert axe_violations(page) == []
     shot(page, "conference-summary-points")
 

@@ -8,9 +8,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from fieldkit.conferences import compile as compiler
-from fieldkit.conferences import operations, synthesis
 from fieldkit.conferences.models import SummaryDocument
+from fieldkit.conferences.setup import operations
+from fieldkit.conferences.summary import compile as compiler
+from fieldkit.conferences.summary import store
+from fieldkit.conferences.synthesis import tags
 from fieldkit.core.models import Role
 from fieldkit.extensions import db
 from tests.browser.conftest import axe_violations, log_in, shot
@@ -26,7 +28,7 @@ def setup(app, make_user, make_project, smtp_server):
     project = make_project(members=[facilitator])
     conference = operations.import_conference(project, FIXTURE)
     fill(conference, photo=False)
-    synthesis.add_suggested_tags(project)
+    tags.add_suggested_tags(project)
     document_id = compiler.compile_job(conference.id, "pdf", {}, facilitator.id)
     db.session.commit()
     return {
@@ -67,7 +69,7 @@ def test_send_by_link_download_and_revoke(browser, page, live_server, setup):
     response = participant.request.get(url)
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert response.body() == compiler.document_path(document).read_bytes()
+    assert response.body() == store.document_path(document).read_bytes()
 
     page.get_by_role("button", name=re.compile("^Trekk tilbake")).click()
     expect(page.locator(".flashes")).to_contain_text("Lenken virker ikke lenger.")

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from fieldkit.conferences import operations
+from fieldkit.conferences.setup import operations
+from fieldkit.conferences.setup.links import active_link, token_for
 from fieldkit.core.models import Role
 from fieldkit.extensions import db
 from tests.paths import FIXTURES
 
 FIXTURE = FIXTURES / "dialogkonferanse_storbysatsingen.yaml"
+
+
+def base(conference) -> str:
+    """The address of a conference's staff pages."""
+    return f"/p/{conference.project.slug}/conferences/{conference.id}"
 
 
 @pytest.fixture
@@ -39,7 +45,6 @@ def group(conference):
 @pytest.fixture
 def referent(client, group):
     """A client that opened the group's referent link (as a tablet does)."""
-    token = operations.token_for(operations.active_link(group))
-    response = client.get(f"/r?t={token}")
+    response = client.get(f"/g?t={token_for(active_link(group))}")
     assert response.status_code == 302
     return client

@@ -7,8 +7,10 @@ import uuid
 
 from PIL import Image
 
-from fieldkit.conferences import operations, photos
+from fieldkit.conferences.facilitation.operations import add_group_note
 from fieldkit.conferences.models import Point
+from fieldkit.conferences.referent import photos
+from fieldkit.conferences.setup import operations
 from fieldkit.extensions import db
 
 #: Names no text of the design or the points contains, so finding one in a document is a leak.
@@ -74,7 +76,7 @@ def fill(conference, *, photo: bool = True) -> dict:
     g1.minutes = "Gruppa var enig om at tilbudene må bli mer fleksible."
     # The referent wrote a name in the role label: it must never reach a document.
     g1.referent_label = "Zebulon Quaxmire"
-    operations.add_group_note(g1, "Spørsmål fra salen om fraværsregler")
+    add_group_note(g1, "Spørsmål fra salen om fraværsregler")
     if photo:
         photos.save_photo(g1, jpeg())
     db.session.commit()

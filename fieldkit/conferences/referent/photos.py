@@ -1,0 +1,106 @@
+"""Photos of flip charts and paper slides: checked by content, turned upright, resized and
+stored under the instance's UPLOAD_PATH with random names."""
+
+from __future__ import annotations
+
+import functools
+import io
+import secrets
+from pathlib import Path
+
+from flask import Response, current_app, send_file
+from flask_babel import gettext as _
+
+from fieldkit.conferences.models import Group, Photo
+from fieldkit.core.operations import OperationError
+from fieldkit.extensions import db
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 60_000_000
+PRINT_EDGE = 2000
+THUMB_EDGE = 400
+
+
+@functools.cache
+def accepted_formats() -> frozenset[str]:
+    """Image formats accepted, by what Pillow finds in the file (never by the file name): HEIC
+    from iPads too when pillow-heif is installed (registered with Pillow on first use)."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:  # pragma: no cover - depends on the machine
+        return frozenset({"JPEG", "PNG", "WEBP"})
+    register_heif_opener()
+    return frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
+
+
+def folder() -> Path:
+    """The folder of the photos' renditions (created when missing)."""
+    path = Path(current_app.config["UPLOAD_PATH"]) / "conferences"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def rendition_path(photo: Photo, size: str) -> Path:
+    """Where the print rendition (``print``) or the thumbnail (``thumb``) is stored."""
+    suffix = "-t.jpg" if size == "thumb" else ".jpg"
+    return folder() / f"{photo.stem}{suffix}"
+
+
+def send(photo: Photo, size: str) -> Response | None:
+    """A rendition (``print`` or ``thumb``) that is never cached, or None when there is none."""
+    if size not in ("print", "thumb"):
+        return None
+    path = rendition_path(photo, size)
+    if not path.exists():
+        return None
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def save_photo(group: Group, content: bytes) -> Photo:
+    """Check an uploaded image and store its print rendition and thumbnail."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    formats = accepted_formats()
+    if len(content) > MAX_BYTES:
+        raise OperationError(_("The photo is larger than %(mb)d MB.", mb=MAX_BYTES // 1024 // 1024))
+    try:
+        with Image.open(io.BytesIO(content)) as probe:
+            kind = probe.format
+            width, height = probe.size
+            probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise OperationError(_("The file is not a photo (JPEG, PNG or WebP).")) from None
+    except Image.DecompressionBombError:
+        raise OperationError(_("The photo has too many pixels.")) from None
+    if kind not in formats:
+        raise OperationError(_("The file is not a photo (JPEG, PNG or WebP)."))
+    if width * height > MAX_PIXELS:
+        raise OperationError(_("The photo has too many pixels."))
+    with Image.open(io.BytesIO(content)) as image:
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+        if upright.mode not in ("RGB", "L"):
+            background = Image.new("RGB", upright.size, "white")
+            rgba = upright.convert("RGBA")
+            background.paste(rgba, mask=rgba.getchannel("A"))
+            upright = background
+        upright = upright.convert("RGB")
+    photo = Photo(
+        group=group,
+        stem=secrets.token_hex(16),
+        original_format=kind,
+        width=0,
+        height=0,
+    )
+    printed = upright.copy()
+    printed.thumbnail((PRINT_EDGE, PRINT_EDGE), Image.Resampling.LANCZOS)
+    photo.width, photo.height = printed.size
+    printed.save(rendition_path(photo, "print"), "JPEG", quality=80, optimize=True)
+    thumb = upright.copy()
+    thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.LANCZOS)
+    thumb.save(rendition_path(photo, "thumb"), "JPEG", quality=75)
+    db.session.add(photo)
+    db.session.flush()
+    return photo

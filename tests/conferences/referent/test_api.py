@@ -1,0 +1,282 @@
+"""The referent's tablet API: versioned saves, conflicts kept, retries applied once, hand-in."""
+
+import hashlib
+import hmac
+import io
+
+from PIL import Image
+
+from fieldkit.conferences.models import Point, PointConflict
+from fieldkit.conferences.setup import links, operations
+from fieldkit.core.models import RateLimitHit
+from fieldkit.extensions import db
+
+
+def ops(client, group, *batch):
+    response = client.post(f"/g/{group.id}/api/ops", json={"ops": list(batch)})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_a_link_opens_only_its_group_and_stops_when_revoked(client, conference, group):
+    other = operations.add_group(conference.rounds[0])
+    db.session.commit()
+    assert client.get(f"/g/{group.id}").status_code == 403
+    assert client.get("/g?t=made-up").status_code == 404
+    token = links.token_for(links.active_link(group))
+    response = client.get(f"/g?t={token}")
+    assert response.headers["Location"] == f"/g/{group.id}"
+    assert client.get(f"/g/{group.id}").status_code == 200
+    assert client.get(f"/g/{other.id}").status_code == 403
+    assert client.get(f"/g/{other.id}/api/state").status_code == 403
+
+    links.renew_link(group)
+    db.session.commit()
+    assert client.get(f"/g/{group.id}").status_code == 403
+    assert client.get(f"/g?t={token}").status_code == 404
+    new_token = links.token_for(links.active_link(group))
+    assert new_token != token
+    assert client.get(f"/g?t={new_token}").status_code == 302
+
+
+def test_link_guessing_is_rate_limited(client, group):
+    token = links.token_for(links.active_link(group))
+    for _ in range(20):
+        assert client.get("/g?t=" + "B" * 43).status_code == 404
+    assert db.session.scalar(db.select(db.func.count(RateLimitHit.id))) == 20
+    # Refused for a while, even with a working link.
+    refused = client.get(f"/g?t={token}")
+    assert refused.status_code == 429
+    assert "Vent noen minutter" in refused.get_data(as_text=True)
+    assert client.get(f"/g/{group.id}").status_code == 403  # nothing was remembered
+
+
+def test_tokens_are_stored_only_as_keyed_hashes(app, conference, group):
+    link = links.active_link(group)
+    token = links.token_for(link)
+    assert len(token) == 43
+    assert token not in (link.salt, link.token_hash)
+    assert links.link_for_token(token) == link
+    # Keyed: HMAC-SHA-256 under the secret key, not a plain hash anyone can recompute.
+    secret = app.config["SECRET_KEY"].encode()
+    keyed = hmac.new(secret, b"referent-token:" + token.encode(), hashlib.sha256).hexdigest()
+    assert link.token_hash == keyed
+    assert link.token_hash != hashlib.sha256(token.encode()).hexdigest()
+    # With another installation's key the stored hash matches no token, not even this one.
+    app.config["SECRET_KEY"] = "another installation's secret key, just as long as ours"
+    assert links.link_for_token(token) is None
+
+
+def test_points_create_edit_reorder_merge_delete_restore(referent, group):
+    task = group.round.tasks[0]
+    data = ops(
+        referent,
+        group,
+        {"id": 1, "op": "create", "key": "k-aaaaaaaa", "task_id": task.id, "text": "Første"},
+        {"id": 2, "op": "create", "key": "k-bbbbbbbb", "task_id": task.id, "text": "Andre"},
+        {"id": 3, "op": "create", "key": "k-cccccccc", "task_id": task.id, "text": "Tredje"},
+    )
+    assert [r["ok"] for r in data["results"]] == [True, True, True]
+    data = ops(
+        referent,
+        group,
+        {"id": 4, "op": "update", "key": "k-aaaaaaaa", "base_version": 1, "text": "Først"},
+        {"id": 5, "op": "move", "key": "k-cccccccc", "index": 0},
+        {
+            "id": 6,
+            "op": "merge",
+            "key": "k-aaaaaaaa",
+            "source": "k-bbbbbbbb",
+            "base_version": 2,
+            "source_version": 1,
+        },
+        {"id": 7, "op": "update", "key": "k-cccccccc", "base_version": 1, "for_plenum": True},
+    )
+    assert [r["ok"] for r in data["results"]] == [True, True, True, True]
+    live = [p for p in data["state"]["points"] if not p["deleted"]]
+    assert [(p["text"], p["version"], p["for_plenum"]) for p in live] == [
+        ("Tredje", 2, True),
+        ("Først / Andre", 3, False),
+    ]
+    merged = db.session.query(Point).filter_by(key="k-aaaaaaaa").one()
+    assert merged.original_text == "Første"
+    data = ops(referent, group, {"id": 8, "op": "delete", "key": "k-cccccccc"})
+    assert [p["text"] for p in data["state"]["points"] if not p["deleted"]] == ["Først / Andre"]
+    data = ops(referent, group, {"id": 9, "op": "restore", "key": "k-cccccccc"})
+    assert [p["text"] for p in data["state"]["points"] if not p["deleted"]] == [
+        "Tredje",
+        "Først / Andre",
+    ]
+
+
+def test_a_create_sent_twice_is_applied_once(referent, group):
+    op = {"op": "create", "key": "retry-123", "task_id": group.round.tasks[0].id, "text": "X"}
+    ops(referent, group, op)
+    data = ops(referent, group, op)
+    assert [p["text"] for p in data["state"]["points"]] == ["X"]
+
+
+def test_a_stale_edit_is_kept_as_a_conflict_not_applied(referent, group):
+    task = group.round.tasks[0]
+    ops(referent, group, {"op": "create", "key": "shared-1", "task_id": task.id, "text": "Start"})
+    # Tablet A edits first; tablet B edits the same version afterwards.
+    a = ops(referent, group, {"op": "update", "key": "shared-1", "base_version": 1, "text": "A"})
+    assert a["results"][0]["ok"] is True
+    b = ops(referent, group, {"op": "update", "key": "shared-1", "base_version": 1, "text": "B"})
+    result = b["results"][0]
+    assert (result["ok"], result["error"]) == (False, "conflict")
+    point = b["state"]["points"][0]
+    assert point["text"] == "A" and point["version"] == 2
+    assert [c["text"] for c in point["conflicts"]] == ["B"]
+    # The same edit sent again (its answer was lost) is not a new conflict.
+    again = ops(
+        referent, group, {"op": "update", "key": "shared-1", "base_version": 1, "text": "A"}
+    )
+    assert again["results"][0]["ok"] is True
+    conflict_id = point["conflicts"][0]["id"]
+    data = ops(
+        referent,
+        group,
+        {"op": "resolve", "key": "shared-1", "conflict_id": conflict_id, "use": True},
+    )
+    point = data["state"]["points"][0]
+    assert (point["text"], point["version"], point["conflicts"]) == ("B", 3, [])
+    assert db.session.query(PointConflict).one().resolved_at is not None
+
+
+def test_minutes_are_versioned_and_a_stale_text_is_kept(referent, group):
+    data = ops(referent, group, {"op": "minutes", "text": "Referat 1", "base_version": 0})
+    assert data["state"]["group"]["minutes_version"] == 1
+    data = ops(referent, group, {"op": "minutes", "text": "Annet", "base_version": 0})
+    result = data["results"][0]
+    assert (result["error"], result["minutes"]) == ("conflict", "Referat 1")
+    state = data["state"]["group"]
+    assert (state["minutes"], state["minutes_conflict"]) == ("Referat 1", "Annet")
+    data = ops(referent, group, {"op": "resolve_minutes", "use": True})
+    state = data["state"]["group"]
+    assert (state["minutes"], state["minutes_version"], state["minutes_conflict"]) == (
+        "Annet",
+        2,
+        None,
+    )
+
+
+def test_bad_operations_are_refused_with_a_reason(referent, group):
+    data = ops(
+        referent,
+        group,
+        {"id": 1, "op": "create", "key": "short", "task_id": group.round.tasks[0].id, "text": "x"},
+        {"id": 2, "op": "create", "key": "long-enough", "task_id": 999999, "text": "x"},
+        {"id": 3, "op": "explode"},
+        {"id": 4, "op": "update", "key": "nope-nope", "base_version": 1, "text": "x"},
+    )
+    assert [(r["id"], r["error"]) for r in data["results"]] == [
+        (1, "invalid"),
+        (2, "invalid"),
+        (3, "invalid"),
+        (4, "not_found"),
+    ]
+    assert data["state"]["points"] == []
+    assert referent.post(f"/g/{group.id}/api/ops", data="x").status_code == 400
+
+
+def test_hand_in_locks_points_until_a_facilitator_reopens(referent, group, facilitator, login):
+    task = group.round.tasks[0]
+    ops(referent, group, {"op": "create", "key": "p-1-aaaa", "task_id": task.id, "text": "Ja"})
+    assert referent.post(f"/g/{group.id}/api/hand-in").get_json()["ok"] is True
+    assert referent.post(f"/g/{group.id}/api/hand-in").status_code == 409
+    data = ops(
+        referent, group, {"op": "update", "key": "p-1-aaaa", "base_version": 1, "text": "Nei"}
+    )
+    assert data["results"][0]["error"] == "locked"
+    assert data["state"]["group"]["state"] == "handed_in"
+    login(facilitator)
+    conference = group.round.conference
+    response = referent.post(
+        f"/p/{conference.project.slug}/conferences/{conference.id}/groups/{group.id}/reopen"
+    )
+    assert response.status_code == 302
+    data = ops(
+        referent, group, {"op": "update", "key": "p-1-aaaa", "base_version": 1, "text": "Nei"}
+    )
+    assert data["results"][0]["ok"] is True
+
+
+def _image(fmt: str, size=(3000, 1500), exif_orientation: int | None = None) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    buffer = io.BytesIO()
+    kwargs = {}
+    if exif_orientation:
+        exif = Image.Exif()
+        exif[0x0112] = exif_orientation
+        kwargs["exif"] = exif
+    image.save(buffer, fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def test_photos_are_checked_turned_resized_and_served_only_to_the_group(
+    referent, group, conference, app
+):
+    response = referent.post(
+        f"/g/{group.id}/api/photos",
+        data={"photo": (io.BytesIO(_image("JPEG", exif_orientation=6)), "tavle.jpg")},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    photo = group.photos[0]
+    # Orientation 6 means "turn 90°": the 3000×1500 picture stands upright, long edge 2000.
+    assert (photo.width, photo.height) == (1000, 2000)
+    served = referent.get(f"/g/{group.id}/photos/{photo.id}/thumb")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert Image.open(io.BytesIO(served.data)).size == (200, 400)
+    assert photo.stem not in response.get_data(as_text=True)
+
+    fake = referent.post(
+        f"/g/{group.id}/api/photos",
+        data={"photo": (io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), "x.jpg")},
+    )
+    assert fake.status_code == 422
+    assert "ikke et bilde" in fake.get_json()["message"]
+    gif = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(gif, "GIF")
+    assert (
+        referent.post(
+            f"/g/{group.id}/api/photos", data={"photo": (io.BytesIO(gif.getvalue()), "x.png")}
+        ).status_code
+        == 422
+    )
+    assert len(group.photos) == 1
+
+    other = operations.add_group(conference.rounds[0])
+    db.session.commit()
+    assert referent.get(f"/g/{other.id}/photos/{photo.id}/thumb").status_code == 403
+
+
+def test_roles_and_phase_are_saved(referent, group):
+    data = ops(
+        referent,
+        group,
+        {"op": "roles", "referent": "valgt", "chair": ""},
+        {"op": "phase", "phase": "structuring"},
+        {"op": "phase", "phase": "voting"},
+    )
+    assert [r["ok"] for r in data["results"]] == [True, True, False]
+    state = data["state"]["group"]
+    assert (state["referent"], state["chair"], state["phase"]) == ("valgt", "", "structuring")
+
+
+def test_facilitator_photo_route_is_for_members_only(
+    referent, group, conference, client, login, make_user, facilitator
+):
+    response = referent.post(
+        f"/g/{group.id}/api/photos", data={"photo": (io.BytesIO(_image("PNG")), "a.png")}
+    )
+    photo_id = response.get_json()["id"]
+    url = f"/p/{conference.project.slug}/conferences/{conference.id}/photos/{photo_id}/print"
+    login(make_user("utenfor@example.no"))
+    assert client.get(url).status_code == 403
+    client.post("/logout")
+    login(facilitator)
+    served = client.get(url)
+    assert served.status_code == 200
+    assert Image.open(io.BytesIO(served.data)).size == (2000, 1000)
+    assert served.headers["Cache-Control"] == "private, no-store"
