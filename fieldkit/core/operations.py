@@ -1,4 +1,4 @@
-"""The verbs of accounts and projects, called by views, CLI commands and the demo alike."""
+"""The operations of accounts and projects, called by views, CLI commands and the demo alike."""
 
 from __future__ import annotations
 
