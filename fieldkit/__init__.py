@@ -10,18 +10,23 @@ from typing import Any
 from flask import Flask
 
 from fieldkit import config as cfg
+from fieldkit.core import database, demo, i18n, security
+from fieldkit.core.cli import register_commands
+from fieldkit.core.views import bp as core_bp
 from fieldkit.extensions import babel, csrf, db, login_manager, migrate
 
-#: Feature packages; each may define ``init_app(app)`` to register its blueprint and commands,
-#: and ``load_demo(project, user)`` to add its part of the demo project.
-FEATURES = ("fieldkit.surveys", "fieldkit.conferences")
+#: Each feature's entry module: ``init_app(app)`` registers its blueprints, template helpers and
+#: commands; ``load_demo(project, user)``, where there is one, adds its part of the demo
+#: project. Imported by name when an app is made, so that importing a feature's models or
+#: engines (``fieldkit.surveys.models``) does not import every page of every feature.
+FEATURES = ("fieldkit.surveys.feature", "fieldkit.conferences")
 
 MIGRATIONS_PATH = cfg.PROJECT_ROOT / "migrations"
 TEMPLATES_PATH = cfg.PROJECT_ROOT / "templates"
 
 
 def feature_modules() -> list:
-    """The imported feature packages, in ``FEATURES`` order."""
+    """The imported feature entry modules, in ``FEATURES`` order."""
     return [importlib.import_module(name) for name in FEATURES]
 
 
@@ -54,8 +59,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from fieldkit.core import database, i18n, security
-
     database.configure_engine_events()
     babel.init_app(
         app,
@@ -66,16 +69,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
 
-    from fieldkit.core.views import bp as core_bp
-
     app.register_blueprint(core_bp)
-    for module in feature_modules():
-        if hasattr(module, "init_app"):
-            module.init_app(app)
-
-    from fieldkit.cli import register_commands
-
     register_commands(app)
+    for module in feature_modules():
+        module.init_app(app)
+        if hasattr(module, "load_demo"):
+            demo.add_loader(app, module.load_demo)
     if not app.debug and not app.testing:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"

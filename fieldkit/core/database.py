@@ -7,6 +7,7 @@ import sqlite3
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_migrate import upgrade
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -15,8 +16,8 @@ _configured = False
 #: Milliseconds SQLite waits for a lock held by another process before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: How much of the database file SQLite reads through memory-mapped I/O instead of a read()
-#: call per 4 kB page (address space, not memory: the pages are the OS's file cache). Reading
-#: 100,000 responses for an export made 0.06-0.19 s of such calls; mapped, under 0.03 s.
+#: call per 4 kB page (address space, not memory: the pages are the OS's file cache); an
+#: export's reads are faster so (docs/benchmarks.md).
 SQLITE_MMAP_BYTES = 1 << 30
 
 
@@ -37,7 +38,7 @@ class utc_naive(FunctionElement):  # noqa: N801  # an SQL function, named as SQL
 
     PostgreSQL keeps ``timestamp with time zone`` and gives it in the session's time zone, so
     it is converted there (``timezone('UTC', …)``); SQLite stores UTC without an offset, which
-    is already that. Cheaper than converting 100,000 aware datetimes in Python, and right
+    is already that. Cheaper than converting every aware datetime in Python, and right
     whatever the session's time zone is.
     """
 
@@ -57,17 +58,16 @@ def _utc_naive_postgresql(element: utc_naive, compiler, **kw) -> str:
 
 
 #: Execution option: the statement's rows come in the driver's binary format where it has one
-#: (psycopg: bytea as bytes and timestamps as numbers instead of hex and date text, about half
-#: the time of reading 100,000 analysis rows). The rows' Python values are the same.
+#: (psycopg: bytea as bytes and timestamps as numbers instead of hex and date text, which reads
+#: analysis rows faster: docs/benchmarks.md). The rows' Python values are the same.
 BINARY_RESULTS = "fieldkit_binary_results"
 
 
 def _binary_results(_connection, cursor, _statement, _parameters, context, _executemany) -> None:
     wanted = context is not None and context.execution_options.get(BINARY_RESULTS)
     if wanted and hasattr(cursor, "format"):  # a psycopg cursor; SQLite has one format
-        from psycopg.pq import Format
-
-        cursor.format = Format.BINARY
+        # psycopg.pq.Format.BINARY, taken from the cursor: no import of psycopg for SQLite.
+        cursor.format = type(cursor.format).BINARY
 
 
 def configure_engine_events() -> None:
@@ -82,7 +82,5 @@ def configure_engine_events() -> None:
 
 def upgrade_schema() -> None:
     """Bring the database schema to the newest migration (what ``fieldkit db upgrade`` does)."""
-    from flask_migrate import upgrade
-
     # "heads": feature branches of the migration history may each have their own head.
     upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")

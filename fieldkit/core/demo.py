@@ -1,22 +1,31 @@
-"""The demo project: a project (slug ``demo``) with a researcher login, made once."""
+"""The demo project: a project (slug ``demo``) with a researcher login, made once.
+
+Each feature adds its part through a loader the app factory registers with ``add_loader``.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from fieldkit.core import operations
-from fieldkit.core.models import Project, Role
+from fieldkit.core.models import Project, Role, User
 from fieldkit.extensions import db
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "forsker@demo.fieldkit.no"
 DEMO_NAME = "Demo Forsker"
+#: The key in ``app.extensions`` under which the features' demo loaders are kept.
+LOADERS = "fieldkit.demo_loaders"
+
+#: A feature's part of the demo: ``load(project, user)``, True if it created anything.
+DemoLoader = Callable[[Project, User], bool]
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,11 @@ class DemoLogin:
     email: str
     password: str
     created: bool
+
+
+def add_loader(app: Flask, loader: DemoLoader) -> None:
+    """Have ``load_demo`` call ``loader(project, user)`` (in the order they are added)."""
+    app.extensions.setdefault(LOADERS, []).append(loader)
 
 
 def demo_password() -> str:
@@ -55,10 +69,7 @@ def load_demo() -> DemoLogin:
         created = True
     operations.add_member(project, user)
     db.session.flush()
-    from fieldkit import feature_modules
-
-    for module in feature_modules():
-        if hasattr(module, "load_demo"):
-            created = module.load_demo(project, user) or created
+    for loader in current_app.extensions.get(LOADERS, []):
+        created = loader(project, user) or created
     db.session.commit()
     return DemoLogin(DEMO_SLUG, DEMO_EMAIL, password, created)

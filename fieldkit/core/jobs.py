@@ -89,12 +89,13 @@ def enqueue(
 
 
 def execute(job_id: str) -> Any:
-    """Run the recorded job ``job_id``; the entry point both inline and in RQ workers."""
-    if not has_app_context():
-        from fieldkit import create_app
+    """Run the recorded job ``job_id``; the entry point both inline and in RQ workers.
 
-        with create_app().app_context():
-            return execute(job_id)
+    It runs in the app context of its caller: the request's, or in a worker the one
+    ``fieldkit worker`` opened before RQ forked the process that runs the job.
+    """
+    if not has_app_context():
+        raise RuntimeError(f"job {job_id} needs an app context: run workers with `fieldkit worker`")
     job = db.session.get(Job, job_id)
     if job is None:
         raise LookupError(f"no job {job_id}")
@@ -142,11 +143,6 @@ def report_progress(done: int, total: int | None = None, message: str | None = N
         values["message"] = message
     with db.engine.begin() as connection:
         connection.execute(Job.__table__.update().where(Job.id == job_id).values(**values))
-
-
-def current_job_id() -> str | None:
-    """The id of the job running in this context, if any."""
-    return _current_job_id.get()
 
 
 def _is_json(value: Any) -> bool:

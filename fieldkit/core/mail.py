@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -139,8 +141,6 @@ def send_mail(message: EmailMessage) -> str:
 
 
 def formatdate_for_file() -> str:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
@@ -159,8 +159,6 @@ def read_outbox_message(name: str) -> dict[str, Any]:
     path = folder / name
     if path.parent != folder or not name.endswith(".eml") or not path.is_file():
         raise FileNotFoundError(name)
-    from email import message_from_bytes
-
     message = message_from_bytes(path.read_bytes(), policy=email.policy.default)
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))

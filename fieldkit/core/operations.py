@@ -1,7 +1,8 @@
-"""The verbs of accounts and projects, called by views, CLI commands and the demo alike."""
+"""The operations of accounts and projects, called by views, CLI commands and the demo alike."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sqlalchemy as sa
@@ -58,7 +59,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = user_by_email(email)
     if user is None:
         # Spend the same time as a real check so that timing does not reveal known addresses.
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     if not user.active or not verify_password(user.password_hash, password):
         return None
@@ -103,15 +104,8 @@ def add_member(project: Project, user: User, *, actor=None) -> Membership:
     return membership
 
 
-def remove_member(project: Project, user: User, *, actor=None) -> None:
-    """End ``user``'s membership of ``project``."""
-    result = db.session.execute(
-        sa.delete(Membership).where(
-            Membership.project_id == project.id, Membership.user_id == user.id
-        )
-    )
-    if result.rowcount:
-        audit.record("project.member_removed", project, actor=actor, user_id=user.id)
-
-
-_DUMMY_HASH = hash_password("not a real password, only spends time")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown addresses' passwords against (made once, when first needed:
+    hashing takes a deliberate while, which every import would otherwise pay)."""
+    return hash_password("not a real password, only spends time")

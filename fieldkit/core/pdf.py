@@ -5,14 +5,16 @@ Print templates refer to fonts as ``fieldkit-font:LiberationSans-Regular.ttf``; 
 serves those from ``fieldkit/static/fonts`` and refuses every other address (``file://``,
 ``http(s)://``, ``data:`` …), so a questionnaire text can never make the renderer read a file
 or call a server.
+
+WeasyPrint is imported when the first document is printed, not when the app starts: so the
+fetcher class ``BundledFontFetcher`` (a subclass of WeasyPrint's) is made on first use.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from typing import Any
 
 from fieldkit.core.collector import collector_paused
 
@@ -32,17 +34,34 @@ class RefusedURL(ValueError):
     """An address the renderer may not fetch."""
 
 
-class BundledFontFetcher(URLFetcher):
-    """Serves the bundled fonts and nothing else."""
+@functools.cache
+def _fetcher_class() -> type:
+    """The class ``BundledFontFetcher``, made once, when first asked for."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def fetch(self, url, headers=None):
-        if not url.startswith(SCHEME):
-            raise RefusedURL(f"refused to fetch {url[:80]!r}: print documents use bundled files")
-        name = url[len(SCHEME) :]
-        path = (FONT_DIR / name).resolve()
-        if path.parent != FONT_DIR or path.suffix != ".ttf" or not path.is_file():
-            raise RefusedURL(f"no bundled font named {name[:80]!r}")
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+    class BundledFontFetcher(URLFetcher):
+        """Serves the bundled fonts and nothing else."""
+
+        def fetch(self, url, headers=None):
+            if not url.startswith(SCHEME):
+                raise RefusedURL(
+                    f"refused to fetch {url[:80]!r}: print documents use bundled files"
+                )
+            name = url[len(SCHEME) :]
+            path = (FONT_DIR / name).resolve()
+            if path.parent != FONT_DIR or path.suffix != ".ttf" or not path.is_file():
+                raise RefusedURL(f"no bundled font named {name[:80]!r}")
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+
+    BundledFontFetcher.__module__ = __name__
+    return BundledFontFetcher
+
+
+def __getattr__(name: str) -> Any:
+    """``pdf.BundledFontFetcher`` (and ``from fieldkit.core.pdf import BundledFontFetcher``)."""
+    if name == "BundledFontFetcher":
+        return _fetcher_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def css_string(text: str) -> str:
@@ -66,9 +85,11 @@ def page_counter_css(text: str) -> str:
     return " ".join(parts)
 
 
-def write_pdf(html: str, fetcher: URLFetcher | None = None) -> bytes:
-    """The PDF of ``html`` (a filled-in print template); ``fetcher`` may serve more than the
-    bundled fonts (e.g. a summary's own photos)."""
-    document = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher or BundledFontFetcher())
+def write_pdf(html: str, fetcher: Any = None) -> bytes:
+    """The PDF of ``html`` (a filled-in print template); ``fetcher`` (a ``BundledFontFetcher``)
+    may serve more than the bundled fonts (e.g. a summary's own photos)."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher or _fetcher_class()())
     with collector_paused():
         return document.write_pdf()

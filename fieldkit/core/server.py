@@ -4,8 +4,10 @@ the access log (use it in production too: ``gunicorn -c python:fieldkit.core.gun
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
@@ -45,20 +47,20 @@ SETTINGS: dict[str, Any] = {
 
 
 class _Server(BaseApplication):
-    def __init__(self, options: dict[str, Any]):
+    def __init__(self, options: dict[str, Any], app_factory: Callable[[], Flask]):
         self.options = options
+        self.app_factory = app_factory
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):
-        from fieldkit import create_app
-
-        return create_app()
+    def load(self) -> Flask:
+        return self.app_factory()
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    """Run gunicorn on ``host:port`` with ``workers`` processes of four threads each."""
-    _Server({**SETTINGS, "bind": f"{host}:{port}", "workers": workers}).run()
+def serve(host: str, port: int, workers: int, app_factory: Callable[[], Flask]) -> None:
+    """Run gunicorn on ``host:port`` with ``workers`` processes of four threads each, each
+    process serving the app ``app_factory()`` builds."""
+    _Server({**SETTINGS, "bind": f"{host}:{port}", "workers": workers}, app_factory).run()

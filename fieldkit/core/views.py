@@ -22,6 +22,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from fieldkit.core import access, i18n, mail, operations, ratelimit
 from fieldkit.core.forms import EmptyForm, LanguageForm, LoginForm, MemberForm, ProjectForm
+from fieldkit.core.jobs import redis_connection
 from fieldkit.core.models import Job, JobStatus, Project, Role, User
 from fieldkit.extensions import csrf, db, login_manager
 
@@ -58,17 +59,21 @@ def index():
     return render_template("core/index.html", projects=projects)
 
 
+def _too_many_logins():
+    form = LoginForm(next=request.args.get("next"))
+    form.password.errors = [
+        _("Too many failed attempts from this connection. Wait a few minutes and try again.")
+    ]
+    return render_template("core/login.html", form=form), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@FAILED_LOGINS.guard(_too_many_logins, methods=("POST",))
 def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm(next=request.args.get("next"))
-    if form.is_submitted() and FAILED_LOGINS.exceeded():
-        form.password.errors = [
-            _("Too many failed attempts from this connection. Wait a few minutes and try again.")
-        ]
-        return render_template("core/login.html", form=form), 429
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
@@ -210,8 +215,6 @@ def healthz():
         checks["database"] = f"error: {type(exc).__name__}"
         db.session.rollback()
     if current_app.config.get("REDIS_URL"):
-        from fieldkit.core.jobs import redis_connection
-
         try:
             redis_connection().ping()
             checks["redis"] = "ok"

@@ -1,43 +1,6 @@
 """Surveys: questionnaires, the editor, the respondent's side, fieldwork, results and paper forms.
 
 Each area is a package holding its views, operations, forms and commands; ``blueprints`` gathers
-their pages and ``init_app`` registers them with the commands.
+their pages and ``feature`` registers them with the commands. This package itself imports
+nothing, so that importing the models or an engine does not import every page.
 """
-
-from flask import Flask
-
-
-def init_app(app: Flask) -> None:
-    """Register the survey pages, template helpers and commands."""
-    from fieldkit.surveys import blueprints
-    from fieldkit.surveys.fieldwork.cli import frame_cli, survey_cli
-    from fieldkit.surveys.fieldwork.dispositions import CODES
-    from fieldkit.surveys.fieldwork.operations import project_surveys
-    from fieldkit.surveys.fieldwork.queries import case_code
-    from fieldkit.surveys.paper import cli as paper_cli  # noqa: F401  (adds `questionnaire paper`)
-    from fieldkit.surveys.questionnaires.cli import questionnaire_cli
-    from fieldkit.surveys.questionnaires.operations import project_questionnaires
-    from fieldkit.surveys.results import cli as results_cli  # noqa: F401  (adds `survey export` …)
-
-    app.register_blueprint(blueprints.staff)
-    for blueprint in blueprints.PUBLIC:
-        app.register_blueprint(blueprint)
-
-    @app.context_processor
-    def survey_helpers():
-        return {
-            "project_questionnaires": project_questionnaires,
-            "project_surveys": project_surveys,
-            "case_code": case_code,
-            "disposition_codes": CODES,
-        }
-
-    for group in (questionnaire_cli, survey_cli, frame_cli):
-        app.cli.add_command(group)
-
-
-def load_demo(project, user) -> bool:
-    """Add the survey module's demo data (a survey of 160 offices in the field)."""
-    from fieldkit.surveys.fieldwork.demo import load_demo as load_fieldwork_demo
-
-    return load_fieldwork_demo(project, user)

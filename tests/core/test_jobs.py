@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from fieldkit.core.jobs import enqueue, func_path
+from fieldkit.core.jobs import enqueue, execute, func_path
 from fieldkit.core.models import AuditEvent, Job, JobStatus
 from fieldkit.extensions import db
 from tests.core.job_functions import count_to, explode
@@ -63,6 +63,12 @@ def test_only_importable_functions_can_be_jobs():
 
     with pytest.raises(ValueError, match="not importable"):
         func_path(local)
+
+
+def test_a_job_runs_in_its_callers_app_context_only():
+    """A worker process gets its app from `fieldkit worker`; core never builds one."""
+    with pytest.raises(RuntimeError, match="run workers with `fieldkit worker`"):
+        execute("no-such-job")
 
 
 @pytest.mark.redis

@@ -12,7 +12,7 @@ from fieldkit.core.models import User, utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork.frame import EMAIL_PATTERN
-from fieldkit.surveys.fieldwork.sending import completed_clause, started_clause
+from fieldkit.surveys.fieldwork.recipients import completed_clause, started_clause
 from fieldkit.surveys.models import Case, SentMessage, Survey
 
 #: Status filters on the cases page, in the order shown.
@@ -96,11 +96,6 @@ def find_cases(
     chosen = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     pages = max(1, -(-total // per_page))
     return CasePage(chosen, total, page, pages)
-
-
-def case_of(survey: Survey, case_id: int) -> Case | None:
-    case = db.session.get(Case, case_id)
-    return case if case is not None and case.survey_id == survey.id else None
 
 
 def case_by_external_id(survey: Survey, external_id: str) -> Case | None:

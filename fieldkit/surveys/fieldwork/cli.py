@@ -4,35 +4,35 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-
-def _fail(message: str) -> None:
-    from fieldkit.cli import fail
-
-    fail(message)
-
+from fieldkit.core import uploads
+from fieldkit.core.cli import fail
+from fieldkit.core.operations import OperationError
+from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork import frame, rates_output, sending
+from fieldkit.surveys.fieldwork import operations as surveys
+from fieldkit.surveys.fieldwork.operations import start_of_day
+from fieldkit.surveys.models import Case, Questionnaire, Survey
+from fieldkit.surveys.respond import links
 
 survey_cli = click.Group("survey", help="Surveys: create, links, fieldwork and results.")
 
 
-def survey_or_fail(survey_id: int):
-    from fieldkit.extensions import db
-    from fieldkit.surveys.models import Survey
-
+def survey_or_fail(survey_id: int) -> Survey:
+    """The survey with id ``survey_id``, or the command stops with a message."""
     survey = db.session.get(Survey, survey_id)
     if survey is None:
-        _fail(f"no survey has id {survey_id}")
+        fail(f"no survey has id {survey_id}")
     return survey
 
 
-def _start_of_day(value):
-    from fieldkit.surveys.fieldwork.views import start_of_day
-
+def _start_of_day(value: datetime | None) -> datetime | None:
     return start_of_day(value.date()) if value else None
 
 
@@ -50,17 +50,10 @@ def survey_create_command(
     questionnaire_id, title, open_link, kiosk, anonymous, opens, closes, draft
 ) -> None:
     """Create a survey of a questionnaire's current version; prints its id (and open link)."""
-    from datetime import timedelta
-
-    from fieldkit.core.operations import OperationError
-    from fieldkit.extensions import db
-    from fieldkit.surveys.fieldwork import operations as surveys
-    from fieldkit.surveys.models import Questionnaire
-    from fieldkit.surveys.respond import links
 
     record = db.session.get(Questionnaire, questionnaire_id)
     if record is None:
-        _fail(f"no questionnaire has id {questionnaire_id}")
+        fail(f"no questionnaire has id {questionnaire_id}")
     try:
         survey = surveys.create_survey(
             record,
@@ -74,7 +67,7 @@ def survey_create_command(
         if not draft:
             surveys.launch(survey)
     except OperationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     db.session.commit()
     click.echo(survey.id)
     if survey.open_link:
@@ -86,14 +79,10 @@ def survey_create_command(
 @with_appcontext
 def survey_launch_command(survey_id: int) -> None:
     """Put a draft survey in the field."""
-    from fieldkit.core.operations import OperationError
-    from fieldkit.extensions import db
-    from fieldkit.surveys.fieldwork import operations as surveys
-
     try:
         surveys.launch(survey_or_fail(survey_id))
     except OperationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     db.session.commit()
 
 
@@ -113,16 +102,11 @@ def survey_launch_command(survey_id: int) -> None:
 @with_appcontext
 def survey_add_case_command(survey_id, case_id, name, email, contact_person, strata) -> None:
     """Add one case by hand and print its personal link."""
-    from fieldkit.core.operations import OperationError
-    from fieldkit.extensions import db
-    from fieldkit.surveys.fieldwork import operations as surveys
-    from fieldkit.surveys.respond import links
-
     values = {}
     for pair in strata:
         column, sep, value = pair.partition("=")
         if not sep or not column:
-            _fail(f"--stratum {pair!r}: write COLUMN=VALUE")
+            fail(f"--stratum {pair!r}: write COLUMN=VALUE")
         values[column] = value
     try:
         case = surveys.add_case(
@@ -134,7 +118,7 @@ def survey_add_case_command(survey_id, case_id, name, email, contact_person, str
             strata=values,
         )
     except OperationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     db.session.commit()
     click.echo(links.personal_url(case))
 
@@ -145,16 +129,12 @@ def survey_add_case_command(survey_id, case_id, name, email, contact_person, str
 @with_appcontext
 def survey_link_command(survey_id: int, case_id: str) -> None:
     """Print the personal link of the case with id CASE_ID (the frame's id)."""
-    from fieldkit.extensions import db
-    from fieldkit.surveys.models import Case
-    from fieldkit.surveys.respond import links
-
     survey = survey_or_fail(survey_id)
     case = db.session.scalar(
         sa.select(Case).where(Case.survey_id == survey.id, Case.external_id == case_id)
     )
     if case is None:
-        _fail(f"survey {survey_id} has no case with id {case_id}")
+        fail(f"survey {survey_id} has no case with id {case_id}")
     click.echo(links.personal_url(case))
 
 
@@ -183,8 +163,6 @@ def survey_rates_command(
     survey_id: int, by: str | None, fmt: str, e_method: str, e_value: float | None
 ) -> None:
     """AAPOR disposition counts and outcome rates (percent), overall or by a frame column."""
-    from fieldkit.surveys.fieldwork import rates_output
-
     survey = survey_or_fail(survey_id)
     try:
         click.echo(
@@ -192,7 +170,7 @@ def survey_rates_command(
             nl=False,
         )
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 # --- Fieldwork: sampling frames, invitations, reminders (fieldkit/surveys/fieldwork) ----------
@@ -215,16 +193,11 @@ frame_cli = click.Group("frame", help="Sampling frames: import cases from CSV or
 @with_appcontext
 def frame_import_command(survey_id, path, sheet, mapping, dry_run) -> None:
     """Import a sampling frame: prints the validation report; exit code 1 on errors."""
-    from fieldkit.core import uploads
-    from fieldkit.core.operations import OperationError
-    from fieldkit.extensions import db
-    from fieldkit.surveys.fieldwork import frame
-
     survey = survey_or_fail(survey_id)
     try:
         table = uploads.read_table(path.name, path.read_bytes(), sheet)
     except OperationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     roles = frame.default_mapping(table.headers)
     for pair in mapping:
         column, sep, role = pair.partition("=")
@@ -233,7 +206,7 @@ def frame_import_command(survey_id, path, sheet, mapping, dry_run) -> None:
             or column not in roles
             or role not in (*frame.ROLES, frame.STRATUM, frame.IGNORE)
         ):
-            _fail(f"--map {pair!r}: write COLUMN=ROLE with a column of the file and a known role")
+            fail(f"--map {pair!r}: write COLUMN=ROLE with a column of the file and a known role")
         roles[column] = role
     result = frame.preview(survey, table, roles)
     for line in result.report_lines():
@@ -246,10 +219,10 @@ def frame_import_command(survey_id, path, sheet, mapping, dry_run) -> None:
     db.session.commit()
 
 
-def _print_planned(planned) -> None:
-    for p in planned:
-        click.echo(f"{p.external_id}\t{p.email}\t{p.kind}\t{p.round}\t{p.name}")
-    click.echo(f"{len(planned)} messages")
+def _print_outgoing(messages) -> None:
+    for m in messages:
+        click.echo(f"{m.external_id}\t{m.email}\t{m.kind}\t{m.round}\t{m.name}")
+    click.echo(f"{len(messages)} messages")
 
 
 @survey_cli.command("send-invitations")
@@ -273,35 +246,31 @@ def survey_send_reminders_command(survey_id, dry_run, strata) -> None:
 
 
 def _send_command(survey_id, dry_run, strata, kind) -> None:
-    from fieldkit.core.operations import OperationError
-    from fieldkit.surveys.fieldwork import sending
 
     values = {}
     for pair in strata:
         column, sep, value = pair.partition("=")
         if not sep or not column:
-            _fail(f"--stratum {pair!r}: write COLUMN=VALUE")
+            fail(f"--stratum {pair!r}: write COLUMN=VALUE")
         values[column] = value
     survey = survey_or_fail(survey_id)
     send = sending.send_invitations if kind == "invitation" else sending.send_reminders
     try:
         result = send(survey, strata=values or None, dry_run=dry_run)
     except OperationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if dry_run:
-        _print_planned(result)
+        _print_outgoing(result)
         return
     click.echo(f"{result.sent_count} sent, {result.failed_count} failed ({result.status})")
     if result.status != "done":
-        _fail(result.error or result.status)
+        fail(result.error or result.status)
 
 
 @survey_cli.command("run-schedule")
 @with_appcontext
 def survey_run_schedule_command() -> None:
     """Send the scheduled invitations and the reminders that are due (run it from cron)."""
-    from fieldkit.surveys.fieldwork import sending
-
     for mailing, result in sending.run_schedule():
         click.echo(
             f"survey {mailing.survey_id} {mailing.kind} #{mailing.id}: "

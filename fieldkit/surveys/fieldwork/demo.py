@@ -16,7 +16,7 @@ from flask import current_app
 from fieldkit.core import uploads
 from fieldkit.core.models import Project, User, utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys.fieldwork import frame, sending
+from fieldkit.surveys.fieldwork import frame, recipients, sending
 from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.models import Case, Questionnaire, ResponseMode, SentMessage, Survey
 from fieldkit.surveys.questionnaires import operations as questionnaires
@@ -143,6 +143,6 @@ def load_demo(project: Project, user: User) -> bool:
         answers = varied_answers(rng, "Aetat" if case.strata.get("etat") == "Aetat" else "")
         responses.save_answers(response, answers, list(answers))
         responses.submit(response)
-    sending.save_plan(survey, [7, 14], actor=user)
+    recipients.save_reminder_schedule(survey, [7, 14], actor=user)
     db.session.commit()
     return True

@@ -127,7 +127,7 @@ class SendForm(FlaskForm):
         return valid
 
 
-class PlanForm(FlaskForm):
+class ReminderScheduleForm(FlaskForm):
     reminder_days = StringField(
         _l("Reminder days"),
         description=_l("Days after the invitation, separated by commas (for example 7, 14)."),

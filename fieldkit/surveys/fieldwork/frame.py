@@ -7,11 +7,15 @@ nothing, and importing the same file again changes nothing (the frame's id finds
 from __future__ import annotations
 
 import re
+import secrets
+import time
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from fieldkit.core import audit
@@ -307,11 +311,7 @@ def import_frame(
 UPLOAD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
-def _upload_folder():
-    from pathlib import Path
-
-    from flask import current_app
-
+def _upload_folder() -> Path:
     folder = Path(current_app.config["UPLOAD_PATH"]) / "frames"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -319,9 +319,6 @@ def _upload_folder():
 
 def store_upload(survey: Survey, filename: str, content: bytes) -> str:
     """Keep an uploaded frame until the researcher confirms the import; returns its token."""
-    import secrets
-    import time
-
     token = secrets.token_urlsafe(24)
     folder = _upload_folder()
     stale = time.time() - 24 * 3600  # previews nobody confirmed within a day

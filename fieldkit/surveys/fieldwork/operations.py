@@ -1,8 +1,8 @@
-"""The verbs of surveys: create one from a questionnaire, put it in the field, add cases."""
+"""The operations of surveys: create one from a questionnaire, put it in the field, add cases."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from fieldkit.core import audit
 from fieldkit.core.models import User, utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork.frame import EMAIL_PATTERN
 from fieldkit.surveys.models import Case, Questionnaire, Survey
 from fieldkit.surveys.respond import links
 
@@ -117,6 +118,9 @@ def add_case(
     external_id = str(external_id).strip()
     if not external_id:
         raise OperationError(_("A case needs an id."))
+    email = (email or "").strip().lower() or None
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise OperationError(_("%(email)s is not an e-mail address.", email=email))
     exists = db.session.scalar(
         db.select(Case.id).where(Case.survey_id == survey.id, Case.external_id == external_id)
     )
@@ -126,7 +130,7 @@ def add_case(
         survey_id=survey.id,
         external_id=external_id,
         name=name.strip(),
-        email=(email or "").strip().lower() or None,
+        email=email,
         contact_person=contact_person.strip(),
         strata={k: str(v) for k, v in (strata or {}).items()},
     )
@@ -148,8 +152,7 @@ def project_surveys(project) -> list[Survey]:
     )
 
 
-def last_day(survey: Survey) -> date | None:
-    """The last day respondents can answer (in Oslo), or None when the survey has no end."""
-    if survey.closes_at is None:
-        return None
-    return (survey.closes_at.astimezone(OSLO) - timedelta(microseconds=1)).date()
+def start_of_day(day: date | None) -> datetime | None:
+    """Midnight in Oslo at the start of ``day`` (as a moment), for a survey's opening or
+    closing date."""
+    return datetime.combine(day, time.min, OSLO) if day else None

@@ -1,4 +1,4 @@
-"""The verbs that change a case's outcome by hand: discard a response, override a disposition.
+"""The operations that change a case's outcome by hand: discard a response, override a disposition.
 
 Both are audited with the researcher's reason and can be undone.
 """

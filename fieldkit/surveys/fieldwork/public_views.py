@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_wtf import FlaskForm
 
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import cases as case_ops
 from fieldkit.surveys.respond import links
-
-OSLO = ZoneInfo("Europe/Oslo")
+from fieldkit.surveys.respond.views import too_many, unknown_link
 
 public_bp = Blueprint("fieldwork_public", __name__)
 
 
 @public_bp.route("/n/<token>", methods=["GET", "POST"])
+@links.FAILED_LINKS.guard(too_many)
 def decline(token: str):
     """The decline link of every message: confirm, then no more mail."""
-    case = links.case_for_token(token) if len(token) == 43 else None
+    case = links.case_for_token(token)
     if case is None:
-        abort(404)
+        return unknown_link()
     form = FlaskForm()
     done = case.declined_at is not None
     if not done and form.validate_on_submit():

@@ -13,9 +13,11 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import dispositions
+from fieldkit.surveys.fieldwork.sending import mailing_dates
 from fieldkit.surveys.models import Case, Response, ResponseStatus, Survey
 
 #: The group name of the survey as a whole.
@@ -238,10 +240,6 @@ def completes_by_day(survey: Survey) -> list[tuple[date, int]]:
 
 def mailing_markers(survey: Survey) -> list[tuple[date, str]]:
     """Days invitations and reminders went out, for the rate chart."""
-    from flask_babel import gettext as _
-
-    from fieldkit.surveys.fieldwork.sending import mailing_dates
-
     labels = {"invitation": _("Invitation"), "reminder": _("Reminder")}
     return [(day, labels.get(kind, kind)) for day, kind, _count in mailing_dates(survey)]
 

@@ -1,4 +1,6 @@
-"""Invitations and reminders: who gets which message, the send log, resuming after a crash.
+"""Invitations and reminders: mailings, the send log, resuming after a crash, bounces.
+
+Who gets which message is decided in ``recipients``.
 
 Exactly-once bookkeeping, at most once delivery. Each message to a case has a row in the send
 log, unique per (case, round) — round 0 the invitation, n the n-th reminder. Before a message
@@ -17,7 +19,6 @@ closes or stops answering) stops the run as "interrupted", and running it again 
 from __future__ import annotations
 
 import smtplib
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,200 +32,27 @@ from fieldkit.core.models import User, utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import texts
+from fieldkit.surveys.fieldwork.recipients import (
+    INVITATION,
+    REMINDER,
+    OutgoingMessage,
+    outgoing_invitations,
+    outgoing_messages,
+    outgoing_reminders,
+)
 from fieldkit.surveys.models import (
     Case,
-    FieldworkPlan,
     Mailing,
     MailingStatus,
-    MailKind,
-    Response,
-    ResponseStatus,
+    ReminderSchedule,
     SentMessage,
     Survey,
     SurveyState,
 )
 
 OSLO = ZoneInfo("Europe/Oslo")
-INVITATION, REMINDER = "invitation", "reminder"
-DEFAULT_MIN_GAP_DAYS = 5
-DEFAULT_MAX_REMINDERS = 3
 #: Frame columns that may name a case's language.
 LANGUAGE_COLUMNS = ("språk", "sprak", "language", "målform", "malform")
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One message a mailing would send (what a dry run lists)."""
-
-    case_id: int
-    external_id: str
-    name: str
-    email: str
-    kind: str
-    round: int
-
-
-# --- Who may get mail ---------------------------------------------------------------------
-
-
-def completed_clause():
-    """SQL: the case has submitted its response."""
-    submitted = sa.exists().where(
-        Response.case_id == Case.id, Response.status == ResponseStatus.SUBMITTED
-    )
-    return sa.or_(Case.submitted_at.is_not(None), submitted)
-
-
-def started_clause():
-    """SQL: the case has a response in progress."""
-    in_progress = sa.exists().where(
-        Response.case_id == Case.id, Response.status == ResponseStatus.IN_PROGRESS
-    )
-    return sa.or_(Case.open_response_id.is_not(None), in_progress)
-
-
-def mailable_clause():
-    """SQL: the case may get mail at all (has an address, eligible, not declined or bounced)."""
-    return sa.and_(
-        Case.email.is_not(None),
-        Case.email != "",
-        Case.eligible.is_(True),
-        Case.declined_at.is_(None),
-        Case.bounced_at.is_(None),
-        sa.not_(completed_clause()),
-    )
-
-
-def _selection(query, survey: Survey, case_ids=None, strata=None):
-    """``query`` limited to the survey's chosen cases and frame values, in SQL."""
-    query = query.where(Case.survey_id == survey.id)
-    if case_ids is not None:
-        query = query.where(Case.id.in_([int(i) for i in case_ids]))
-    for column, value in (strata or {}).items():
-        query = query.where(Case.strata[column].as_string() == str(value))
-    return query
-
-
-def plan(settings_survey: Survey) -> FieldworkPlan:
-    """The survey's reminder rules (defaults when none are stored)."""
-    record = db.session.get(FieldworkPlan, settings_survey.id)
-    if record is None:
-        record = FieldworkPlan(
-            survey_id=settings_survey.id,
-            reminder_days=[],
-            min_gap_days=DEFAULT_MIN_GAP_DAYS,
-            max_reminders=DEFAULT_MAX_REMINDERS,
-        )
-    return record
-
-
-def save_plan(
-    survey: Survey,
-    reminder_days: list[int],
-    min_gap_days: int = DEFAULT_MIN_GAP_DAYS,
-    max_reminders: int = DEFAULT_MAX_REMINDERS,
-    *,
-    actor: User | None = None,
-) -> FieldworkPlan:
-    """Store the reminder schedule (days after the invitation), minimum gap and maximum count."""
-    days = sorted({int(d) for d in reminder_days})
-    if any(d < 1 for d in days):
-        raise OperationError(_("Reminder days count from the invitation (1 or more)."))
-    if min_gap_days < 0 or max_reminders < 0:
-        raise OperationError(_("The gap and the number of reminders cannot be negative."))
-    record = db.session.get(FieldworkPlan, survey.id)
-    if record is None:
-        record = FieldworkPlan(survey_id=survey.id)
-        db.session.add(record)
-    record.reminder_days = days
-    record.min_gap_days = int(min_gap_days)
-    record.max_reminders = int(max_reminders)
-    db.session.flush()
-    audit.record(
-        "survey.reminder_plan_saved",
-        survey,
-        actor=actor,
-        reminder_days=days,
-        min_gap_days=record.min_gap_days,
-        max_reminders=record.max_reminders,
-    )
-    return record
-
-
-CASE_COLUMNS = (Case.id, Case.external_id, Case.name, Case.email)
-
-
-def invitation_plan(survey: Survey, *, case_ids=None, strata=None, count_only=False):
-    """Who an invitation mailing would reach now: mailable cases not yet (possibly) invited.
-
-    A list of ``Planned`` messages, or with ``count_only`` just how many.
-    """
-    logged = sa.exists().where(
-        SentMessage.case_id == Case.id,
-        SentMessage.round == 0,
-        SentMessage.status.in_(("sent", "sending")),
-    )
-    query = sa.select(*CASE_COLUMNS).where(mailable_clause(), sa.not_(logged))
-    query = _selection(query, survey, case_ids, strata).order_by(Case.id)
-    if count_only:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    return [
-        Planned(case_id, external_id, name, email, MailKind.INVITATION.value, 0)
-        for case_id, external_id, name, email in db.session.execute(query)
-    ]
-
-
-def reminder_plan(
-    survey: Survey, *, case_ids=None, strata=None, now: datetime | None = None, count_only=False
-):
-    """Who a reminder mailing would reach now, with which text.
-
-    Only invited cases that have not completed, declined, bounced or been found not eligible;
-    no more than the maximum number of reminders; none sooner than the minimum gap after the
-    case's previous message; none while a message to the case is uncertain. One SQL query.
-    """
-    now = now or utcnow()
-    rules = plan(survey)
-    sent = SentMessage.status == "sent"
-    stats = (
-        sa.select(
-            SentMessage.case_id.label("case_id"),
-            sa.func.count().filter(sent, SentMessage.round > 0).label("reminders"),
-            sa.func.max(SentMessage.sent_at).filter(sent).label("last_sent"),
-            sa.func.count().filter(SentMessage.status == "sending").label("uncertain"),
-            sa.func.count().filter(sent, SentMessage.round == 0).label("invited"),
-        )
-        .join(Case, Case.id == SentMessage.case_id)
-        .where(Case.survey_id == survey.id)
-        .group_by(SentMessage.case_id)
-        .subquery()
-    )
-    query = (
-        sa.select(*CASE_COLUMNS, stats.c.reminders, started_clause())
-        .join(stats, stats.c.case_id == Case.id)
-        .where(
-            mailable_clause(),
-            stats.c.invited > 0,
-            stats.c.uncertain == 0,
-            stats.c.reminders < rules.max_reminders,
-            stats.c.last_sent <= now - timedelta(days=rules.min_gap_days),
-        )
-    )
-    query = _selection(query, survey, case_ids, strata).order_by(Case.id)
-    if count_only:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    planned = []
-    for case_id, external_id, name, email, reminders, started in db.session.execute(query):
-        kind = MailKind.REMINDER_STARTED if started else MailKind.REMINDER_NOT_STARTED
-        planned.append(Planned(case_id, external_id, name, email, kind.value, reminders + 1))
-    return planned
-
-
-def planned_for(mailing: Mailing, now: datetime | None = None) -> list[Planned]:
-    survey = mailing.survey
-    if mailing.kind == INVITATION:
-        return invitation_plan(survey, case_ids=mailing.case_ids, strata=mailing.strata)
-    return reminder_plan(survey, case_ids=mailing.case_ids, strata=mailing.strata, now=now)
 
 
 # --- Sending ----------------------------------------------------------------------------------
@@ -245,7 +73,7 @@ def create_mailing(
     case_ids=None,
     strata=None,
     scheduled_at: datetime | None = None,
-    plan_day: int | None = None,
+    schedule_day: int | None = None,
     actor: User | None = None,
 ) -> Mailing:
     """Record a mailing (sent now or at ``scheduled_at``); the caller commits or runs it."""
@@ -259,7 +87,7 @@ def create_mailing(
         scheduled_at=scheduled_at,
         case_ids=sorted(int(i) for i in case_ids) if case_ids is not None else None,
         strata=dict(strata) if strata else None,
-        plan_day=plan_day,
+        schedule_day=schedule_day,
         created_by_id=actor.id if actor is not None and actor.is_authenticated else None,
         sent_count=0,
         failed_count=0,
@@ -302,11 +130,11 @@ def send_invitations(
 ):
     """Invite the chosen cases (all by default) now or at ``scheduled_at``.
 
-    With ``dry_run`` returns the list of ``Planned`` messages and changes nothing; otherwise
+    With ``dry_run`` returns the list of ``OutgoingMessage`` and changes nothing; otherwise
     returns the ``Mailing`` (already sent unless scheduled or run by a worker).
     """
     if dry_run:
-        return invitation_plan(survey, case_ids=case_ids, strata=strata)
+        return outgoing_invitations(survey, case_ids=case_ids, strata=strata)
     mailing = create_mailing(
         survey, INVITATION, case_ids=case_ids, strata=strata, scheduled_at=scheduled_at, actor=actor
     )
@@ -327,11 +155,12 @@ def send_reminders(
 ):
     """Remind the cases that have not completed (optionally only those of ``strata``).
 
-    ``strata`` is e.g. ``{"etat": "Aetat"}``. With ``dry_run`` returns the list of ``Planned``
-    messages (who would get which text) and changes nothing; otherwise returns the ``Mailing``.
+    ``strata`` is e.g. ``{"etat": "Aetat"}``. With ``dry_run`` returns the list of
+    ``OutgoingMessage`` (who would get which text) and changes nothing; otherwise returns the
+    ``Mailing``.
     """
     if dry_run:
-        return reminder_plan(survey, case_ids=case_ids, strata=strata)
+        return outgoing_reminders(survey, case_ids=case_ids, strata=strata)
     mailing = create_mailing(
         survey, REMINDER, case_ids=case_ids, strata=strata, scheduled_at=scheduled_at, actor=actor
     )
@@ -339,6 +168,16 @@ def send_reminders(
         db.session.commit()
         return mailing
     return start(mailing, actor=actor)
+
+
+def send_to_case(case: Case, kind: str, *, actor: User | None = None) -> Mailing:
+    """Send ``case`` its invitation (``kind`` "invitation") or its next reminder ("reminder")
+    now; refused when the rules allow the case no such message now."""
+    outgoing = outgoing_invitations if kind == INVITATION else outgoing_reminders
+    if not outgoing(case.survey, case_ids=[case.id], count_only=True):
+        raise OperationError(_("The rules allow no such message to this case now."))
+    send = send_invitations if kind == INVITATION else send_reminders
+    return send(case.survey, case_ids=[case.id], actor=actor)
 
 
 def _language(survey: Survey, case: Case) -> str:
@@ -350,20 +189,20 @@ def _language(survey: Survey, case: Case) -> str:
 
 
 def _claim(
-    mailing: Mailing, planned: Planned, address: str, language: str, message_id: str
+    mailing: Mailing, outgoing: OutgoingMessage, address: str, language: str, message_id: str
 ) -> SentMessage | None:
-    """Take the send-log row for ``planned`` as "sending" and commit; None if it is taken."""
+    """Take the send-log row for ``outgoing`` as "sending" and commit; None if it is taken."""
     row = db.session.scalar(
         sa.select(SentMessage).where(
-            SentMessage.case_id == planned.case_id, SentMessage.round == planned.round
+            SentMessage.case_id == outgoing.case_id, SentMessage.round == outgoing.round
         )
     )
     if row is None:
         row = SentMessage(
             mailing_id=mailing.id,
-            case_id=planned.case_id,
-            round=planned.round,
-            kind=planned.kind,
+            case_id=outgoing.case_id,
+            round=outgoing.round,
+            kind=outgoing.kind,
             language=language,
             to_address=address,
             status="sending",
@@ -384,7 +223,7 @@ def _claim(
         .values(
             status="sending",
             mailing_id=mailing.id,
-            kind=planned.kind,
+            kind=outgoing.kind,
             language=language,
             to_address=address,
             message_id=message_id,
@@ -409,17 +248,17 @@ def run_mailing(mailing_id: int) -> dict:
     mailing.error = ""
     db.session.commit()
     survey = mailing.survey
-    todo = planned_for(mailing)
+    todo = outgoing_messages(mailing)
     total = len(todo)
     sent = failed = 0
     fatal: str | None = None
     report_progress(0, total, _("Sending %(count)d messages", count=total))
     try:
         with mail_connection() as connection:
-            for done, planned in enumerate(todo, start=1):
-                case = db.session.get(Case, planned.case_id)
+            for done, outgoing in enumerate(todo, start=1):
+                case = db.session.get(Case, outgoing.case_id)
                 language = _language(survey, case)
-                message = texts.render(survey, case, planned.kind, language)
+                message = texts.render(survey, case, outgoing.kind, language)
                 email = build_message(
                     case.email,
                     message.subject,
@@ -428,7 +267,7 @@ def run_mailing(mailing_id: int) -> dict:
                     reply_to=survey.contact_email or None,
                     headers={"List-Unsubscribe": f"<{message.decline_link}>"},
                 )
-                row = _claim(mailing, planned, case.email, language, str(email["Message-ID"]))
+                row = _claim(mailing, outgoing, case.email, language, str(email["Message-ID"]))
                 if row is None:
                     continue
                 try:
@@ -455,7 +294,7 @@ def run_mailing(mailing_id: int) -> dict:
                     now = utcnow()
                     row.status = "sent"
                     row.sent_at = now
-                    if planned.round == 0 and case.invited_at is None:
+                    if outgoing.round == 0 and case.invited_at is None:
                         case.invited_at = now
                     sent += 1
                     db.session.commit()
@@ -564,9 +403,9 @@ def first_invitation_at(survey: Survey) -> datetime | None:
 
 
 def due_mailings(now: datetime | None = None) -> list[Mailing]:
-    """Create the plan's reminder mailings that are due and return every mailing due now."""
+    """Create the reminder schedules' mailings that are due and return every mailing due now."""
     now = now or utcnow()
-    for record in db.session.scalars(sa.select(FieldworkPlan)):
+    for record in db.session.scalars(sa.select(ReminderSchedule)):
         survey = db.session.get(Survey, record.survey_id)
         if survey is None or survey.state_at(now) != SurveyState.OPEN or not record.reminder_days:
             continue
@@ -575,14 +414,14 @@ def due_mailings(now: datetime | None = None) -> list[Mailing]:
             continue
         made = set(
             db.session.scalars(
-                sa.select(Mailing.plan_day).where(
-                    Mailing.survey_id == survey.id, Mailing.plan_day.is_not(None)
+                sa.select(Mailing.schedule_day).where(
+                    Mailing.survey_id == survey.id, Mailing.schedule_day.is_not(None)
                 )
             )
         )
         for day in record.reminder_days:
             if day not in made and now >= first + timedelta(days=day):
-                create_mailing(survey, REMINDER, scheduled_at=now, plan_day=day)
+                create_mailing(survey, REMINDER, scheduled_at=now, schedule_day=day)
                 # Only the latest due day: an overdue earlier one would double up.
                 made.update(d for d in record.reminder_days if d <= day)
     db.session.commit()

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import render_template
@@ -25,7 +23,6 @@ from fieldkit.extensions import db
 from fieldkit.surveys.models import Case, EmailTemplate, MailKind, Survey
 from fieldkit.surveys.respond import links
 
-OSLO = ZoneInfo("Europe/Oslo")
 PLACEHOLDERS = ("navn", "enhet", "lenke", "frist", "kontaktperson")
 PLACEHOLDER_PATTERN = re.compile(r"\{([^{}\s]*)\}")
 
@@ -166,10 +163,9 @@ def decline_url(case: Case) -> str:
 
 def deadline_text(survey: Survey, language: str = "nb") -> str:
     """The last day to answer, as Norwegian (or English) text; empty when the survey has no end."""
-    if survey.closes_at is None:
+    last_day = survey.last_day
+    if last_day is None:
         return ""
-    # A survey closes at the start of the day after its last day.
-    last_day = (survey.closes_at.astimezone(OSLO) - timedelta(microseconds=1)).date()
     month = MONTHS.get(language, MONTHS["nb"]).split()[last_day.month - 1]
     if language == "en":
         return f"{last_day.day} {month} {last_day.year}"

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.fieldwork.forms import SurveyForm
-from fieldkit.surveys.loaders import actor, questionnaire_or_404, survey_or_404
+from fieldkit.surveys.fieldwork.operations import start_of_day
+from fieldkit.surveys.models import Questionnaire, Survey
 from fieldkit.surveys.questionnaires import operations as questionnaires
 from fieldkit.surveys.respond import links
 
 bp = Blueprint("fieldwork", __name__)
-
-OSLO = ZoneInfo("Europe/Oslo")
-
-
-def start_of_day(day) -> datetime | None:
-    """Midnight in Oslo at the start of ``day``, in UTC."""
-    return datetime.combine(day, time.min, OSLO) if day else None
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
@@ -38,7 +32,7 @@ def survey_new(project):
         flash(_("Import or create a questionnaire first."), "warning")
         return redirect(url_for("core.project", slug=project.slug))
     if form.validate_on_submit():
-        record = questionnaire_or_404(project, form.questionnaire.data)
+        record = owned_or_404(Questionnaire, form.questionnaire.data, project)
         try:
             survey = surveys.create_survey(
                 record,
@@ -59,7 +53,7 @@ def survey_new(project):
                 contact_phone=form.contact_phone.data or "",
                 complete_threshold=form.complete_threshold.data / 100,
                 partial_threshold=form.partial_threshold.data / 100,
-                actor=actor(),
+                actor=acting_user(),
             )
         except OperationError as exc:
             form.title.errors.append(str(exc))
@@ -75,7 +69,7 @@ def survey_new(project):
 @access.require_project_access
 def survey(project, sid: int):
     """A survey's overview: state, links, and what can be done with it."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     return render_template(
         "surveys/fieldwork/survey.html",
         project=project,
@@ -88,9 +82,9 @@ def survey(project, sid: int):
 @access.require_project_access
 def survey_launch(project, sid: int):
     """Put the survey in the field."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     try:
-        surveys.launch(survey, actor=actor())
+        surveys.launch(survey, actor=acting_user())
     except OperationError as exc:
         flash(str(exc), "error")
     else:
@@ -103,8 +97,8 @@ def survey_launch(project, sid: int):
 @access.require_project_access
 def survey_close(project, sid: int):
     """Close the survey now."""
-    survey = survey_or_404(project, sid)
-    surveys.close_now(survey, actor=actor())
+    survey = owned_or_404(Survey, sid, project)
+    surveys.close_now(survey, actor=acting_user())
     db.session.commit()
     flash(_("The survey is closed."), "success")
     return redirect(url_for(".survey", slug=project.slug, sid=survey.id))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from fieldkit.core import access, uploads
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import cases as case_ops
-from fieldkit.surveys.fieldwork import frame, sending
+from fieldkit.surveys.fieldwork import frame, recipients, sending
 from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.fieldwork.forms import (
     CaseForm,
@@ -26,18 +25,9 @@ from fieldkit.surveys.fieldwork.views_mail import (
     mailing_message,
     message_status_labels,
 )
-from fieldkit.surveys.loaders import actor, survey_or_404
+from fieldkit.surveys.models import Case, Survey
 from fieldkit.surveys.respond import links
-
-OSLO = ZoneInfo("Europe/Oslo")
-
-
-def case_or_404(survey, case_id: int):
-    case = case_ops.case_of(survey, case_id)
-    if case is None:
-        abort(404)
-    return case
-
+from fieldkit.surveys.respond import operations as responses
 
 # --- The frame ---------------------------------------------------------------------------------
 
@@ -46,7 +36,7 @@ def case_or_404(survey, case_id: int):
 @access.require_project_access
 def frame_upload(project, sid: int):
     """Upload a sampling frame; the next page previews it."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     form = FrameUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -86,7 +76,7 @@ def _mapping_from_request(table) -> dict[str, str]:
 @access.require_project_access
 def frame_preview(project, sid: int):
     """The validation report and the changes an import would make; confirm to import."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     form = FrameConfirmForm(upload=request.args.get("upload"))
     sheet = request.args.get("sheet") or None
     try:
@@ -98,7 +88,7 @@ def frame_preview(project, sid: int):
     mapping = _mapping_from_request(table) if request.method == "POST" else None
     if form.validate_on_submit() and request.form.get("action") == "import":
         try:
-            result = frame.import_frame(survey, table, mapping, actor=actor())
+            result = frame.import_frame(survey, table, mapping, actor=acting_user())
         except OperationError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -134,7 +124,7 @@ def frame_preview(project, sid: int):
 @access.require_project_access
 def cases(project, sid: int):
     """The survey's cases: search, filter by status and frame values."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     values = case_ops.strata_values(survey)
     chosen = {
         column: request.args[f"s.{column}"]
@@ -184,7 +174,7 @@ def status_labels() -> dict[str, str]:
 @access.require_project_access
 def cases_send(project, sid: int):
     """Invite or remind the cases ticked on the cases page (within the usual rules)."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     if not FlaskForm().validate_on_submit():  # the CSRF token
         abort(400)
     ids = [int(i) for i in request.form.getlist("case") if i.isdigit()]
@@ -196,7 +186,7 @@ def cases_send(project, sid: int):
     else:
         send = sending.send_invitations if action == "invite" else sending.send_reminders
         try:
-            mailing = send(survey, case_ids=ids, actor=actor())
+            mailing = send(survey, case_ids=ids, actor=acting_user())
         except OperationError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -211,7 +201,7 @@ def cases_send(project, sid: int):
 @access.require_project_access
 def case_new(project, sid: int):
     """Add one case by hand."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     form = CaseForm()
     if form.validate_on_submit():
         try:
@@ -222,10 +212,8 @@ def case_new(project, sid: int):
                 email=form.email.data or None,
                 contact_person=form.contact_person.data or "",
                 strata=form.strata_dict(),
-                actor=actor(),
+                actor=acting_user(),
             )
-            if case.email and not frame.EMAIL_PATTERN.match(case.email):
-                raise OperationError(_("%(email)s is not an e-mail address.", email=case.email))
         except OperationError as exc:
             db.session.rollback()
             form.external_id.errors.append(str(exc))
@@ -243,8 +231,8 @@ def case_new(project, sid: int):
 @access.require_project_access
 def case(project, sid: int, cid: int):
     """One case: its details (editable), personal link, send log and status."""
-    survey = survey_or_404(project, sid)
-    case = case_or_404(survey, cid)
+    survey = owned_or_404(Survey, sid, project)
+    case = owned_or_404(Case, cid, survey, by="survey_id")
     form = CaseForm(obj=case if request.method == "GET" else None)
     if request.method == "GET":
         form.strata.data = "\n".join(f"{k} = {v}" for k, v in (case.strata or {}).items())
@@ -258,7 +246,7 @@ def case(project, sid: int, cid: int):
                 email=form.email.data,
                 contact_person=form.contact_person.data or "",
                 strata=form.strata_dict(),
-                actor=actor(),
+                actor=acting_user(),
             )
         except OperationError as exc:
             db.session.rollback()
@@ -267,8 +255,6 @@ def case(project, sid: int, cid: int):
             db.session.commit()
             flash(_("The case is saved."), "success")
             return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))
-    from fieldkit.surveys.respond.operations import response_for_case
-
     status = 422 if form.errors else 200
     return render_template(
         "surveys/fieldwork/case.html",
@@ -279,9 +265,11 @@ def case(project, sid: int, cid: int):
         ineligible_form=IneligibleForm(),
         personal_url=links.personal_url(case),
         log=sending.send_log(survey, case),
-        response=response_for_case(survey, case),
-        can_invite=bool(sending.invitation_plan(survey, case_ids=[case.id], count_only=True)),
-        can_remind=bool(sending.reminder_plan(survey, case_ids=[case.id], count_only=True)),
+        response=responses.response_for_case(survey, case),
+        can_invite=bool(
+            recipients.outgoing_invitations(survey, case_ids=[case.id], count_only=True)
+        ),
+        can_remind=bool(recipients.outgoing_reminders(survey, case_ids=[case.id], count_only=True)),
         kind_labels=kind_labels(),
         message_status_labels=message_status_labels(),
     ), status
@@ -291,8 +279,8 @@ def case(project, sid: int, cid: int):
 @access.require_project_access
 def case_action(project, sid: int, cid: int, action: str):
     """Not eligible (with reason) and back, bounce and back, undo a decline."""
-    survey = survey_or_404(project, sid)
-    case = case_or_404(survey, cid)
+    survey = owned_or_404(Survey, sid, project)
+    case = owned_or_404(Case, cid, survey, by="survey_id")
     if not FlaskForm().validate_on_submit():  # the CSRF token
         abort(400)
     try:
@@ -300,20 +288,18 @@ def case_action(project, sid: int, cid: int, action: str):
             form = IneligibleForm()
             if not form.validate_on_submit():
                 raise OperationError(_("Give the reason the case is not eligible."))
-            case_ops.set_not_eligible(case, form.reason.data, actor=actor())
+            case_ops.set_not_eligible(case, form.reason.data, actor=acting_user())
         elif action == "eligible":
-            case_ops.set_eligible(case, actor=actor())
+            case_ops.set_eligible(case, actor=acting_user())
         elif action == "bounced":
-            sending.mark_bounced(case, actor=actor())
+            sending.mark_bounced(case, actor=acting_user())
         elif action == "deliverable":
-            sending.unmark_bounced(case, actor=actor())
+            sending.unmark_bounced(case, actor=acting_user())
         elif action == "undo-decline":
-            case_ops.undo_decline(case, actor=actor())
+            case_ops.undo_decline(case, actor=acting_user())
         elif action in ("invite", "remind"):
-            send = sending.send_invitations if action == "invite" else sending.send_reminders
-            if not send(survey, case_ids=[case.id], dry_run=True):
-                raise OperationError(_("The rules allow no such message to this case now."))
-            mailing = send(survey, case_ids=[case.id], actor=actor())
+            kind = recipients.INVITATION if action == "invite" else recipients.REMINDER
+            mailing = sending.send_to_case(case, kind, actor=acting_user())
             flash(mailing_message(mailing), "success" if mailing.status == "done" else "error")
             return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))
         else:

@@ -6,12 +6,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.models import utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
-from fieldkit.surveys.fieldwork import dispositions, queries, rate_chart, rates_output
+from fieldkit.surveys.fieldwork import dispositions, queries, rate_chart, rates_output, sending
 from fieldkit.surveys.fieldwork.views import bp
-from fieldkit.surveys.loaders import actor, survey_or_404
+from fieldkit.surveys.models import Survey
 
 
 def _rate_options():
@@ -28,7 +29,7 @@ def _rate_options():
 @access.require_project_access
 def survey_dashboard(project, sid: int):
     """Counts by disposition and the chosen rates, live, with strata that lag standing out."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     columns = queries.frame_columns(survey)
     by = request.args.get("by") or (columns[0] if columns else None)
     if by not in columns:
@@ -46,7 +47,7 @@ def survey_dashboard(project, sid: int):
     template = (
         "surveys/fieldwork/dashboard_body.html"
         if request.args.get("partial")
-        else ("surveys/fieldwork/dashboard.html")
+        else "surveys/fieldwork/dashboard.html"
     )
     return render_template(
         template,
@@ -69,7 +70,7 @@ def survey_dashboard(project, sid: int):
 @access.require_project_access
 def survey_rates_download(project, sid: int, fmt: str):
     """The dashboard's figures as CSV or JSON (the same numbers as the page and the CLI)."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     if fmt not in ("csv", "json"):
         return Response(status=404)
     e_method, e_value = _rate_options()
@@ -88,21 +89,15 @@ def survey_rates_download(project, sid: int, fmt: str):
 @access.require_project_access
 def survey_remind_stratum(project, sid: int):
     """One click: remind the non-respondents of one stratum (a value of a frame column)."""
-    from fieldkit.surveys.fieldwork import sending
-
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     column, value = request.form.get("by", ""), request.form.get("value", "")
     if column not in queries.frame_columns(survey):
         abort(400)
     try:
-        sending.send_reminders(survey, strata={column: value}, actor=actor())
+        sending.send_reminders(survey, strata={column: value}, actor=acting_user())
     except OperationError as exc:
         flash(str(exc), "error")
-        return redirect(
-            url_for(
-                "surveys.fieldwork.survey_dashboard", slug=project.slug, sid=survey.id, by=column
-            )
-        )
+        return redirect(url_for(".survey_dashboard", slug=project.slug, sid=survey.id, by=column))
     db.session.commit()
     flash(
         _(

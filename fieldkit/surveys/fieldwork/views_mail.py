@@ -11,19 +11,19 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import cases as case_ops
-from fieldkit.surveys.fieldwork import sending, texts
+from fieldkit.surveys.fieldwork import recipients, sending, texts
 from fieldkit.surveys.fieldwork.forms import (
     BounceForm,
-    PlanForm,
+    ReminderScheduleForm,
     SendForm,
     TemplateForm,
 )
 from fieldkit.surveys.fieldwork.views import bp
-from fieldkit.surveys.loaders import actor, survey_or_404
-from fieldkit.surveys.models import Mailing, MailKind
+from fieldkit.surveys.models import Mailing, MailKind, Survey
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -47,7 +47,7 @@ def kind_labels() -> dict[str, str]:
 @access.require_project_access
 def mail_texts(project, sid: int):
     """Edit a message text (per kind and language) and preview it with a real case."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     kind = request.args.get("kind", MailKind.INVITATION.value)
     languages = survey.languages or ["nb"]
     language = request.args.get("language", languages[0])
@@ -58,7 +58,7 @@ def mail_texts(project, sid: int):
     if form.validate_on_submit():
         try:
             texts.save_template(
-                survey, kind, language, form.subject.data, form.body.data, actor=actor()
+                survey, kind, language, form.subject.data, form.body.data, actor=acting_user()
             )
         except OperationError as exc:
             db.session.rollback()
@@ -121,17 +121,17 @@ def _scheduled(form) -> datetime | None:
 @access.require_project_access
 def mail(project, sid: int):
     """Sending: invitations, reminders with a dry run, the schedule, bounces, the log."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     invite_form = SendForm(prefix="invite")
     remind_form = SendForm(prefix="remind")
     choices = _stratum_choices(survey)
     invite_form.stratum.choices = remind_form.stratum.choices = choices
-    rules = sending.plan(survey)
-    plan_form = PlanForm(
+    schedule = recipients.reminder_schedule(survey)
+    schedule_form = ReminderScheduleForm(
         data={
-            "reminder_days": ", ".join(str(d) for d in rules.reminder_days),
-            "min_gap_days": rules.min_gap_days,
-            "max_reminders": rules.max_reminders,
+            "reminder_days": ", ".join(str(d) for d in schedule.reminder_days),
+            "min_gap_days": schedule.min_gap_days,
+            "max_reminders": schedule.max_reminders,
         }
     )
     dry_run = None
@@ -148,7 +148,7 @@ def mail(project, sid: int):
         chosen_form.stratum.data = stratum if stratum in valid else ""
         dry_run = {
             "kind": request.args["dry_run"],
-            "planned": send(
+            "messages": send(
                 survey, strata={strata[0]: strata[1]} if strata else None, dry_run=True
             ),
         }
@@ -158,12 +158,12 @@ def mail(project, sid: int):
         survey=survey,
         invite_form=invite_form,
         remind_form=remind_form,
-        plan_form=plan_form,
+        schedule_form=schedule_form,
         bounce_form=BounceForm(),
         mailings=sending.mailings(survey),
         uncertain=sending.uncertain_messages(survey),
-        invitation_count=sending.invitation_plan(survey, count_only=True),
-        reminder_count=sending.reminder_plan(survey, count_only=True),
+        invitation_count=recipients.outgoing_invitations(survey, count_only=True),
+        reminder_count=recipients.outgoing_reminders(survey, count_only=True),
         dry_run=dry_run,
         kind_labels=kind_labels(),
         status_labels=message_status_labels(),
@@ -175,7 +175,7 @@ def mail(project, sid: int):
 @access.require_project_access
 def mail_send(project, sid: int, kind: str):
     """Send (or schedule) invitations or reminders, or list who would get them (dry run)."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     if kind not in ("invitation", "reminder"):
         abort(404)
     form = SendForm(prefix="invite" if kind == "invitation" else "remind")
@@ -199,7 +199,7 @@ def mail_send(project, sid: int, kind: str):
     send = sending.send_invitations if kind == "invitation" else sending.send_reminders
     try:
         mailing = send(
-            survey, strata=_chosen_stratum(form), scheduled_at=_scheduled(form), actor=actor()
+            survey, strata=_chosen_stratum(form), scheduled_at=_scheduled(form), actor=acting_user()
         )
     except OperationError as exc:
         db.session.rollback()
@@ -231,18 +231,16 @@ def mailing_message(mailing: Mailing) -> str:
 @access.require_project_access
 def mailing_action(project, sid: int, mid: int, action: str):
     """Run an interrupted mailing again, or cancel a scheduled one."""
-    survey = survey_or_404(project, sid)
-    mailing = db.session.get(Mailing, mid)
-    if mailing is None or mailing.survey_id != survey.id:
-        abort(404)
+    survey = owned_or_404(Survey, sid, project)
+    mailing = owned_or_404(Mailing, mid, survey, by="survey_id")
     if not FlaskForm().validate_on_submit():  # the CSRF token
         abort(400)
     try:
         if action == "resume":
-            mailing = sending.resume(mailing, actor=actor())
+            mailing = sending.resume(mailing, actor=acting_user())
             flash(mailing_message(mailing), "success")
         elif action == "cancel":
-            sending.cancel(mailing, actor=actor())
+            sending.cancel(mailing, actor=acting_user())
             db.session.commit()
             flash(_("The mailing is cancelled."), "success")
         else:
@@ -253,20 +251,20 @@ def mailing_action(project, sid: int, mid: int, action: str):
     return redirect(url_for(".mail", slug=project.slug, sid=survey.id))
 
 
-@bp.route("/surveys/<int:sid>/mail/plan", methods=["POST"])
+@bp.route("/surveys/<int:sid>/mail/schedule", methods=["POST"])
 @access.require_project_access
-def mail_plan(project, sid: int):
-    """Save the reminder schedule, minimum gap and maximum count."""
-    survey = survey_or_404(project, sid)
-    form = PlanForm()
+def mail_schedule(project, sid: int):
+    """Save the reminder schedule: the days, the minimum gap and the maximum count."""
+    survey = owned_or_404(Survey, sid, project)
+    form = ReminderScheduleForm()
     if form.validate_on_submit():
         try:
-            sending.save_plan(
+            recipients.save_reminder_schedule(
                 survey,
                 form.days,
                 form.min_gap_days.data,
                 form.max_reminders.data,
-                actor=actor(),
+                actor=acting_user(),
             )
         except OperationError as exc:
             db.session.rollback()
@@ -284,11 +282,11 @@ def mail_plan(project, sid: int):
 @access.require_project_access
 def mail_bounces(project, sid: int):
     """Mark addresses undeliverable in bulk."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     form = BounceForm()
     if form.validate_on_submit():
         count, unknown = sending.mark_bounced_addresses(
-            survey, form.addresses.data.replace(",", "\n").splitlines(), actor=actor()
+            survey, form.addresses.data.replace(",", "\n").splitlines(), actor=acting_user()
         )
         db.session.commit()
         flash(_("%(count)d cases marked undeliverable.", count=count), "success")
@@ -304,10 +302,10 @@ def mail_bounces(project, sid: int):
 @access.require_project_access
 def mail_release_uncertain(project, sid: int):
     """Let uncertain messages be sent again (after checking the mail server's log)."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     if not FlaskForm().validate_on_submit():  # the CSRF token
         abort(400)
-    count = sending.release_uncertain(survey, actor=actor())
+    count = sending.release_uncertain(survey, actor=acting_user())
     db.session.commit()
     flash(_("%(count)d messages will be sent with the next mailing.", count=count), "success")
     return redirect(url_for(".mail", slug=project.slug, sid=survey.id))

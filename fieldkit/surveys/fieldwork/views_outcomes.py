@@ -6,12 +6,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import outcomes
 from fieldkit.surveys.fieldwork.views import bp
-from fieldkit.surveys.loaders import actor, survey_or_404
-from fieldkit.surveys.models import Case
+from fieldkit.surveys.models import Case, Survey
 from fieldkit.surveys.respond import operations as responses
 
 ACTIONS = ("override", "clear-override", "discard", "restore")
@@ -21,24 +21,26 @@ ACTIONS = ("override", "clear-override", "discard", "restore")
 @access.require_project_access
 def case_outcome(project, sid: int, cid: int, action: str):
     """Override, clear, discard or restore, with the researcher's reason (all audited)."""
-    survey = survey_or_404(project, sid)
-    case = db.session.get(Case, cid)
-    if case is None or case.survey_id != survey.id or action not in ACTIONS:
+    survey = owned_or_404(Survey, sid, project)
+    case = owned_or_404(Case, cid, survey, by="survey_id")
+    if action not in ACTIONS:
         abort(404)
     reason = request.form.get("reason", "")
     try:
         if action == "override":
-            outcomes.override_disposition(case, request.form.get("code", ""), reason, actor=actor())
+            outcomes.override_disposition(
+                case, request.form.get("code", ""), reason, actor=acting_user()
+            )
         elif action == "clear-override":
-            outcomes.clear_override(case, actor=actor())
+            outcomes.clear_override(case, actor=acting_user())
         else:
             response = responses.response_for_case(survey, case)
             if response is None or not response.submitted:
                 raise OperationError(_("The case has no returned response."))
             if action == "discard":
-                outcomes.discard_response(response, reason, actor=actor())
+                outcomes.discard_response(response, reason, actor=acting_user())
             else:
-                outcomes.restore_response(response, actor=actor())
+                outcomes.restore_response(response, actor=acting_user())
     except OperationError as exc:
         db.session.rollback()
         flash(str(exc), "error")

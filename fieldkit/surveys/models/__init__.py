@@ -2,10 +2,10 @@
 
 from fieldkit.surveys.models.mail import (
     EmailTemplate,
-    FieldworkPlan,
     Mailing,
     MailingStatus,
     MailKind,
+    ReminderSchedule,
     SentMessage,
 )
 from fieldkit.surveys.models.questionnaires import Questionnaire, QuestionnaireVersion
@@ -30,7 +30,7 @@ __all__ = [
     "Response",
     "MailKind",
     "EmailTemplate",
-    "FieldworkPlan",
+    "ReminderSchedule",
     "MailingStatus",
     "Mailing",
     "SentMessage",

@@ -44,8 +44,11 @@ class EmailTemplate(db.Model):
         return f"<EmailTemplate {self.survey_id} {self.kind} {self.language}>"
 
 
-class FieldworkPlan(db.Model):
-    """A survey's reminder rules: on which days after the invitation, how often, how far apart."""
+class ReminderSchedule(db.Model):
+    """A survey's reminder schedule: on which days after the invitation, how often, how far apart.
+
+    Its table keeps the name it was made with, ``survey_fieldwork_plans``.
+    """
 
     __tablename__ = "survey_fieldwork_plans"
 
@@ -60,7 +63,7 @@ class FieldworkPlan(db.Model):
     max_reminders: so.Mapped[int] = so.mapped_column(nullable=False, default=3)
 
     def __repr__(self) -> str:
-        return f"<FieldworkPlan {self.survey_id} {self.reminder_days}>"
+        return f"<ReminderSchedule {self.survey_id} {self.reminder_days}>"
 
 
 class MailingStatus(enum.StrEnum):
@@ -92,8 +95,9 @@ class Mailing(db.Model):
     case_ids: so.Mapped[list[int] | None] = so.mapped_column(sa.JSON, nullable=True)
     #: Only cases with these frame values (e.g. {"etat": "Aetat"}), or None.
     strata: so.Mapped[dict[str, str] | None] = so.mapped_column(sa.JSON, nullable=True)
-    #: For reminders made by the plan: the day after the invitation they are for.
-    plan_day: so.Mapped[int | None] = so.mapped_column(nullable=True)
+    #: For reminders made by the reminder schedule: the day after the invitation they are for
+    #: (the column keeps the name it was made with, ``plan_day``).
+    schedule_day: so.Mapped[int | None] = so.mapped_column("plan_day", nullable=True)
     job_id: so.Mapped[str | None] = so.mapped_column(sa.String(36), nullable=True)
     sent_count: so.Mapped[int] = so.mapped_column(nullable=False, default=0)
     failed_count: so.Mapped[int] = so.mapped_column(nullable=False, default=0)

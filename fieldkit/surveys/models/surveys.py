@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -12,6 +13,8 @@ from fieldkit.core.models import Project, UTCDateTime, utcnow
 from fieldkit.extensions import db
 from fieldkit.surveys.models.questionnaires import QuestionnaireVersion
 from fieldkit.surveys.questionnaires import definition
+
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 class SurveyState(enum.StrEnum):
@@ -84,6 +87,16 @@ class Survey(db.Model):
     @property
     def state(self) -> SurveyState:
         return self.state_at(utcnow())
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day respondents can answer (in Oslo), or None when the survey has no end.
+
+        A survey closes at the start of the day after its last day.
+        """
+        if self.closes_at is None:
+            return None
+        return (self.closes_at.astimezone(OSLO) - timedelta(microseconds=1)).date()
 
     @property
     def definition(self) -> definition.Questionnaire:

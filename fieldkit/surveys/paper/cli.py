@@ -7,7 +7,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from fieldkit.surveys.questionnaires.cli import _fail, questionnaire_cli
+from fieldkit.core.cli import fail
+from fieldkit.extensions import db
+from fieldkit.surveys.models import Questionnaire
+from fieldkit.surveys.paper import operations
+from fieldkit.surveys.questionnaires.cli import questionnaire_cli
 
 
 @questionnaire_cli.command("paper")
@@ -20,17 +24,13 @@ def paper_command(
     questionnaire_id: int, output: Path, language: str | None, version: int | None
 ) -> None:
     """Write the printable paper version (PDF) of a questionnaire's current version."""
-    from fieldkit.extensions import db
-    from fieldkit.surveys.models import Questionnaire
-    from fieldkit.surveys.paper import operations as exports
-
     record = db.session.get(Questionnaire, questionnaire_id)
     if record is None:
-        _fail(f"no questionnaire has id {questionnaire_id}")
+        fail(f"no questionnaire has id {questionnaire_id}")
     try:
-        content, _name, _type = exports.export_paper(record, language, version=version)
-    except exports.ExportError as exc:
-        _fail(str(exc))
+        content, _name, _type = operations.export_paper(record, language, version=version)
+    except operations.ExportError as exc:
+        fail(str(exc))
     db.session.commit()
     output.write_bytes(content)
     click.echo(f"Wrote {output} ({len(content)} bytes)")

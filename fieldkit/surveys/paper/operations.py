@@ -1,4 +1,4 @@
-"""The verbs: export a questionnaire's paper version or codebook as a file, and audit it.
+"""The operations: export a questionnaire's paper version or codebook as a file, and audit it.
 
 Views and the CLI call these; nothing here reads the request. Each works on one version of the
 questionnaire (by default the current one: data collected with an older version are described

@@ -12,9 +12,10 @@ from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import force_locale
 
 from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
-from fieldkit.surveys.loaders import actor, questionnaire_or_404
-from fieldkit.surveys.paper import operations as exports
+from fieldkit.surveys.models import Questionnaire
+from fieldkit.surveys.paper import operations
 from fieldkit.surveys.paper.codebook import codebook_context
 
 bp = Blueprint("paper", __name__)
@@ -26,9 +27,9 @@ def _choice(record) -> tuple[int | None, str]:
     """The version number and language asked for, when the questionnaire has them (else 404)."""
     number = request.args.get("version", type=int)
     try:
-        version = exports.version_of(record, number)
-        return number, exports.language_of(version, request.args.get("lang"))
-    except exports.ExportError:
+        version = operations.version_of(record, number)
+        return number, operations.language_of(version, request.args.get("lang"))
+    except operations.ExportError:
         abort(404)
 
 
@@ -44,18 +45,18 @@ def _download(result: tuple[bytes, str, str]):
 @access.require_project_access
 def questionnaire_paper(project, qid: int):
     """The printable paper version."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     number, language = _choice(record)
-    return _download(exports.export_paper(record, language, version=number, actor=actor()))
+    return _download(operations.export_paper(record, language, version=number, actor=acting_user()))
 
 
 @bp.route("/questionnaires/<int:qid>/codebook")
 @access.require_project_access
 def questionnaire_codebook(project, qid: int):
     """The codebook as a page, with links to its PDF and XLSX."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     number, language = _choice(record)
-    version = exports.version_of(record, number)
+    version = operations.version_of(record, number)
     with force_locale(language):
         codebook = codebook_context(version.definition, language)
     return render_template(
@@ -73,6 +74,8 @@ def questionnaire_codebook(project, qid: int):
 @access.require_project_access
 def questionnaire_codebook_file(project, qid: int, fmt: str):
     """The codebook as a PDF or an XLSX workbook."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     number, language = _choice(record)
-    return _download(exports.export_codebook(record, fmt, language, version=number, actor=actor()))
+    return _download(
+        operations.export_codebook(record, fmt, language, version=number, actor=acting_user())
+    )

@@ -7,18 +7,20 @@ only the nonce and the SHA-256 of the token (used to find the case when the link
 
 from __future__ import annotations
 
+import re
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
-from fieldkit.core import tokens
+from fieldkit.core import ratelimit, tokens
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Case, Response, Survey
 
-TOKEN_PATTERN = tokens.TOKEN_PATTERN
-new_nonce = tokens.new_nonce
-token_hash = tokens.token_hash
+#: Failed link lookups allowed per client within the window before it is refused for a while;
+#: one count for every kind of respondent link (personal, open, resume, decline).
+FAILED_LINKS = ratelimit.FailureLimit("link", limit=20, window=timedelta(minutes=10))
 
 
 def _derive(purpose: bytes, nonce: str) -> str:
@@ -35,14 +37,14 @@ def open_token(survey: Survey) -> str:
 
 def assign_personal_link(case: Case) -> None:
     """Give ``case`` a (new) personal link; an earlier link stops working."""
-    case.link_nonce = new_nonce()
-    case.link_hash = token_hash(personal_token(case))
+    case.link_nonce = tokens.new_nonce()
+    case.link_hash = tokens.token_hash(personal_token(case))
 
 
 def assign_open_link(survey: Survey) -> None:
     """Give ``survey`` a (new) open link; an earlier one stops working."""
-    survey.open_link_nonce = new_nonce()
-    survey.open_link_hash = token_hash(open_token(survey))
+    survey.open_link_nonce = tokens.new_nonce()
+    survey.open_link_hash = tokens.token_hash(open_token(survey))
 
 
 def base_url() -> str:
@@ -63,21 +65,27 @@ def resume_url(token: str) -> str:
 
 
 def case_for_token(token: str) -> Case | None:
-    """The case whose personal link carries ``token``, or None."""
-    return db.session.scalar(sa.select(Case).where(Case.link_hash == token_hash(token)))
+    """The case whose personal link (or decline link) carries ``token``, or None."""
+    if not re.fullmatch(tokens.TOKEN_PATTERN, token):
+        return None
+    return db.session.scalar(sa.select(Case).where(Case.link_hash == tokens.token_hash(token)))
 
 
 def survey_for_open_token(token: str) -> Survey | None:
-    survey = db.session.scalar(sa.select(Survey).where(Survey.open_link_hash == token_hash(token)))
+    survey = db.session.scalar(
+        sa.select(Survey).where(Survey.open_link_hash == tokens.token_hash(token))
+    )
     return survey if survey is not None and survey.open_link else None
 
 
 def new_resume_token(response: Response) -> str:
     """A fresh random resume token for an open-link response (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
-    response.resume_hash = token_hash(token)
+    response.resume_hash = tokens.token_hash(token)
     return token
 
 
 def response_for_resume_token(token: str) -> Response | None:
-    return db.session.scalar(sa.select(Response).where(Response.resume_hash == token_hash(token)))
+    return db.session.scalar(
+        sa.select(Response).where(Response.resume_hash == tokens.token_hash(token))
+    )

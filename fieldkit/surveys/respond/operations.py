@@ -1,4 +1,4 @@
-"""The verbs of responses: start or resume, save answers, submit.
+"""The operations of responses: start or resume, save answers, submit.
 
 Exactly one response per personal link, whatever the respondent does: a response is created
 under a unique constraint (or, in anonymous surveys, claimed on the case by a conditional
@@ -62,13 +62,6 @@ def response_for_case(survey: Survey, case: Case) -> Response | None:
     if survey.anonymous:
         return db.session.get(Response, case.open_response_id) if case.open_response_id else None
     return db.session.scalar(sa.select(Response).where(Response.case_id == case.id))
-
-
-def case_has_submitted(survey: Survey, case: Case) -> bool:
-    if survey.anonymous:
-        return case.submitted_at is not None
-    response = response_for_case(survey, case)
-    return response is not None and response.submitted
 
 
 def start_for_case(

@@ -23,12 +23,11 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from fieldkit.core import access, audit
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
-from fieldkit.surveys.loaders import questionnaire_or_404, survey_or_404
-from fieldkit.surveys.models import Case
+from fieldkit.surveys.models import Case, Questionnaire, Survey
 from fieldkit.surveys.questionnaires import logic
 from fieldkit.surveys.respond import navigation
 from fieldkit.surveys.respond.answers import read_page
@@ -113,7 +112,7 @@ def _render(template: str, record, state: dict[str, Any], status: int = 200, **c
 @access.require_project_access
 def questionnaire_preview(project, qid: int):
     """The welcome page: title, introduction, language, start."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     state = _state(record)
     _save(state)
     q = record.current.definition
@@ -131,7 +130,7 @@ def questionnaire_preview(project, qid: int):
 @access.require_project_access
 def questionnaire_preview_language(project, qid: int):
     """Show the preview in another of the questionnaire's languages."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     state = _state(record)
     language = request.form.get("language", "")
     if language in record.current.definition.languages:
@@ -156,7 +155,7 @@ def _here_url(record, here: str) -> str:
 @access.require_project_access
 def questionnaire_preview_reset(project, qid: int):
     """Throw the preview's answers away and start again."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     state = _state(record)
     state.update(answers={}, finished=False)
     _save(state)
@@ -167,7 +166,7 @@ def questionnaire_preview_reset(project, qid: int):
 @access.require_project_access
 def questionnaire_preview_page(project, qid: int, section: str):
     """One page (section) of the questionnaire; on submit, check it and go on or back."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     page = navigation.section_named(q, section)
     if page is None:
@@ -207,7 +206,7 @@ def questionnaire_preview_page(project, qid: int, section: str):
 @access.require_project_access
 def questionnaire_preview_review(project, qid: int):
     """Every answer given, page by page, with links back to change them; then finish."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     q = record.current.definition
     state = _state(record)
     if request.method == "POST":
@@ -243,7 +242,7 @@ def questionnaire_preview_review(project, qid: int):
 @access.require_project_access
 def questionnaire_preview_done(project, qid: int):
     """The page a respondent sees after finishing."""
-    record = questionnaire_or_404(project, qid)
+    record = owned_or_404(Questionnaire, qid, project)
     state = _state(record)
     _save(state)
     return _render("surveys/respond/items/preview_done.html", record, state, here="done")
@@ -253,21 +252,17 @@ def questionnaire_preview_done(project, qid: int):
 @access.require_project_access
 def enter_for_case(project, sid: int, case_id: int, mode: str):
     """A researcher fills in the case's response: as interviewer, or from a paper form."""
-    survey = survey_or_404(project, sid)
-    case = db.session.get(Case, case_id)
-    if case is None or case.survey_id != survey.id or mode not in ("interviewer", "paper"):
+    survey = owned_or_404(Survey, sid, project)
+    case = owned_or_404(Case, case_id, survey, by="survey_id")
+    if mode not in ("interviewer", "paper"):
         abort(404)
+    staff = acting_user()
     session[RESPONDENT_SESSION_KEY] = {
         "survey": survey.id,
         "case": case.id,
         "mode": mode,
-        "staff": current_user.id,
+        "staff": staff.id,
     }
-    audit.record(
-        f"response.{mode}_entry_started",
-        case,
-        actor=current_user._get_current_object(),
-        project=project,
-    )
+    audit.record(f"response.{mode}_entry_started", case, actor=staff, project=project)
     db.session.commit()
     return redirect(url_for("respond.home"))

@@ -8,7 +8,6 @@ Researchers use the same pages to enter an interview or a returned paper form fo
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -25,10 +24,10 @@ from flask import (
 from flask_babel import force_locale
 from flask_login import current_user
 
-from fieldkit.core import access, audit, ratelimit
+from fieldkit.core import access, audit
+from fieldkit.core.loaders import acting_user
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.models import Case, Response, ResponseMode, Survey, SurveyState
 from fieldkit.surveys.questionnaires import logic
 from fieldkit.surveys.respond import links, navigation
@@ -39,19 +38,19 @@ from fieldkit.surveys.respond.rendering import PageView, answer_texts
 respond_bp = Blueprint("respond", __name__)
 
 SESSION_KEY = "respondent"
-#: Failed link lookups allowed per client within the window before it is refused for a while.
-FAILED_LINKS = ratelimit.FailureLimit("link", limit=20, window=timedelta(minutes=10))
 
 
-def _unknown_link():
-    """The same page for every link that does not work: nothing says whether it existed."""
-    FAILED_LINKS.failed()
+def unknown_link():
+    """The same page for every respondent link that does not work (personal, open, resume,
+    decline): nothing says whether it existed. Counts a failure against the client."""
+    links.FAILED_LINKS.failed()
     return render_template(
         "surveys/respond/message.html", kind="unknown", survey=None, language="nb"
     ), 404
 
 
-def _too_many():
+def too_many():
+    """The page for a client refused after too many links that did not work."""
     return render_template(
         "surveys/respond/message.html", kind="too_many", survey=None, language="nb"
     ), 429
@@ -62,14 +61,14 @@ def _enter(token: str, find, state_of):
     session, and redirect so the token leaves the address bar."""
     found = find(token)
     if found is None:
-        return _unknown_link()
+        return unknown_link()
     session.pop(SESSION_KEY, None)
     session[SESSION_KEY] = {"mode": ResponseMode.WEB.value, **state_of(found)}
     return redirect(url_for("respond.home"))
 
 
 def _case_for_token(token: str) -> Case | None:
-    case = links.case_for_token(token) if len(token) == 43 else None
+    case = links.case_for_token(token)
     if case is not None and case.opened_at is None:
         case.opened_at = utcnow()
         db.session.commit()
@@ -77,14 +76,14 @@ def _case_for_token(token: str) -> Case | None:
 
 
 @respond_bp.route("/s/<token>")
-@FAILED_LINKS.guard(_too_many)
+@links.FAILED_LINKS.guard(too_many)
 def personal_link(token: str):
     """A personal link: the case it belongs to."""
     return _enter(token, _case_for_token, lambda case: {"survey": case.survey_id, "case": case.id})
 
 
 @respond_bp.route("/o/<token>")
-@FAILED_LINKS.guard(_too_many)
+@links.FAILED_LINKS.guard(too_many)
 def open_link(token: str):
     """A survey's open link: anyone may start a response."""
     return _enter(
@@ -93,7 +92,7 @@ def open_link(token: str):
 
 
 @respond_bp.route("/r/<token>")
-@FAILED_LINKS.guard(_too_many)
+@links.FAILED_LINKS.guard(too_many)
 def resume_link(token: str):
     """An open-link respondent's resume link."""
     return _enter(
@@ -211,7 +210,7 @@ def home():
         visit,
         response=response,
         first=pages[0] if pages else None,
-        deadline=surveys.last_day(visit.survey),
+        deadline=visit.survey.last_day,
     )
 
 
@@ -248,7 +247,7 @@ def start():
                     visit.case,
                     mode=visit.mode,
                     language=visit.language,
-                    entered_by=current_user if visit.staff_entry else None,
+                    entered_by=acting_user() if visit.staff_entry else None,
                 )
             except responses.ResponseError:
                 return _message(visit, "already_answered", 200)
@@ -398,7 +397,7 @@ def _submit(visit: Visit, response: Response):
         audit.record(
             f"response.{visit.mode.value}_entry_submitted",
             visit.case,
-            actor=current_user._get_current_object(),
+            actor=acting_user(),
             project=visit.survey.project_id,
         )
         db.session.commit()

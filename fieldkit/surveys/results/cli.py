@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from fieldkit.surveys.fieldwork.cli import _fail, survey_cli, survey_or_fail
+from fieldkit.core.cli import fail
+from fieldkit.surveys.fieldwork.cli import survey_cli, survey_or_fail
 
 
 @survey_cli.command("export")
@@ -115,7 +116,7 @@ def survey_table_command(
                 band_list=band_list,
             )
     except tables.TableError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if fmt == "json":
         click.echo(json.dumps(table.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -139,14 +140,14 @@ def survey_report_command(survey_id, output, items, no_figures) -> None:
 
     survey = survey_or_fail(survey_id)
     if output.suffix.lower() not in (".pdf", ".html", ".docx"):
-        _fail(f"{output}: a report is .pdf, .html or .docx")
+        fail(f"{output}: a report is .pdf, .html or .docx")
     names = [n.strip() for n in items.split(",") if n.strip()] if items else None
     try:
         report.write_report(
             survey, output, items=names, include_figures=False if no_figures else None
         )
     except tables.TableError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"Wrote {output}")
 
 

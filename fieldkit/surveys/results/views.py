@@ -16,10 +16,11 @@ from flask_babel import gettext as _
 
 from fieldkit.core import access, downloads
 from fieldkit.core.jobs import enqueue, func_path
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.models import Job, JobStatus
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import queries
-from fieldkit.surveys.loaders import actor, survey_or_404
+from fieldkit.surveys.models import Survey
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results import (
     cleaning,
@@ -74,7 +75,7 @@ def _options(survey) -> tuple[tables.Options, str | None]:
 @access.require_project_access
 def survey_results(project, sid: int):
     """Pick a question (and a column to break it down by) and see its report table."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     questionnaire = cleaning.plan(survey).questionnaire()
     items = [item for _s, item in questionnaire.items() if item.type in TABLE_TYPES]
     by_choices = [] if survey.anonymous else list(queries.frame_columns(survey))
@@ -152,7 +153,7 @@ def survey_results_figure(project, sid: int, fmt: str):
 
     from fieldkit.surveys.results import report
 
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     if fmt not in ("svg", "png"):
         abort(404)
     options, error = _options(survey)
@@ -178,7 +179,7 @@ def survey_results_figure(project, sid: int, fmt: str):
 @access.require_project_access
 def survey_results_export(project, sid: int):
     """Start an export in the background and go to its progress page."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     fmt = request.form.get("format", "")
     if fmt not in exports.FORMATS:
         abort(400)
@@ -186,8 +187,8 @@ def survey_results_export(project, sid: int):
         exports.export_job,
         survey.id,
         fmt,
-        actor().id,
-        created_by=actor(),
+        acting_user().id,
+        created_by=acting_user(),
         project=project,
     )
     return redirect(url_for(".survey_results_job", slug=project.slug, sid=survey.id,
@@ -198,7 +199,7 @@ def survey_results_export(project, sid: int):
 @access.require_project_access
 def survey_report_plan(project, sid: int):
     """Compose the report: tick questions, order them, put texts between them, save."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     form = ReportPlanForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -211,7 +212,7 @@ def survey_report_plan(project, sid: int):
         )
         action = request.form.get("action", "save")
         entries = composition.apply_action(entries, action)
-        composition.save_plan(survey, entries, form.figures.data, actor=actor())
+        composition.save_plan(survey, entries, form.figures.data, actor=acting_user())
         db.session.commit()
         if action == "save":
             flash(_("The report's composition was saved."), "success")
@@ -240,7 +241,7 @@ def survey_report_plan(project, sid: int):
 @access.require_project_access
 def survey_results_report(project, sid: int):
     """Compile the report as composed, in the background, and go to its progress page."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     form = ReportCompileForm()
     if not form.validate_on_submit():
         abort(400)
@@ -252,8 +253,8 @@ def survey_results_report(project, sid: int):
         exports.export_job,
         survey.id,
         f"report_{form.format.data}",
-        actor().id,
-        created_by=actor(),
+        acting_user().id,
+        created_by=acting_user(),
         project=project,
     )
     return redirect(url_for(".survey_results_job", slug=project.slug, sid=survey.id,
@@ -264,26 +265,20 @@ def survey_results_report(project, sid: int):
 @access.require_project_access
 def survey_new_wave(project, sid: int):
     """Run the survey again as a new wave (a draft with a copy of the frame)."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     title = request.form.get("title", "").strip()
     if not title:
         flash(_("Give the new wave a title."), "error")
         return redirect(url_for(".survey_results", slug=project.slug, sid=survey.id))
-    wave = waves.new_wave(survey, title, actor=actor())
+    wave = waves.new_wave(survey, title, actor=acting_user())
     db.session.commit()
     flash(_("The new wave is a draft: check it and put it in the field."), "success")
     return redirect(url_for("surveys.fieldwork.survey", slug=project.slug, sid=wave.id))
 
 
 def _export_job_or_404(project, survey, job_id: str) -> Job:
-    job = db.session.get(Job, job_id)
-    if (
-        job is None
-        or job.project_id != project.id
-        or job.func != func_path(exports.export_job)
-        or not job.args
-        or job.args[0] != survey.id
-    ):
+    job = owned_or_404(Job, job_id, project)
+    if job.func != func_path(exports.export_job) or not job.args or job.args[0] != survey.id:
         abort(404)
     return job
 
@@ -292,7 +287,7 @@ def _export_job_or_404(project, survey, job_id: str) -> Job:
 @access.require_project_access
 def survey_results_job(project, sid: int, job_id: str):
     """An export's progress, and its download when it is ready."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     job = _export_job_or_404(project, survey, job_id)
     names = dict(_export_formats())
     return render_template(
@@ -310,7 +305,7 @@ def survey_results_job(project, sid: int, job_id: str):
 @access.require_project_access
 def survey_results_download(project, sid: int, job_id: str):
     """The file an export job wrote (members of the project only)."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     job = _export_job_or_404(project, survey, job_id)
     if job.status != JobStatus.DONE or not isinstance(job.result, dict):
         abort(404)

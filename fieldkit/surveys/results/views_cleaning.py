@@ -6,9 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
-from fieldkit.surveys.loaders import actor, survey_or_404
-from fieldkit.surveys.models import CleaningStep
+from fieldkit.surveys.models import CleaningStep, Survey
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results import cleaning
 from fieldkit.surveys.results.forms import BandForm, CodeForm, FilterForm, RecodeForm
@@ -63,7 +63,7 @@ def _page(project, survey, forms, status=200):
 @access.require_project_access
 def survey_cleaning(project, sid: int):
     """The survey's cleaning steps; add a filter, a recode or bands."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     forms = _forms(survey)
     if request.method == "GET":
         return _page(project, survey, forms)
@@ -92,7 +92,7 @@ def survey_cleaning(project, sid: int):
                 "label": form.label.data,
                 "limits": form.limits.data,
             }
-        step = cleaning.add_step(survey, kind, spec, actor=actor())
+        step = cleaning.add_step(survey, kind, spec, actor=acting_user())
     except cleaning.CleaningError as exc:
         db.session.rollback()
         forms = _forms(survey)  # the forms read the posted values again
@@ -115,12 +115,10 @@ def survey_cleaning(project, sid: int):
 @access.require_project_access
 def survey_cleaning_undo(project, sid: int, step_id: int):
     """Stop applying a step (it stays listed)."""
-    survey = survey_or_404(project, sid)
-    step = db.session.get(CleaningStep, step_id)
-    if step is None or step.survey_id != survey.id:
-        abort(404)
+    survey = owned_or_404(Survey, sid, project)
+    step = owned_or_404(CleaningStep, step_id, survey, by="survey_id")
     try:
-        cleaning.undo_step(step, actor=actor())
+        cleaning.undo_step(step, actor=acting_user())
     except cleaning.CleaningError:
         flash(_("The step is already undone."), "error")
         return redirect(url_for(".survey_cleaning", slug=project.slug, sid=survey.id))
@@ -143,9 +141,9 @@ def parse_codes(text: str) -> list[dict[str, str]]:
 @access.require_project_access
 def survey_code_frame(project, sid: int, step_id: int):
     """The code frame of a coding step: its codes, and a code for each different text."""
-    survey = survey_or_404(project, sid)
-    step = db.session.get(CleaningStep, step_id)
-    if step is None or step.survey_id != survey.id or step.kind != cleaning.CODE:
+    survey = owned_or_404(Survey, sid, project)
+    step = owned_or_404(CleaningStep, step_id, survey, by="survey_id")
+    if step.kind != cleaning.CODE:
         abort(404)
     texts = cleaning.distinct_texts(survey, step.spec["source"])
     error = None
@@ -156,7 +154,9 @@ def survey_code_frame(project, sid: int, step_id: int):
             text: request.form.get(f"text-{index}", "") for index, (text, _n) in enumerate(texts)
         }
         try:
-            cleaning.update_code_frame(step, parse_codes(codes_text), assignments, actor=actor())
+            cleaning.update_code_frame(
+                step, parse_codes(codes_text), assignments, actor=acting_user()
+            )
         except cleaning.CleaningError as exc:
             db.session.rollback()
             error = exc.message

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork import recipients
 from fieldkit.surveys.models import Case, SentMessage
 from tests.surveys.fieldwork.conftest import FIXTURES, OFFICES
 
@@ -83,16 +84,14 @@ def test_send_invitations_and_reminders_from_the_command_line(
     smtp_server.handler.fail_after = None
     rest = runner.invoke(args=["survey", "send-reminders", sid])
     assert rest.output == "150 sent, 0 failed (done)\n"
-    recipients = [m.rcpt_tos[0] for m in smtp_server.messages[160:]]
-    assert len(recipients) == len(set(recipients)) == 160
+    addressees = [m.rcpt_tos[0] for m in smtp_server.messages[160:]]
+    assert len(addressees) == len(set(addressees)) == 160
 
 
 def test_run_schedule_sends_what_is_due(runner, smtp_app, smtp_server, office_survey):
     sid = str(office_survey.id)
     runner.invoke(args=["survey", "send-invitations", sid])
-    from fieldkit.surveys.fieldwork import sending
-
-    sending.save_plan(office_survey, [7])
+    recipients.save_reminder_schedule(office_survey, [7])
     db.session.execute(sa.update(SentMessage).values(sent_at=utcnow() - timedelta(days=7, hours=1)))
     db.session.commit()
     result = runner.invoke(args=["survey", "run-schedule"])

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fieldkit.core.models import Job, JobStatus, utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
-from fieldkit.surveys.fieldwork import sending, texts
+from fieldkit.surveys.fieldwork import recipients, sending, texts
 from fieldkit.surveys.models import Case, Mailing, SentMessage
 from fieldkit.surveys.respond import links
 from fieldkit.surveys.respond import operations as responses
@@ -90,14 +90,14 @@ def test_a_mail_server_crash_after_57_messages_then_a_rerun_gives_each_case_one_
         sa.select(SentMessage.status, sa.func.count()).group_by(SentMessage.status)
     ).all()
     assert dict(statuses) == {"sent": 57, "failed": 1}
-    assert len(sending.invitation_plan(office_survey)) == 103
+    assert len(recipients.outgoing_invitations(office_survey)) == 103
     smtp_server.handler.fail_after = None  # the server is back
     rerun = sending.resume(mailing)
     assert rerun.status == "done"
     assert len(smtp_server.messages) == 160
-    recipients = [r.rcpt_tos[0] for r in smtp_server.messages]
-    assert len(set(recipients)) == 160  # nobody twice
-    assert {c.email for c in cases_by_id(office_survey).values()} == set(recipients)
+    addressees = [r.rcpt_tos[0] for r in smtp_server.messages]
+    assert len(set(addressees)) == 160  # nobody twice
+    assert {c.email for c in cases_by_id(office_survey).values()} == set(addressees)
     assert (
         db.session.scalar(
             sa.select(sa.func.count()).select_from(SentMessage).where(SentMessage.status == "sent")
@@ -123,7 +123,7 @@ def test_an_uncertain_message_is_never_sent_twice_until_released(
         )
     )  # fmt: skip
     db.session.commit()
-    assert sending.invitation_plan(survey) == []
+    assert recipients.outgoing_invitations(survey) == []
     sending.send_invitations(survey)
     assert smtp_server.messages == []
     assert [m.message_id for m in sending.uncertain_messages(survey)] == ["<x@y>"]
@@ -191,7 +191,7 @@ def test_reminders_reach_exactly_the_right_people_with_the_right_text(fielded, s
 
 
 def test_reminders_to_one_stratum_and_at_most_the_maximum_count(fielded, smtp_server):
-    sending.save_plan(fielded, [7, 14], min_gap_days=0, max_reminders=2)
+    recipients.save_reminder_schedule(fielded, [7, 14], min_gap_days=0, max_reminders=2)
     db.session.commit()
     planned = sending.send_reminders(fielded, strata={"etat": "Aetat"}, dry_run=True)
     assert len(planned) == 59  # 60 Aetat offices, one has answered
@@ -212,14 +212,14 @@ def test_reminders_to_one_stratum_and_at_most_the_maximum_count(fielded, smtp_se
 
 
 def test_the_schedule_sends_reminders_on_the_planned_days(fielded, smtp_server):
-    sending.save_plan(fielded, [7, 14])
+    recipients.save_reminder_schedule(fielded, [7, 14])
     db.session.commit()
     results = sending.run_schedule()
-    assert [(m.plan_day, r["sent"]) for m, r in results] == [(7, 154)]
+    assert [(m.schedule_day, r["sent"]) for m, r in results] == [(7, 154)]
     assert sending.run_schedule() == []  # day 7 is done, day 14 not yet
     later = utcnow() + timedelta(days=7)
     results = sending.run_schedule(now=later)
-    assert [m.plan_day for m, _r in results] == [14]
+    assert [m.schedule_day for m, _r in results] == [14]
     assert results[0][1]["sent"] == 0  # gap: the day-7 reminders went out just now
 
 
@@ -247,7 +247,7 @@ def test_bounced_addresses_in_bulk(office_survey):
     )
     db.session.commit()
     assert (count, unknown) == (2, ["ukjent@example.no"])
-    planned = {p.external_id for p in sending.invitation_plan(office_survey)}
+    planned = {p.external_id for p in recipients.outgoing_invitations(office_survey)}
     assert len(planned) == 158 and "A001" not in planned
 
 
@@ -267,7 +267,7 @@ def test_an_address_the_server_refuses_for_good_is_marked_undeliverable(
     assert halden.bounced_at is not None
     row = db.session.scalars(sa.select(SentMessage).where(SentMessage.case_id == halden.id)).one()
     assert row.status == "failed" and "550" in row.error
-    assert sending.invitation_plan(office_survey) == []  # no retry to a dead address
+    assert recipients.outgoing_invitations(office_survey) == []  # no retry to a dead address
 
 
 def test_a_mailing_that_broke_on_an_unexpected_error_can_be_continued(
@@ -289,5 +289,5 @@ def test_a_mailing_that_broke_on_an_unexpected_error_can_be_continued(
     assert db.session.get(Job, mailing.job_id).status == JobStatus.FAILED
     assert len(smtp_server.messages) == 10
     sending.resume(mailing)
-    recipients = [m.rcpt_tos[0] for m in smtp_server.messages]
-    assert len(recipients) == len(set(recipients)) == 160
+    addressees = [m.rcpt_tos[0] for m in smtp_server.messages]
+    assert len(addressees) == len(set(addressees)) == 160

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -12,9 +13,11 @@ import sqlalchemy as sa
 from fieldkit.core.models import AuditEvent, utcnow
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import texts
-from fieldkit.surveys.models import Case, EmailTemplate, SentMessage
+from fieldkit.surveys.models import Case, EmailTemplate, ReminderSchedule, SentMessage
 from fieldkit.surveys.respond import links
 from tests.surveys.fieldwork.conftest import FIXTURES, OFFICES
+
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 @pytest.fixture
@@ -127,6 +130,48 @@ def test_the_decline_link_asks_then_stops_mail(client, app, make_survey):
     assert case.declined_at is not None
     assert "du vil ikke få mer e-post" in client.get(path).get_data(as_text=True)
     assert client.get("/n/" + "x" * 43).status_code == 404
+
+
+def test_decline_links_share_the_limit_of_respondent_links(client, make_survey):
+    survey = make_survey()
+    from fieldkit.surveys.fieldwork import operations as surveys
+
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    path = texts.decline_url(case).removeprefix("http://fieldkit.test")
+    unknown = client.get("/n/" + "x" * 43)
+    assert unknown.status_code == 404
+    assert unknown.get_data() == client.get("/s/abc").get_data()  # every dead link alike
+    for _ in range(18):
+        assert client.get("/n/abc").status_code == 404
+    # 20 failures (decline and personal links together): even a right link waits now.
+    assert client.get(path).status_code == 429
+    assert client.post(path).status_code == 429
+    assert client.get(f"/s/{links.personal_token(case)}").status_code == 429
+    db.session.refresh(case)
+    assert case.declined_at is None
+
+
+def test_reminder_schedule_is_saved_from_the_mail_page(
+    client, researcher, make_project, make_survey
+):
+    survey = make_survey(make_project(members=[researcher]))
+    saved = client.post(
+        url(survey, "/mail/schedule"),
+        data={"reminder_days": "14; 7", "min_gap_days": "4", "max_reminders": "2"},
+    )
+    assert saved.status_code == 302 and saved.location.endswith(url(survey, "/mail"))
+    schedule = db.session.get(ReminderSchedule, survey.id)
+    assert (schedule.reminder_days, schedule.min_gap_days, schedule.max_reminders) == (
+        [7, 14],
+        4,
+        2,
+    )
+    page = client.get(url(survey, "/mail")).get_data(as_text=True)
+    assert "Purreplanen er lagret." in page and 'value="7, 14"' in page
+    refused = client.post(url(survey, "/mail/schedule"), data={"reminder_days": "sju"})
+    assert refused.status_code == 302
+    assert db.session.get(ReminderSchedule, survey.id).reminder_days == [7, 14]
 
 
 def test_texts_page_saves_and_previews_with_a_real_case(
@@ -245,9 +290,7 @@ def test_schedule_invitations_for_later_then_cancel(client, researcher, office_s
     mailing = db.session.scalars(sa.select(Mailing)).one()
     assert mailing.status == "scheduled"
     assert mailing.scheduled_at.isoformat().endswith(("08:00:00+00:00", "07:00:00+00:00"))
-    assert mailing.scheduled_at.astimezone(texts.OSLO).strftime("%Y-%m-%d %H:%M") == (
-        f"{later} 09:00"
-    )
+    assert mailing.scheduled_at.astimezone(OSLO).strftime("%Y-%m-%d %H:%M") == (f"{later} 09:00")
     page = client.get(url(office_survey, "/mail")).get_data(as_text=True)
     assert "Planlagt" in page
     client.post(url(office_survey, f"/mail/mailings/{mailing.id}/cancel"))

@@ -1,0 +1,168 @@
+"""The core commands (users, projects, the demo, serving, the worker, old downloads) and
+``fail``, which every command uses to stop with a message (the features' commands too).
+
+Commands are thin: they parse arguments, call operations and print.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import ScriptInfo, with_appcontext
+from flask.cli import run_command as flask_run
+
+from fieldkit.core import downloads, jobs, operations, server
+from fieldkit.core.database import upgrade_schema
+from fieldkit.core.demo import DemoLogin, load_demo
+from fieldkit.core.models import Project, Role
+from fieldkit.extensions import db
+
+
+def fail(message: str) -> NoReturn:
+    """Stop the command with ``message`` on standard error and exit status 1."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.command("run", context_settings={"ignore_unknown_options": True})
+@click.argument("flask_run_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def run_command(ctx: click.Context, flask_run_args: tuple[str, ...]) -> None:
+    """Upgrade the database schema, then run Flask's development server."""
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        upgrade_schema()
+    flask_run.main(args=list(flask_run_args), obj=ctx.obj, standalone_mode=True)
+
+
+user_cli = click.Group("user", help="Manage user accounts.")
+project_cli = click.Group("project", help="Manage projects and their members.")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.RESEARCHER.value,
+    show_default=True,
+)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given.",
+)
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create a user who can log in."""
+    try:
+        user = operations.create_user(email, name, password, Role(role))
+    except operations.OperationError as exc:
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id})")
+
+
+@project_cli.command("create")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--description", default="")
+@with_appcontext
+def create_project_command(slug: str, name: str, description: str) -> None:
+    """Create a project with short name SLUG."""
+    try:
+        project = operations.create_project(slug, name, description)
+    except operations.OperationError as exc:
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Created project {project.slug} (id {project.id})")
+
+
+@project_cli.command("add-member")
+@click.argument("slug")
+@click.argument("email")
+@with_appcontext
+def add_member_command(slug: str, email: str) -> None:
+    """Make the user with EMAIL a member of project SLUG."""
+    project = db.session.scalar(sa.select(Project).where(Project.slug == slug))
+    if project is None:
+        fail(f"no project has the short name '{slug}'")
+    user = operations.user_by_email(email)
+    if user is None:
+        fail(f"no user has the e-mail address {email}")
+    operations.add_member(project, user)
+    db.session.commit()
+    click.echo(f"{user.email} is a member of {project.slug}")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Create the demo project and print its login (running it again changes nothing)."""
+    upgrade_schema()
+    _print_demo_login(load_demo())
+
+
+def _print_demo_login(login: DemoLogin, url: str | None = None) -> None:
+    if url:
+        click.echo(f"fieldkit is running at {url}")
+    click.echo(f"Demo project: {login.project_slug}")
+    click.echo(f"Log in as:    {login.email}")
+    click.echo(f"Password:     {login.password}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers", default=2, show_default=True, type=int, help="gunicorn worker processes."
+)
+@click.option("--demo", is_flag=True, help="Load the demo project first and print its login.")
+@click.pass_context
+@with_appcontext
+def serve_command(ctx: click.Context, host: str, port: int, workers: int, demo: bool) -> None:
+    """Upgrade the database schema and serve the app with gunicorn."""
+    upgrade_schema()
+    url = f"http://{host}:{port}/"
+    if demo:
+        _print_demo_login(load_demo(), url)
+    else:
+        click.echo(f"fieldkit is running at {url}")
+    # Each gunicorn worker builds its own app with the factory this command was given.
+    server.serve(host, port, workers, ctx.ensure_object(ScriptInfo).create_app)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run a background worker taking jobs from Redis (needs FIELDKIT_REDIS_URL)."""
+    if not current_app.config.get("REDIS_URL"):
+        fail("FIELDKIT_REDIS_URL is not set: jobs run inline and no worker is needed")
+    jobs.run_worker(burst=burst)
+
+
+@click.command("prune-downloads")
+@with_appcontext
+def prune_downloads_command() -> None:
+    """Delete exports and other job downloads older than DOWNLOAD_RETENTION_HOURS."""
+    removed = downloads.prune_all()
+    hours = current_app.config["DOWNLOAD_RETENTION_HOURS"]
+    click.echo(f"Deleted {removed} file(s) older than {hours} hours")
+
+
+def register_commands(app: Flask) -> None:
+    """Add the core commands to the app's CLI."""
+    commands = (
+        user_cli, project_cli, demo_command, serve_command, worker_command,
+        prune_downloads_command,
+    )  # fmt: skip
+    for command in commands:
+        app.cli.add_command(command)
