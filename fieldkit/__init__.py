@@ -19,7 +19,7 @@ from fieldkit.extensions import babel, csrf, db, login_manager, migrate
 #: commands; ``load_demo(project, user)``, where there is one, adds its part of the demo
 #: project. Imported by name when an app is made, so that importing a feature's models or
 #: engines (``fieldkit.surveys.models``) does not import every page of every feature.
-FEATURES = ("fieldkit.surveys.feature", "fieldkit.conferences")
+FEATURES = ("fieldkit.surveys.feature", "fieldkit.conferences.feature")
 
 MIGRATIONS_PATH = cfg.PROJECT_ROOT / "migrations"
 TEMPLATES_PATH = cfg.PROJECT_ROOT / "templates"

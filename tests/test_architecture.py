@@ -30,11 +30,29 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node, except what only type checkers read (``if TYPE_CHECKING:`` blocks)."""
+    for child in ast.iter_child_nodes(tree):
+        if _is_type_checking(child):
+            yield from (n for orelse in child.orelse for n in [orelse, *_nodes(orelse)])
+            continue
+        yield child
+        yield from _nodes(child)
+
+
 def imported_modules(name: str) -> Iterator[tuple[str, int]]:
-    """Every fieldkit module that ``name`` imports, anywhere in it, with the line."""
+    """Every fieldkit module that ``name`` imports when it runs, in a function or not, with
+    the line (imports for type checkers only are left out: they never run)."""
     path = MODULES[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -1,4 +1,5 @@
-"""The core commands (users, projects, the demo, serving, the worker, old downloads) and
+"""The core commands (users, projects, the demo, serving, the worker, old downloads, the
+translation catalogue) and
 ``fail``, which every command uses to stop with a message (the features' commands too).
 
 Commands are thin: they parse arguments, call operations and print.
@@ -15,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from flask.cli import run_command as flask_run
 
-from fieldkit.core import downloads, jobs, operations, server
+from fieldkit.core import downloads, i18n, jobs, operations, server
 from fieldkit.core.database import upgrade_schema
 from fieldkit.core.demo import DemoLogin, load_demo
 from fieldkit.core.models import Project, Role
@@ -23,9 +24,8 @@ from fieldkit.extensions import db
 
 
 def fail(message: str) -> NoReturn:
-    """Stop the command with ``message`` on standard error and exit status 1."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
+    """Stop the command with ``Error: message`` on standard error and exit status 1."""
+    raise click.ClickException(message)
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True})
@@ -158,11 +158,40 @@ def prune_downloads_command() -> None:
     click.echo(f"Deleted {removed} file(s) older than {hours} hours")
 
 
+i18n_cli = click.Group(
+    "i18n", help="The translation catalogue (bokmål, nynorsk; English is the source)."
+)
+
+
+def _run_babel(step) -> None:
+    if not i18n.BABEL_CFG.is_file():
+        fail(f"{i18n.BABEL_CFG} not found: run this in a source checkout")
+    status = step()
+    if status:
+        sys.exit(status)
+
+
+@i18n_cli.command("update")
+def i18n_update_command() -> None:
+    """Extract the strings (pybabel extract -F babel.cfg) and update the nb and nn .po files."""
+    _run_babel(i18n.update)
+    for language in i18n.TRANSLATED:
+        missing = i18n.untranslated(language)
+        if missing:
+            click.echo(f"{language}: {len(missing)} to translate")
+
+
+@i18n_cli.command("compile")
+def i18n_compile_command() -> None:
+    """Compile the nb and nn .po files to .mo (pybabel compile)."""
+    _run_babel(i18n.compile_catalogue)
+
+
 def register_commands(app: Flask) -> None:
     """Add the core commands to the app's CLI."""
     commands = (
         user_cli, project_cli, demo_command, serve_command, worker_command,
-        prune_downloads_command,
+        prune_downloads_command, i18n_cli,
     )  # fmt: skip
     for command in commands:
         app.cli.add_command(command)

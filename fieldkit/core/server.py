@@ -11,8 +11,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-#: Paths that carry a respondent's or referent's link token in them.
-TOKEN_PATH = re.compile(r"^/(s|o|r|n)/[^/?]+")
+#: Paths that carry a link token in them: respondents' links, declining, summary downloads.
+TOKEN_PATH = re.compile(r"^/(s|o|r|n|d)/[^/?]+")
 
 
 def redact(path: str) -> str:

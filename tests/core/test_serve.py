@@ -125,7 +125,9 @@ def test_the_access_log_never_holds_a_link_token(served):
     from fieldkit.core.server import redact
 
     assert redact("/s/" + "A" * 43) == "/s/…"
+    assert redact("/d/" + "B" * 43) == "/d/…"  # a summary document's download link
     assert redact("/svar/side/s1") == "/svar/side/s1"
+    assert redact("/dashboard") == "/dashboard"
     base, _output, _env, process = served
     token = "Tok3n" + "x" * 38
     with pytest.raises(urllib.error.HTTPError) as missing:

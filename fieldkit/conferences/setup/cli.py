@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from fieldkit.conferences.models import Conference
 from fieldkit.conferences.setup import operations
+from fieldkit.core.cli import fail
 from fieldkit.core.models import Project
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
@@ -21,11 +22,11 @@ def import_command(file: str, slug: str) -> None:
     """Create a conference from the design in a YAML FILE; prints the new conference's id."""
     project = db.session.scalar(sa.select(Project).where(Project.slug == slug))
     if project is None:
-        raise click.ClickException(f"no project with short name {slug}")
+        fail(f"no project with short name {slug}")
     try:
         conference = operations.import_conference(project, file)
     except OperationError as exc:
-        raise click.ClickException(str(exc)) from exc
+        fail(str(exc))
     db.session.commit()
     click.echo(conference.id)
 
@@ -38,7 +39,7 @@ def copy_command(conference_id: int, title: str | None) -> None:
     """Copy a conference's design (no participants or points); prints the new id."""
     conference = db.session.get(Conference, conference_id)
     if conference is None:
-        raise click.ClickException(f"no conference with id {conference_id}")
+        fail(f"no conference with id {conference_id}")
     copy = operations.copy_conference(conference, title=title)
     db.session.commit()
     click.echo(copy.id)

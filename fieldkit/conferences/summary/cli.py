@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from fieldkit.conferences.documents import FORMATS
 from fieldkit.conferences.models import Conference
 from fieldkit.conferences.summary import compile as compiler
+from fieldkit.core.cli import fail
 from fieldkit.extensions import db
 
 
@@ -34,7 +35,7 @@ def compile_command(
     """Compile the summary document of a conference to FILE (no names of participants)."""
     conference = db.session.get(Conference, conference_id)
     if conference is None:
-        raise click.ClickException(f"no conference with id {conference_id}")
+        fail(f"no conference with id {conference_id}")
     options = {
         "points": "plenum" if plenum_only else "all",
         "minutes": minutes,

@@ -8,6 +8,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from fieldkit.core.cli import fail
 from fieldkit.core.models import Project
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Questionnaire
@@ -15,11 +16,6 @@ from fieldkit.surveys.questionnaires import operations as questionnaires
 from fieldkit.surveys.questionnaires.definition import DefinitionError
 
 questionnaire_cli = click.Group("questionnaire", help="Import and export questionnaires.")
-
-
-def _fail(message: str) -> None:
-    """Stop the command with ``Error: message`` on standard error and exit status 1."""
-    raise click.ClickException(message)
 
 
 @questionnaire_cli.command("import")
@@ -30,11 +26,11 @@ def import_command(path: Path, slug: str) -> None:
     """Import a native definition (.yaml/.json) or an XLSForm (.xlsx); prints the new id."""
     project = db.session.scalar(sa.select(Project).where(Project.slug == slug))
     if project is None:
-        _fail(f"no project has the short name '{slug}'")
+        fail(f"no project has the short name '{slug}'")
     try:
         record = questionnaires.import_questionnaire(project, path.name, path.read_bytes())
     except DefinitionError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     db.session.commit()
     click.echo(record.id)
 
@@ -50,7 +46,7 @@ def export_command(questionnaire_id: int, fmt: str, output: Path) -> None:
     """Write the current version of a questionnaire to a file."""
     record = db.session.get(Questionnaire, questionnaire_id)
     if record is None:
-        _fail(f"no questionnaire has id {questionnaire_id}")
+        fail(f"no questionnaire has id {questionnaire_id}")
     content, _name, _type = questionnaires.export(record, fmt)
     db.session.commit()
     output.write_bytes(content)
