@@ -10,9 +10,9 @@ from docx import Document
 from pptx import Presentation
 from pypdf import PdfReader
 
-from fieldkit.conferences import load_demo
 from fieldkit.conferences.demo import DEMO_PARTICIPANTS
 from fieldkit.conferences.facilitation import operations
+from fieldkit.conferences.feature import load_demo
 from fieldkit.conferences.models import Conference, SummaryDocument
 from fieldkit.conferences.summary import compile as compiler
 from fieldkit.conferences.synthesis.overview import project_overview
