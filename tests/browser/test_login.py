@@ -1,6 +1,7 @@
 """A researcher logs in in a real browser and sees the projects."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.conftest import PASSWORD
@@ -20,14 +21,14 @@ def test_login_and_project_list(page, make_user, make_project):
     page.get_by_label("E-post").fill("kari@example.no")
     page.get_by_label("Passord").fill("feil passord")
     page.get_by_role("button", name="Logg inn").click()
-    assert page.get_by_text("Feil e-postadresse eller passord.").first.is_visible()
+    expect(page.get_by_text("Feil e-postadresse eller passord.").first).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_label("Passord").fill(PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_url("**/")
     assert page.locator("h1").inner_text() == "Prosjekter"
-    assert page.get_by_role("link", name="Storbysatsingen").is_visible()
+    expect(page.get_by_role("link", name="Storbysatsingen")).to_be_visible()
     assert page.get_by_text("Et annet prosjekt").count() == 0
     assert axe_violations(page) == []
     shot(page, "core-projects")
@@ -37,7 +38,7 @@ def test_login_and_project_list(page, make_user, make_project):
     assert axe_violations(page) == []
 
     page.get_by_role("button", name="Logg ut").click()
-    assert page.get_by_text("Du er logget ut.").is_visible()
+    expect(page.get_by_text("Du er logget ut.")).to_be_visible()
 
 
 @pytest.mark.parametrize("viewport", [{"width": 375, "height": 740}], indirect=False)

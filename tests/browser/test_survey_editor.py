@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Questionnaire
@@ -117,7 +118,9 @@ def test_build_a_questionnaire_from_nothing(page, make_user, make_project, tmp_p
     page.get_by_label("Innledning (bokmål)").fill("Svarene behandles konfidensielt.")
     page.get_by_role("button", name="Opprett spørreskjema").click()
     page.wait_for_url("**/edit/")
-    assert page.get_by_text("Spørreskjemaet Spørreskjema til ansatte er opprettet.").is_visible()
+    expect(
+        page.get_by_text("Spørreskjemaet Spørreskjema til ansatte er opprettet.")
+    ).to_be_visible()
 
     # Two sections with titles.
     page.get_by_role("link", name="Rediger del s1").click()
@@ -126,7 +129,7 @@ def test_build_a_questionnaire_from_nothing(page, make_user, make_project, tmp_p
     page.get_by_role("button", name="Lagre").click()
     page.get_by_label("Tittel på den nye delen").fill("Samarbeid")
     page.get_by_role("button", name="Legg til del").click()
-    assert page.get_by_role("heading", name="Samarbeid (s2)").is_visible()
+    expect(page.get_by_role("heading", name="Samarbeid (s2)")).to_be_visible()
 
     # A single choice with an "Annet" choice that opens a text field.
     add_question(page, "s1", "single")
@@ -185,7 +188,7 @@ def test_build_a_questionnaire_from_nothing(page, make_user, make_project, tmp_p
     page.get_by_label("Skala fra").fill("1")
     page.get_by_label("Skala til").fill("7")
     save_question(page)
-    assert page.get_by_text("Lagret i versjon 1.").is_visible()
+    expect(page.get_by_text("Lagret i versjon 1.")).to_be_visible()
 
     # Reorder: the multiple choice moves above the single choice.
     page.get_by_role("button", name="Opp (flytt tiltak opp)").click()
@@ -201,7 +204,7 @@ def test_build_a_questionnaire_from_nothing(page, make_user, make_project, tmp_p
     page.goto(f"/p/storby/questionnaires/{record.id}/edit/items/vanskelighet")
     page.get_by_label("Vises bare når").fill("${etat} = = '1'")
     page.get_by_role("button", name="Lagre spørsmålet").click()
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     message = page.locator("#relevant-error")
     assert message.inner_text() == "uventet «=» i «${etat} = = '1'»"
     assert page.locator("#relevant").get_attribute("aria-invalid") == "true"
@@ -269,7 +272,7 @@ def test_shared_choice_list_and_delete_in_the_browser(page, make_user, make_proj
     assert page.evaluate("document.documentElement.scrollWidth") == viewport["width"]
     shot(page, f"surveys-editor-item-{viewport['width']}")
     save_question(page)
-    assert page.get_by_role("cell", name="q1").is_visible()
+    expect(page.get_by_role("cell", name="q1")).to_be_visible()
 
     shot(page, f"surveys-editor-list-reused-{viewport['width']}")
     page.get_by_role("link", name="Slett q1").click()
@@ -279,7 +282,7 @@ def test_shared_choice_list_and_delete_in_the_browser(page, make_user, make_proj
     assert page.locator(".editor-item code").all_inner_texts() == ["q1"]
     page.get_by_role("link", name="Slett q1").click()
     page.get_by_role("button", name="Ja, slett").click()
-    assert page.get_by_text("Ingen spørsmål i denne delen ennå.").is_visible()
+    expect(page.get_by_text("Ingen spørsmål i denne delen ennå.")).to_be_visible()
     shot(page, f"surveys-editor-after-delete-{viewport['width']}")
 
 

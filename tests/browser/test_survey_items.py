@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from fieldkit.extensions import db
 from fieldkit.surveys.questionnaires import definition, logic
@@ -59,15 +60,15 @@ def test_every_item_type_on_every_screen(page, preview_url, viewport):
                 assert height > 20  # a real table with column headers
             else:
                 assert height <= 1  # stacked: one question per row, a label at each box
-            assert page.get_by_role("radio", name="Aetat: Så å si alltid").is_visible()
-            assert page.get_by_role("textbox", name="Andre? Hvilke").is_visible()
+            expect(page.get_by_role("radio", name="Aetat: Så å si alltid")).to_be_visible()
+            expect(page.get_by_role("textbox", name="Andre? Hvilke")).to_be_visible()
     # Errors, with the summary and the messages at the fields, pass axe too.
     page.goto(f"{preview_url}/page/om_kontoret")
     page.locator("#f-q4").fill("mange")
     page.get_by_role("button", name="Neste").click()
     page.wait_for_load_state()
     assert page.evaluate("document.activeElement.id") == "error-summary"
-    assert page.locator(".warning-summary").is_visible()
+    expect(page.locator(".warning-summary")).to_be_visible()
     assert fits_width(page, width)
     assert axe_violations(page) == []
     shot(page, f"survey-items-errors-{width}")
@@ -80,11 +81,11 @@ def test_live_skip_logic_and_other_text(page, preview_url):
     assert q13.is_hidden() and q15.is_hidden()
     assert page.locator("#f-q13--1--navn").is_disabled()
     page.get_by_label("Ja").first.check()
-    assert q13.is_visible()
+    expect(q13).to_be_visible()
     assert page.locator("#f-q13--1--navn").is_enabled()
     assert page.locator("input[name=_shown]").input_value() == "q12 q13 q14"
     page.locator("#f-q14--2-choice").check()
-    assert q15.is_visible()
+    expect(q15).to_be_visible()
     page.locator("#f-q12--2-choice").check()
     assert q13.is_hidden() and q15.is_hidden()
     assert page.locator("#f-q14--2-choice").is_disabled()
@@ -148,7 +149,7 @@ def test_complete_the_preview_by_keyboard_only(page, preview_url):
         tab_to(page, "button[value=next]")
         page.keyboard.press("Enter")
     page.wait_for_url("**/review")
-    assert page.get_by_text("1,5 årsverk").is_visible()
+    expect(page.get_by_text("1,5 årsverk")).to_be_visible()
     assert axe_violations(page) == []
     shot(page, "survey-items-review")
     tab_to(page, "form.page-buttons button")
@@ -177,12 +178,12 @@ def test_skip_logic_without_javascript(browser, live_server, preview_url):
         assert page.get_by_text(
             "Svarene dine har åpnet flere spørsmål på denne siden."
         ).is_visible()
-        assert page.locator("#item-q13").is_visible()
-        assert page.locator("#item-q14").is_visible()
+        expect(page.locator("#item-q13")).to_be_visible()
+        expect(page.locator("#item-q14")).to_be_visible()
         assert page.locator("#item-q15").is_hidden()
         page.locator("#f-q14--2-choice").check()
         page.get_by_role("button", name="Neste").click()
-        assert page.locator("#item-q15").is_visible()
+        expect(page.locator("#item-q15")).to_be_visible()
         shot(page, "survey-items-no-javascript")
         page.locator("#f-q15").fill("Har ikke hatt tid")
         page.get_by_role("button", name="Neste").click()
@@ -282,7 +283,7 @@ def test_zoomed_to_200_percent_nothing_is_cut_off(page, preview_url, viewport):
         page.goto(f"{preview_url}/page/{name}")
         assert fits_width(page, 640), name
     page.goto(f"{preview_url}/page/samarbeid")
-    assert page.get_by_role("radio", name="Helsevesenet: Aldri").is_visible()
+    expect(page.get_by_role("radio", name="Helsevesenet: Aldri")).to_be_visible()
     shot(page, "survey-items-samarbeid-zoom-200")
 
 

@@ -3,6 +3,8 @@ JavaScript needed), put a text between them, make the report and find that order
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import axe_violations, log_in, shot
 from tests.browser.test_survey_results import make
 from tests.conftest import PASSWORD
@@ -14,17 +16,17 @@ def test_compose_the_report_and_find_the_order_in_it(page, make_user, make_proje
     page.goto(f"/p/storby/surveys/{survey.id}/results")
     page.get_by_role("link", name="Sett sammen rapporten").click()
     assert page.locator("h1").inner_text() == "Rapport: Kartlegging 2004"
-    assert page.get_by_text("Spørsmål i rapporten: 13").is_visible()
+    expect(page.get_by_text("Spørsmål i rapporten: 13")).to_be_visible()
 
     page.get_by_role("button", name="Ta med ingen").click()
-    assert page.get_by_text("Spørsmål i rapporten: 0").is_visible()
+    expect(page.get_by_text("Spørsmål i rapporten: 0")).to_be_visible()
     for label in ("1. Hvilken etat arbeider du i?", "6. Hvor ofte samarbeider dere med",
                   "16. Hvor høy er måloppnåelsen så langt?"):  # fmt: skip
         page.get_by_role("checkbox", name=label).check()
     # Question 1 down past 2, 3, 4 and 6: the ticks go along with each press.
     for _step in range(4):
         page.get_by_role("button", name="Ned: 1. Hvilken etat arbeider du i?").click()
-    assert page.get_by_text("Spørsmål i rapporten: 3").is_visible()
+    expect(page.get_by_text("Spørsmål i rapporten: 3")).to_be_visible()
     page.get_by_role("button", name="Tekst etter: 6. Hvor ofte samarbeider dere med").click()
     # Back on the new text's line (the page's anchor), typed in, saved.
     assert page.url.endswith("#entry-4")

@@ -3,6 +3,7 @@ JavaScript, by keyboard alone, and through a dropped connection."""
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import operations as surveys
@@ -75,21 +76,21 @@ def answer_staff_form(page, prefix):
     check_page(page, f"{prefix}-2-samarbeid")
     page.get_by_role("button", name="Neste").click()
     page.wait_for_url("**/svar/side/tiltaksarrangorer")
-    assert not page.locator("#item-q13").is_visible()
+    expect(page.locator("#item-q13")).to_be_hidden()
     pick(page, "f-q12--1-choice")
     # Skip logic runs as the respondent answers.
-    assert page.locator("#item-q13").is_visible()
-    assert not page.locator("#item-q15").is_visible()
+    expect(page.locator("#item-q13")).to_be_visible()
+    expect(page.locator("#item-q15")).to_be_hidden()
     page.fill("#f-q13--1--navn", "Fretex")
     page.fill("#f-q13--1--deltakere", "12")
     pick(page, "f-q14--2-choice")
-    assert page.locator("#item-q15").is_visible()
+    expect(page.locator("#item-q15")).to_be_visible()
     page.fill("#f-q15", "Vi har ikke rukket det.")
     check_page(page, f"{prefix}-3-tiltaksarrangorer")
     page.get_by_role("button", name="Neste").click()
     page.wait_for_url("**/svar/side/vurdering")
     pick(page, "f-q16--2-choice")
-    assert page.locator("#item-q17").is_visible()  # "Annet" was ticked in q8
+    expect(page.locator("#item-q17")).to_be_visible()  # "Annet" was ticked in q8
     page.fill("#f-q17", "Felles kurs")
     check_page(page, f"{prefix}-4-vurdering")
     page.get_by_role("button", name="Neste").click()
@@ -157,7 +158,7 @@ def test_complete_the_staff_form_without_javascript(browser, live_server, staff_
     page.get_by_role("button", name="Neste").click()
     # q3 is soft-required: the respondent is reminded once, and may go on.
     assert page.url.endswith("/svar/side/om_kontoret")
-    assert page.locator(".warning-summary").is_visible()
+    expect(page.locator(".warning-summary")).to_be_visible()
     shot(page, "respond-nojs-soft-reminder")
     page.get_by_role("button", name="Neste").click()
     page.wait_for_url("**/svar/side/samarbeid")
@@ -168,7 +169,7 @@ def test_complete_the_staff_form_without_javascript(browser, live_server, staff_
     page.get_by_role("button", name="Neste").click()
     # The server shows the questions that the answer opened before going on.
     assert page.url.endswith("/svar/side/tiltaksarrangorer")
-    assert page.locator("#item-q13").is_visible()
+    expect(page.locator("#item-q13")).to_be_visible()
     shot(page, "respond-nojs-revealed")  # (axe needs scripts: it runs on the JS tests' pages)
     pick(page, "f-q14--1-choice")
     page.get_by_role("button", name="Neste").click()
