@@ -1,10 +1,12 @@
-"""Files that background jobs make for one download: survey exports, the export of a
-project's conference points, combined synthesis documents.
+"""The one store of files made for download: survey exports, the export of a project's
+conference points, combined synthesis documents, and compiled conference summaries.
 
-They hold answers or what groups reported, so they are not kept for ever: a file older than
-``DOWNLOAD_RETENTION_HOURS`` (default 72) is deleted when the next job stores a file, and by
-``fieldkit prune-downloads`` (for a cron job). Compiled conference summaries are documents of
-record, sent by link, and live elsewhere; they are never pruned here.
+Each kind of file has an area (a folder under ``UPLOAD_PATH``); files are written whole under a
+random name and served privately, never from another area. One-off downloads hold answers or
+what groups reported, so they are not kept for ever: a file older than
+``DOWNLOAD_RETENTION_HOURS`` (default 72) is deleted when the next job stores a file in its
+area, and by ``fieldkit prune-downloads`` (for a cron job). Compiled conference summaries are
+documents of record, sent to the participants by link: their area is never pruned.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from typing import Any
 from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 
-#: The folders under UPLOAD_PATH that hold one-off downloads.
+#: The folders under UPLOAD_PATH that hold one-off downloads, pruned after the retention period.
 AREAS = ("exports", "conference-exports")
+#: The folders of documents of record, kept until their record is deleted.
+KEPT_AREAS = ("conference-summaries",)
 
 
 def folder(area: str) -> Path:
     """The folder of one kind of download (created when missing)."""
-    if area not in AREAS:
+    if area not in AREAS + KEPT_AREAS:
         raise ValueError(f"unknown download area {area!r}")
     path = Path(current_app.config["UPLOAD_PATH"]) / area
     path.mkdir(parents=True, exist_ok=True)
@@ -49,7 +53,8 @@ def store(
     """Keep the file ``write(path)`` writes under a random name in ``area`` (older files are
     pruned first); a file is only seen whole. Returns the job's result: the stored name, the
     name it downloads as, its type and size, and ``write``'s own result as ``"written"``."""
-    prune(area)
+    if area in AREAS:
+        prune(area)
     name = f"{secrets.token_hex(16)}{suffix}"
     path = folder(area) / name
     partial = path.with_name(name + ".part")
@@ -88,15 +93,16 @@ def stored_path(area: str, result: Any) -> Path | None:
     return path if path.is_file() else None
 
 
-def send(area: str, result: Any) -> Response | None:
-    """The stored file as a private download, or None when it is gone (pruned or unknown)."""
+def send(area: str, result: Any, *, attachment: bool = True) -> Response | None:
+    """The stored file as a private download (or shown in the browser, without
+    ``attachment``), or None when it is gone (pruned or unknown)."""
     path = stored_path(area, result)
     if path is None:
         return None
     response = send_file(
         path,
         mimetype=result["mimetype"],
-        as_attachment=True,
+        as_attachment=attachment,
         download_name=result["download_name"],
         max_age=0,
     )

@@ -46,3 +46,16 @@ def test_the_command_prunes_and_says_how_many(app, runner):
     result = runner.invoke(args=["prune-downloads"])
     assert result.exit_code == 0, result.output
     assert result.output == "Deleted 1 file(s) older than 1 hours\n"
+
+
+def test_documents_of_record_are_never_pruned(app):
+    """Compiled conference summaries live in the same store but are kept."""
+    app.config["DOWNLOAD_RETENTION_HOURS"] = 1
+    kept = _file(downloads.folder("conference-summaries"), "a" * 32 + ".pdf", 1000)
+    old = _file(downloads.folder("exports"), "b" * 32 + ".sav", 1000)
+    assert downloads.prune_all() == 1
+    assert kept.exists() and not old.exists()
+    result = downloads.store_bytes(
+        "conference-summaries", b"%PDF", ".pdf", download_name="x.pdf", mimetype="application/pdf"
+    )
+    assert kept.exists() and downloads.stored_path("conference-summaries", result).is_file()

@@ -1,29 +1,33 @@
-"""Compiled summary documents, kept under ``UPLOAD_PATH/conference-summaries`` with random
-names. They are documents of record, sent to the participants, and are never pruned."""
+"""Compiled summary documents, kept in the downloads store's ``conference-summaries`` area:
+documents of record, sent to the participants, never pruned."""
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
-from flask import Response, current_app, send_file
+from flask import Response
 
 from fieldkit.conferences.documents import MIMETYPES
 from fieldkit.conferences.models import Conference, SummaryDocument
+from fieldkit.core import downloads
 from fieldkit.core.models import User
 from fieldkit.extensions import db
 
+AREA = "conference-summaries"
 
-def folder() -> Path:
-    """The folder of the compiled documents (created when missing)."""
-    path = Path(current_app.config["UPLOAD_PATH"]) / "conference-summaries"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+
+def _stored(document: SummaryDocument) -> dict:
+    """The document as the downloads store names it."""
+    return {
+        "file": f"{document.stem}.{document.format}",
+        "download_name": download_name(document),
+        "mimetype": MIMETYPES[document.format],
+    }
 
 
 def document_path(document: SummaryDocument) -> Path:
     """Where the document's file is kept."""
-    return folder() / f"{document.stem}.{document.format}"
+    return downloads.folder(AREA) / _stored(document)["file"]
 
 
 def download_name(document: SummaryDocument) -> str:
@@ -40,37 +44,27 @@ def store_document(
     conference: Conference, fmt: str, content: bytes, options: dict, user: User | None
 ) -> SummaryDocument:
     """Keep ``content`` as a new document of ``conference`` (the file is only seen whole)."""
+    stored = downloads.store_bytes(
+        AREA, content, f".{fmt}", download_name=f"summary.{fmt}", mimetype=MIMETYPES[fmt]
+    )
     document = SummaryDocument(
         conference=conference,
         format=fmt,
-        stem=secrets.token_hex(16),
+        stem=stored["file"].removesuffix(f".{fmt}"),
         size=len(content),
         options=options,
         created_by_id=getattr(user, "id", None),
     )
-    path = document_path(document)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(content)
-    temporary.replace(path)
     db.session.add(document)
     db.session.flush()
     return document
 
 
 def send(document: SummaryDocument) -> Response | None:
-    """The document's file as a download that is never cached, or None when it is gone."""
-    path = document_path(document)
-    if not path.exists():
-        return None
-    response = send_file(
-        path,
-        mimetype=MIMETYPES[document.format],
-        as_attachment=document.format != "html",
-        download_name=download_name(document),
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    if document.format == "html":
+    """The document's file as a download that is never cached, or None when it is gone; an
+    HTML document opens in the browser, unable to load or run anything."""
+    response = downloads.send(AREA, _stored(document), attachment=document.format != "html")
+    if response is not None and document.format == "html":
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
         )
