@@ -1,4 +1,4 @@
-"""The facilitators' verbs during and after the conference: reopening a group's slides, notes
+"""The facilitators' operations during and after the conference: reopening a group's slides, notes
 from the plenum, and correcting, hiding and tagging points before the summary is compiled."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The verbs of the referent's tablet beyond the points it syncs: handing in to the plenum."""
+"""The operations of the referent's tablet beyond the points it syncs: handing in to the plenum."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The verbs of setting up a conference: its design, rounds, participants and groups; called by
+"""The operations of setting up a conference: its design, rounds, participants and groups; called by
 views, CLI commands, the demo and the tests."""
 
 from __future__ import annotations
@@ -412,7 +412,7 @@ def place_participants(round_: Round, chosen: dict[int, int]) -> None:
         assign(round_, participant, by_id.get(chosen.get(participant.id, 0)))
 
 
-def plan_groups(
+def divide_into_groups(
     participants: list[Participant], count: int, strategy: str, seed: int = 0
 ) -> list[list[Participant]]:
     """Split participants into groups: ``mix`` spreads categories and kommuner evenly over
@@ -457,12 +457,12 @@ def make_groups(
     participants = list(round_.conference.participants)
     if not participants:
         raise OperationError(_("Register participants first."))
-    plan = plan_groups(participants, count, strategy)
+    division = divide_into_groups(participants, count, strategy)
     db.session.execute(sa.delete(GroupMembership).where(GroupMembership.round_id == round_.id))
     groups = list(round_.groups)
-    while len(groups) < len(plan):
+    while len(groups) < len(division):
         groups.append(add_group(round_, actor=actor))
-    for group, members in zip(groups, plan, strict=False):
+    for group, members in zip(groups, division, strict=False):
         if strategy == "kommune" and members and members[0].kommune and not group.points:
             group.name = f"Gruppe {group.position + 1} – {members[0].kommune}"
         for participant in members:
@@ -478,9 +478,9 @@ def make_groups(
         actor=actor,
         project=round_.conference.project_id,
         strategy=strategy,
-        groups=len(plan),
+        groups=len(division),
     )
-    return groups[: len(plan)]
+    return groups[: len(division)]
 
 
 def project_conferences(project: Project) -> list[Conference]:
