@@ -58,7 +58,7 @@ class CodeForm(FlaskForm):
     label = StringField(_l("Variable label"), validators=[Optional(), Length(max=200)])
 
 
-class ReportPlanForm(FlaskForm):
+class ReportCompositionForm(FlaskForm):
     """The report's composition; the questions, texts and order come as repeated fields
     (``order``, ``include``, ``text``) read by ``composition.from_form``."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 from flask import (
     Blueprint,
     abort,
@@ -22,15 +24,17 @@ from fieldkit.surveys.fieldwork import queries
 from fieldkit.surveys.loaders import actor, survey_or_404
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results import (
-    cleaning,
+    cleaning_steps,
     composition,
     dataset,
     exports,
     figures,
+    numbers,
+    report,
     tables,
     waves,
 )
-from fieldkit.surveys.results.forms import ReportCompileForm, ReportPlanForm
+from fieldkit.surveys.results.forms import ReportCompileForm, ReportCompositionForm
 
 bp = Blueprint("results", __name__)
 
@@ -75,7 +79,7 @@ def _options(survey) -> tuple[tables.Options, str | None]:
 def survey_results(project, sid: int):
     """Pick a question (and a column to break it down by) and see its report table."""
     survey = survey_or_404(project, sid)
-    questionnaire = cleaning.plan(survey).questionnaire()
+    questionnaire = cleaning_steps.active_steps(survey).questionnaire()
     items = [item for _s, item in questionnaire.items() if item.type in TABLE_TYPES]
     by_choices = [] if survey.anonymous else list(queries.frame_columns(survey))
     by_choices += [item.name for item in items if item.type == d.SINGLE]
@@ -107,7 +111,7 @@ def survey_results(project, sid: int):
             error = str(exc)
     elif name and error is None:
         try:
-            band_list = tables.parse_bands(bands_text) if bands_text else None
+            band_list = numbers.parse_bands(bands_text) if bands_text else None
             table = tables.table_for(
                 questionnaire,
                 name,
@@ -138,7 +142,7 @@ def survey_results(project, sid: int):
         other_waves=other_waves,
         compare=compare_with.id if compare_with else None,
         wave=waves.wave_number(survey),
-        steps_active=sum(1 for step in cleaning.all_steps(survey) if step.active),
+        steps_active=sum(1 for step in cleaning_steps.all_steps(survey) if step.active),
         responses=dataset.count_valid(survey),
         formats=_export_formats(),
     )
@@ -148,15 +152,11 @@ def survey_results(project, sid: int):
 @access.require_project_access
 def survey_results_figure(project, sid: int, fmt: str):
     """The figure of ``?item=`` as SVG or PNG (with the page's options)."""
-    from io import BytesIO
-
-    from fieldkit.surveys.results import report
-
     survey = survey_or_404(project, sid)
     if fmt not in ("svg", "png"):
         abort(404)
     options, error = _options(survey)
-    item = cleaning.plan(survey).questionnaire().item(request.args.get("item", ""))
+    item = cleaning_steps.active_steps(survey).questionnaire().item(request.args.get("item", ""))
     if item is None or error:
         abort(404)
     figure = figures.figure_for(item, dataset.records(survey), options)
@@ -196,10 +196,10 @@ def survey_results_export(project, sid: int):
 
 @bp.route("/surveys/<int:sid>/results/report", methods=["GET", "POST"])
 @access.require_project_access
-def survey_report_plan(project, sid: int):
+def survey_report_composition(project, sid: int):
     """Compose the report: tick questions, order them, put texts between them, save."""
     survey = survey_or_404(project, sid)
-    form = ReportPlanForm()
+    form = ReportCompositionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -211,7 +211,7 @@ def survey_report_plan(project, sid: int):
         )
         action = request.form.get("action", "save")
         entries = composition.apply_action(entries, action)
-        composition.save_plan(survey, entries, form.figures.data, actor=actor())
+        composition.save_composition(survey, entries, form.figures.data, actor=actor())
         db.session.commit()
         if action == "save":
             flash(_("The report's composition was saved."), "success")
@@ -221,12 +221,12 @@ def survey_report_plan(project, sid: int):
         if verb in ("up", "down", "text") and where.lstrip("-").isdigit():
             shift = {"up": -1, "down": 1, "text": 1}[verb]
             anchor = f"entry-{max(int(where) + shift, 0)}"
-        return redirect(url_for(".survey_report_plan", slug=project.slug, sid=survey.id,
+        return redirect(url_for(".survey_report_composition", slug=project.slug, sid=survey.id,
                                 _anchor=anchor))  # fmt: skip
     entries, include_figures = composition.entries_for(survey)
     form.figures.data = include_figures
     return render_template(
-        "surveys/results/report_plan.html",
+        "surveys/results/report_composition.html",
         project=project,
         survey=survey,
         entries=entries,
@@ -247,7 +247,7 @@ def survey_results_report(project, sid: int):
     entries, _figures = composition.entries_for(survey)
     if not composition.report_order(entries):
         flash(_("Choose at least one question for the report."), "error")
-        return redirect(url_for(".survey_report_plan", slug=project.slug, sid=survey.id))
+        return redirect(url_for(".survey_report_composition", slug=project.slug, sid=survey.id))
     job = enqueue(
         exports.export_job,
         survey.id,

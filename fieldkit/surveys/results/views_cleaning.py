@@ -10,7 +10,8 @@ from fieldkit.extensions import db
 from fieldkit.surveys.loaders import actor, survey_or_404
 from fieldkit.surveys.models import CleaningStep
 from fieldkit.surveys.questionnaires import definition as d
-from fieldkit.surveys.results import cleaning
+from fieldkit.surveys.results import cleaning, cleaning_steps
+from fieldkit.surveys.results.cleaning_steps import CODE, FILTER, RECODE, CleaningError
 from fieldkit.surveys.results.forms import BandForm, CodeForm, FilterForm, RecodeForm
 from fieldkit.surveys.results.views import bp
 
@@ -24,15 +25,13 @@ def parse_rules(text: str) -> list[dict[str, str]]:
         condition, arrow, result = line.partition("=>")
         code, _eq, label = result.partition("=")
         if not arrow or not code.strip():
-            raise cleaning.CleaningError(
-                "rules", _("line %(n)d: write condition => code = label", n=number)
-            )
+            raise CleaningError("rules", _("line %(n)d: write condition => code = label", n=number))
         rules.append({"condition": condition.strip(), "code": code.strip(), "label": label.strip()})
     return rules
 
 
 def _forms(survey):
-    questionnaire = cleaning.plan(survey).questionnaire()
+    questionnaire = cleaning_steps.active_steps(survey).questionnaire()
     band = BandForm(prefix="band")
     band.source.choices = [
         (item.name, f"{item.number + '. ' if item.number else ''}{d.text_in(item.label, 'nb')}")
@@ -40,7 +39,7 @@ def _forms(survey):
         if item.type in d.NUMBER_TYPES
     ]
     code = CodeForm(prefix="code")
-    code.source.choices = list(cleaning.text_sources(questionnaire).items())
+    code.source.choices = list(cleaning_steps.text_sources(questionnaire).items())
     return {
         "code_form": code,
         "filter_form": FilterForm(prefix="filter"),
@@ -50,7 +49,7 @@ def _forms(survey):
 
 
 def _page(project, survey, forms, status=200):
-    steps = [(step, cleaning.describe(step)) for step in cleaning.all_steps(survey)]
+    steps = [(step, cleaning.describe(step)) for step in cleaning_steps.all_steps(survey)]
     return (
         render_template(
             "surveys/results/cleaning.html", project=project, survey=survey, steps=steps, **forms
@@ -75,15 +74,15 @@ def survey_cleaning(project, sid: int):
     if not form.validate_on_submit():
         return _page(project, survey, forms, 400)
     try:
-        if kind == cleaning.FILTER:
+        if kind == FILTER:
             spec = {"condition": form.condition.data, "label": form.label.data}
-        elif kind == cleaning.RECODE:
+        elif kind == RECODE:
             spec = {
                 "name": form.name.data,
                 "label": form.label.data,
                 "rules": parse_rules(form.rules.data),
             }
-        elif kind == cleaning.CODE:
+        elif kind == CODE:
             spec = {"source": form.source.data, "name": form.name.data, "label": form.label.data}
         else:
             spec = {
@@ -93,11 +92,11 @@ def survey_cleaning(project, sid: int):
                 "limits": form.limits.data,
             }
         step = cleaning.add_step(survey, kind, spec, actor=actor())
-    except cleaning.CleaningError as exc:
+    except CleaningError as exc:
         db.session.rollback()
         forms = _forms(survey)  # the forms read the posted values again
         form = forms[f"{kind}_form"]
-        default = {cleaning.FILTER: "condition", cleaning.RECODE: "rules"}.get(kind, "limits")
+        default = {FILTER: "condition", RECODE: "rules"}.get(kind, "limits")
         field = getattr(form, exc.field.split("[")[0], None)
         if field is None or field.name.endswith("kind"):
             field = getattr(form, default)
@@ -105,7 +104,7 @@ def survey_cleaning(project, sid: int):
         return _page(project, survey, forms, 400)
     db.session.commit()
     flash(_("The step was added."), "success")
-    if kind == cleaning.CODE:
+    if kind == CODE:
         return redirect(url_for(".survey_code_frame", slug=project.slug, sid=survey.id,
                                 step_id=step.id))  # fmt: skip
     return redirect(url_for(".survey_cleaning", slug=project.slug, sid=survey.id))
@@ -121,7 +120,7 @@ def survey_cleaning_undo(project, sid: int, step_id: int):
         abort(404)
     try:
         cleaning.undo_step(step, actor=actor())
-    except cleaning.CleaningError:
+    except CleaningError:
         flash(_("The step is already undone."), "error")
         return redirect(url_for(".survey_cleaning", slug=project.slug, sid=survey.id))
     db.session.commit()
@@ -145,7 +144,7 @@ def survey_code_frame(project, sid: int, step_id: int):
     """The code frame of a coding step: its codes, and a code for each different text."""
     survey = survey_or_404(project, sid)
     step = db.session.get(CleaningStep, step_id)
-    if step is None or step.survey_id != survey.id or step.kind != cleaning.CODE:
+    if step is None or step.survey_id != survey.id or step.kind != CODE:
         abort(404)
     texts = cleaning.distinct_texts(survey, step.spec["source"])
     error = None
@@ -157,7 +156,7 @@ def survey_code_frame(project, sid: int, step_id: int):
         }
         try:
             cleaning.update_code_frame(step, parse_codes(codes_text), assignments, actor=actor())
-        except cleaning.CleaningError as exc:
+        except CleaningError as exc:
             db.session.rollback()
             error = exc.message
         else:

@@ -7,11 +7,13 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyreadstat
 import pytest
 
 from fieldkit.extensions import db
-from fieldkit.surveys.results import cleaning, dataset, exports
-from fieldkit.surveys.results.dataset import DATETIME, NUMERIC
+from fieldkit.surveys.results import cleaning, dataset, exports, schema
+from fieldkit.surveys.results.cleaning_steps import BAND, CODE, FILTER, RECODE
+from fieldkit.surveys.results.schema import DATETIME, NUMERIC
 
 
 def same(a, b) -> bool:
@@ -22,7 +24,7 @@ def same(a, b) -> bool:
 
 
 def assert_columns_equal_rows(survey, chunk=2):
-    variables = dataset.variables(survey)
+    variables = schema.variables(survey)
     expected = [row for batch in dataset.rows(survey, variables) for row in batch]
     found = [
         list(values)
@@ -39,12 +41,12 @@ def assert_columns_equal_rows(survey, chunk=2):
 def reference_frame(survey):
     """The statistical frame built from the record path, as exports did before the column
     path: each cell converted on its own."""
-    variables = dataset.variables(survey)
+    variables = schema.variables(survey)
     rows = [row for batch in dataset.rows(survey, variables) for row in batch]
     data = {}
     for index, variable in enumerate(variables):
         values = [row[index] for row in rows]
-        encoding = exports._encoding(variable)
+        encoding = schema.encoding(variable)
         if encoding is not None:
             data[variable.name] = np.array(
                 [np.nan if v is None else encoding.get(v, np.nan) for v in values], dtype=float
@@ -57,7 +59,7 @@ def reference_frame(survey):
     for variable in variables:
         if variable.kind == DATETIME:
             frame[variable.name] = pd.to_datetime(frame[variable.name])
-        elif variable.kind != NUMERIC and exports._encoding(variable) is None:
+        elif variable.kind != NUMERIC and schema.encoding(variable) is None:
             column = frame[variable.name]
             frame[variable.name] = column.where(column.notna(), "")
     return frame
@@ -70,8 +72,10 @@ def assert_frames_equal(survey):
 
 
 def store(response, answers):
-    """Answers as they may lie in the database (paper entry, imports, old versions)."""
+    """Answers as they may lie in the database (paper entry, imports, old versions), written as
+    every write of answers is: with a new revision."""
     response.answers = answers
+    response.revision += 1
     db.session.commit()
 
 
@@ -135,10 +139,10 @@ def test_statistical_frame_equals_the_frame_of_the_record_path(mixed):
 
 
 def test_columns_equal_rows_with_cleaning_steps(mixed):
-    cleaning.add_step(mixed, cleaning.FILTER, {"condition": "${q1} != '2'"})
+    cleaning.add_step(mixed, FILTER, {"condition": "${q1} != '2'"})
     cleaning.add_step(
         mixed,
-        cleaning.RECODE,
+        RECODE,
         {
             "name": "samarbeid",
             "rules": [
@@ -147,10 +151,8 @@ def test_columns_equal_rows_with_cleaning_steps(mixed):
             ],
         },
     )
-    cleaning.add_step(
-        mixed, cleaning.BAND, {"source": "q4", "name": "q4_gruppe", "limits": "0,100"}
-    )
-    step = cleaning.add_step(mixed, cleaning.CODE, {"source": "q8.annet", "name": "annet_kode"})
+    cleaning.add_step(mixed, BAND, {"source": "q4", "name": "q4_gruppe", "limits": "0,100"})
+    step = cleaning.add_step(mixed, CODE, {"source": "q8.annet", "name": "annet_kode"})
     cleaning.update_code_frame(step, [{"code": "tlf", "label": "Telefon"}], {"Telefon": "tlf"})
     db.session.commit()
     variables, rows = assert_columns_equal_rows(mixed)
@@ -173,8 +175,6 @@ def test_columns_equal_rows_for_an_anonymous_survey(make_survey, answer):
 
 
 def test_sav_export_reads_back_equal_to_the_reference_frame(mixed, tmp_path):
-    import pyreadstat
-
     path = tmp_path / "data.sav"
     exports.export(mixed, "sav", path)
     frame, _meta = pyreadstat.read_sav(str(path))
