@@ -102,6 +102,20 @@ def distinct_texts(survey: Survey, source: str) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda pair: (-pair[1], pair[0].lower()))
 
 
+def coded_counts(step: CleaningStep, texts: list[tuple[str, int]]) -> tuple[dict[str, int], int]:
+    """How many responses each code of a coding step has, and how many are not coded
+    (``texts``: ``distinct_texts``)."""
+    counts: Counter[str] = Counter()
+    uncoded = 0
+    for text, n in texts:
+        code = step.spec["assignments"].get(text)
+        if code:
+            counts[code] += n
+        else:
+            uncoded += n
+    return dict(counts), uncoded
+
+
 def update_code_frame(
     step: CleaningStep,
     codes: list[dict[str, str]],

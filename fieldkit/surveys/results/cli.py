@@ -11,16 +11,7 @@ from flask.cli import with_appcontext
 from fieldkit.core import audit
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork.cli import _fail, survey_cli, survey_or_fail
-from fieldkit.surveys.results import (
-    analysis_rows,
-    cleaning_steps,
-    dataset,
-    exports,
-    numbers,
-    report,
-    tables,
-    waves,
-)
+from fieldkit.surveys.results import analysis_rows, exports, operations, report, tables, waves
 
 
 @survey_cli.command("export")
@@ -86,7 +77,9 @@ def survey_table_command(
     survey = survey_or_fail(survey_id)
     if min_cell is None:
         min_cell = 0 if survey.anonymous else tables.DEFAULT_MIN_CELL
-    questionnaire = cleaning_steps.active_steps(survey).questionnaire()
+    other = survey_or_fail(compare) if compare is not None else None
+    if other is not None and other.questionnaire_version_id != survey.questionnaire_version_id:
+        _fail(f"survey {compare} is not a wave of survey {survey_id}")
     try:
         options = tables.Options(
             decimals=decimals,
@@ -94,23 +87,7 @@ def survey_table_command(
             exclude_nonsubstantive=without_nonsubstantive,
             min_cell=min_cell,
         )
-        band_list = numbers.parse_bands(bands) if bands else None
-        if compare is not None:
-            other = survey_or_fail(compare)
-            question_item = questionnaire.item(item)
-            if question_item is None:
-                raise tables.TableError(f"the questionnaire has no question named {item!r}")
-            if other.questionnaire_version_id != survey.questionnaire_version_id:
-                raise tables.TableError(f"survey {compare} is not a wave of survey {survey_id}")
-            table = waves.side_by_side(
-                question_item,
-                [(survey.title, dataset.records(survey)), (other.title, dataset.records(other))],
-                options,
-            )
-        else:
-            table = tables.table_for(
-                questionnaire, item, dataset.records(survey), options, by=by, band_list=band_list
-            )
+        table = operations.question_table(survey, item, options, by=by, bands=bands, compare=other)
     except tables.TableError as exc:
         _fail(str(exc))
     if fmt == "json":

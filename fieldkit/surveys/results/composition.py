@@ -20,8 +20,8 @@ from fieldkit.extensions import db
 from fieldkit.surveys.models import ReportComposition, Survey
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results import cleaning_steps
+from fieldkit.surveys.results.tables import TABLE_TYPES
 
-REPORT_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
 #: A researcher's text in the report: long enough for a few paragraphs, not a chapter.
 MAX_TEXT = 5000
 
@@ -51,7 +51,7 @@ def report_items(survey: Survey) -> dict[str, str]:
     return {
         item.name: (f"{item.number}. " if item.number else "") + d.text_in(item.label, "nb")
         for _s, item in questionnaire.items()
-        if item.type in REPORT_TYPES
+        if item.type in TABLE_TYPES
     }
 
 

@@ -207,7 +207,7 @@ def _report_context(
         order = []
         for name in items:
             item = questionnaire.item(name)
-            if item is None or item.type not in composition.REPORT_TYPES:
+            if item is None or item.type not in tables.TABLE_TYPES:
                 raise tables.TableError(
                     _("The questionnaire has no question with a table named “%(name)s”.", name=name)
                 )

@@ -85,12 +85,9 @@ class Variable:
     #: choice code, a table cell's row and column): part of the packed row's layout.
     detail: str = ""
 
-    def get(self, answers: dict[str, Any], meta: dict[str, Any]) -> Any:
-        """This variable's value for one response (the record path)."""
-        return self.getter()(answers, meta)
-
     def getter(self) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
-        """``get`` as a closure, for reading many responses."""
+        """This variable's value from a response's answers and meta values (the record path),
+        as a closure for reading many responses."""
         convert, key = self.convert, self.key
         if self.origin == ANSWERS:
             return lambda a, m: convert(a.get(key))

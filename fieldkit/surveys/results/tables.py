@@ -34,6 +34,8 @@ TOTAL_MODES = (TOTAL_100, TOTAL_SUM, TOTAL_LARGEST_REMAINDER)
 
 SUPPRESSED = "<{threshold}"
 DEFAULT_MIN_CELL = 5
+#: The item types that have a table (the others: export the data to analyse them).
+TABLE_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
 
 
 def multiple_note() -> str:

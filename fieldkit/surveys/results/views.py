@@ -18,18 +18,18 @@ from flask_babel import gettext as _
 
 from fieldkit.core import access, downloads
 from fieldkit.core.jobs import enqueue, func_path
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.models import Job, JobStatus
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import queries
-from fieldkit.surveys.loaders import actor, survey_or_404
+from fieldkit.surveys.models import Survey
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results import (
     cleaning_steps,
     composition,
     dataset,
     exports,
-    figures,
-    numbers,
+    operations,
     report,
     tables,
     waves,
@@ -37,8 +37,6 @@ from fieldkit.surveys.results import (
 from fieldkit.surveys.results.forms import ReportCompileForm, ReportCompositionForm
 
 bp = Blueprint("results", __name__)
-
-TABLE_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
 
 
 def _export_formats() -> list[tuple[str, str]]:
@@ -78,54 +76,28 @@ def _options(survey) -> tuple[tables.Options, str | None]:
 @access.require_project_access
 def survey_results(project, sid: int):
     """Pick a question (and a column to break it down by) and see its report table."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     questionnaire = cleaning_steps.active_steps(survey).questionnaire()
-    items = [item for _s, item in questionnaire.items() if item.type in TABLE_TYPES]
+    items = [item for _s, item in questionnaire.items() if item.type in tables.TABLE_TYPES]
     by_choices = [] if survey.anonymous else list(queries.frame_columns(survey))
     by_choices += [item.name for item in items if item.type == d.SINGLE]
     options, error = _options(survey)
     name = request.args.get("item") or (items[0].name if items else None)
     by = request.args.get("by") or None
-    bands_text = request.args.get("bands", "").strip()
-    table = None
+    bands = request.args.get("bands", "").strip()
     other_waves = waves.related_waves(survey)
     compare = request.args.get("compare", type=int)
     compare_with = next((w for w in other_waves if w.id == compare), None)
-    if name and error is None and compare_with is not None:
-        item = questionnaire.item(name)
+    table = figure = None
+    if name and error is None:
         try:
-            if item is None:
-                raise tables.TableError(
-                    _("The questionnaire has no question or variable named “%(name)s”.",
-                      name=name)
-                )  # fmt: skip
-            table = waves.side_by_side(
-                item,
-                [
-                    (survey.title, dataset.records(survey)),
-                    (compare_with.title, dataset.records(compare_with)),
-                ],
-                options,
+            table = operations.question_table(
+                survey, name, options, by=by, bands=bands, compare=compare_with
             )
         except tables.TableError as exc:
             error = str(exc)
-    elif name and error is None:
-        try:
-            band_list = numbers.parse_bands(bands_text) if bands_text else None
-            table = tables.table_for(
-                questionnaire,
-                name,
-                dataset.records(survey),
-                options,
-                by=by,
-                band_list=band_list,
-            )
-        except tables.TableError as exc:
-            error = str(exc)
-    figure = None
-    item = questionnaire.item(name) if name else None
-    if table is not None and item is not None and not (by or bands_text or compare_with):
-        figure = figures.figure_for(item, dataset.records(survey), options)
+    if table is not None and not (by or bands or compare_with):
+        figure = operations.question_figure(survey, name, options)
     return render_template(
         "surveys/results/results.html",
         project=project,
@@ -134,7 +106,7 @@ def survey_results(project, sid: int):
         by_choices=by_choices,
         name=name,
         by=by,
-        bands=bands_text,
+        bands=bands,
         options=options,
         table=table,
         figure=figure,
@@ -152,17 +124,15 @@ def survey_results(project, sid: int):
 @access.require_project_access
 def survey_results_figure(project, sid: int, fmt: str):
     """The figure of ``?item=`` as SVG or PNG (with the page's options)."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     if fmt not in ("svg", "png"):
         abort(404)
     options, error = _options(survey)
-    item = cleaning_steps.active_steps(survey).questionnaire().item(request.args.get("item", ""))
-    if item is None or error:
-        abort(404)
-    figure = figures.figure_for(item, dataset.records(survey), options)
+    item = request.args.get("item", "")
+    figure = None if error else operations.question_figure(survey, item, options)
     if figure is None:
         abort(404)
-    name = f"figur_{item.name}.{fmt}"
+    name = f"{_('figure')}_{item}.{fmt}"
     if fmt == "svg":
         content = str(figure.svg).encode()
         mimetype = "image/svg+xml"
@@ -178,7 +148,7 @@ def survey_results_figure(project, sid: int, fmt: str):
 @access.require_project_access
 def survey_results_export(project, sid: int):
     """Start an export in the background and go to its progress page."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     fmt = request.form.get("format", "")
     if fmt not in exports.FORMATS:
         abort(400)
@@ -186,8 +156,8 @@ def survey_results_export(project, sid: int):
         exports.export_job,
         survey.id,
         fmt,
-        actor().id,
-        created_by=actor(),
+        acting_user().id,
+        created_by=acting_user(),
         project=project,
     )
     return redirect(url_for(".survey_results_job", slug=project.slug, sid=survey.id,
@@ -198,7 +168,7 @@ def survey_results_export(project, sid: int):
 @access.require_project_access
 def survey_report_composition(project, sid: int):
     """Compose the report: tick questions, order them, put texts between them, save."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     form = ReportCompositionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -211,7 +181,7 @@ def survey_report_composition(project, sid: int):
         )
         action = request.form.get("action", "save")
         entries = composition.apply_action(entries, action)
-        composition.save_composition(survey, entries, form.figures.data, actor=actor())
+        composition.save_composition(survey, entries, form.figures.data, actor=acting_user())
         db.session.commit()
         if action == "save":
             flash(_("The report's composition was saved."), "success")
@@ -240,7 +210,7 @@ def survey_report_composition(project, sid: int):
 @access.require_project_access
 def survey_results_report(project, sid: int):
     """Compile the report as composed, in the background, and go to its progress page."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     form = ReportCompileForm()
     if not form.validate_on_submit():
         abort(400)
@@ -252,8 +222,8 @@ def survey_results_report(project, sid: int):
         exports.export_job,
         survey.id,
         f"report_{form.format.data}",
-        actor().id,
-        created_by=actor(),
+        acting_user().id,
+        created_by=acting_user(),
         project=project,
     )
     return redirect(url_for(".survey_results_job", slug=project.slug, sid=survey.id,
@@ -264,12 +234,12 @@ def survey_results_report(project, sid: int):
 @access.require_project_access
 def survey_new_wave(project, sid: int):
     """Run the survey again as a new wave (a draft with a copy of the frame)."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     title = request.form.get("title", "").strip()
     if not title:
         flash(_("Give the new wave a title."), "error")
         return redirect(url_for(".survey_results", slug=project.slug, sid=survey.id))
-    wave = waves.new_wave(survey, title, actor=actor())
+    wave = waves.new_wave(survey, title, actor=acting_user())
     db.session.commit()
     flash(_("The new wave is a draft: check it and put it in the field."), "success")
     return redirect(url_for("surveys.fieldwork.survey", slug=project.slug, sid=wave.id))
@@ -292,7 +262,7 @@ def _export_job_or_404(project, survey, job_id: str) -> Job:
 @access.require_project_access
 def survey_results_job(project, sid: int, job_id: str):
     """An export's progress, and its download when it is ready."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     job = _export_job_or_404(project, survey, job_id)
     names = dict(_export_formats())
     return render_template(
@@ -310,7 +280,7 @@ def survey_results_job(project, sid: int, job_id: str):
 @access.require_project_access
 def survey_results_download(project, sid: int, job_id: str):
     """The file an export job wrote (members of the project only)."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     job = _export_job_or_404(project, survey, job_id)
     if job.status != JobStatus.DONE or not isinstance(job.result, dict):
         abort(404)

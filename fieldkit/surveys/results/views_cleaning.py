@@ -1,4 +1,4 @@
-"""Results: the list of cleaning steps, adding one, undoing one."""
+"""Results: the list of cleaning steps, adding one, undoing one, a coding step's code frame."""
 
 from __future__ import annotations
 
@@ -6,28 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from fieldkit.core import access
+from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
-from fieldkit.surveys.loaders import actor, survey_or_404
-from fieldkit.surveys.models import CleaningStep
+from fieldkit.surveys.models import CleaningStep, Survey
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results import cleaning, cleaning_steps
 from fieldkit.surveys.results.cleaning_steps import CODE, FILTER, RECODE, CleaningError
-from fieldkit.surveys.results.forms import BandForm, CodeForm, FilterForm, RecodeForm
+from fieldkit.surveys.results.forms import BandForm, CodeForm, FilterForm, RecodeForm, parse_codes
 from fieldkit.surveys.results.views import bp
-
-
-def parse_rules(text: str) -> list[dict[str, str]]:
-    """Rules from lines ``condition => code = label``; raises CleaningError naming the line."""
-    rules = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        condition, arrow, result = line.partition("=>")
-        code, _eq, label = result.partition("=")
-        if not arrow or not code.strip():
-            raise CleaningError("rules", _("line %(n)d: write condition => code = label", n=number))
-        rules.append({"condition": condition.strip(), "code": code.strip(), "label": label.strip()})
-    return rules
 
 
 def _forms(survey):
@@ -62,7 +48,7 @@ def _page(project, survey, forms, status=200):
 @access.require_project_access
 def survey_cleaning(project, sid: int):
     """The survey's cleaning steps; add a filter, a recode or bands."""
-    survey = survey_or_404(project, sid)
+    survey = owned_or_404(Survey, sid, project)
     forms = _forms(survey)
     if request.method == "GET":
         return _page(project, survey, forms)
@@ -74,24 +60,7 @@ def survey_cleaning(project, sid: int):
     if not form.validate_on_submit():
         return _page(project, survey, forms, 400)
     try:
-        if kind == FILTER:
-            spec = {"condition": form.condition.data, "label": form.label.data}
-        elif kind == RECODE:
-            spec = {
-                "name": form.name.data,
-                "label": form.label.data,
-                "rules": parse_rules(form.rules.data),
-            }
-        elif kind == CODE:
-            spec = {"source": form.source.data, "name": form.name.data, "label": form.label.data}
-        else:
-            spec = {
-                "source": form.source.data,
-                "name": form.name.data,
-                "label": form.label.data,
-                "limits": form.limits.data,
-            }
-        step = cleaning.add_step(survey, kind, spec, actor=actor())
+        step = cleaning.add_step(survey, kind, form.spec(), actor=acting_user())
     except CleaningError as exc:
         db.session.rollback()
         forms = _forms(survey)  # the forms read the posted values again
@@ -114,12 +83,10 @@ def survey_cleaning(project, sid: int):
 @access.require_project_access
 def survey_cleaning_undo(project, sid: int, step_id: int):
     """Stop applying a step (it stays listed)."""
-    survey = survey_or_404(project, sid)
-    step = db.session.get(CleaningStep, step_id)
-    if step is None or step.survey_id != survey.id:
-        abort(404)
+    survey = owned_or_404(Survey, sid, project)
+    step = owned_or_404(CleaningStep, step_id, survey, by="survey_id")
     try:
-        cleaning.undo_step(step, actor=actor())
+        cleaning.undo_step(step, actor=acting_user())
     except CleaningError:
         flash(_("The step is already undone."), "error")
         return redirect(url_for(".survey_cleaning", slug=project.slug, sid=survey.id))
@@ -128,23 +95,13 @@ def survey_cleaning_undo(project, sid: int, step_id: int):
     return redirect(url_for(".survey_cleaning", slug=project.slug, sid=survey.id))
 
 
-def parse_codes(text: str) -> list[dict[str, str]]:
-    """Codes from lines ``code = label``."""
-    codes = []
-    for line in text.splitlines():
-        if line.strip():
-            code, _eq, label = line.partition("=")
-            codes.append({"code": code.strip(), "label": label.strip()})
-    return codes
-
-
 @bp.route("/surveys/<int:sid>/results/cleaning/<int:step_id>/codes", methods=["GET", "POST"])
 @access.require_project_access
 def survey_code_frame(project, sid: int, step_id: int):
     """The code frame of a coding step: its codes, and a code for each different text."""
-    survey = survey_or_404(project, sid)
-    step = db.session.get(CleaningStep, step_id)
-    if step is None or step.survey_id != survey.id or step.kind != CODE:
+    survey = owned_or_404(Survey, sid, project)
+    step = owned_or_404(CleaningStep, step_id, survey, by="survey_id")
+    if step.kind != CODE:
         abort(404)
     texts = cleaning.distinct_texts(survey, step.spec["source"])
     error = None
@@ -155,7 +112,9 @@ def survey_code_frame(project, sid: int, step_id: int):
             text: request.form.get(f"text-{index}", "") for index, (text, _n) in enumerate(texts)
         }
         try:
-            cleaning.update_code_frame(step, parse_codes(codes_text), assignments, actor=actor())
+            cleaning.update_code_frame(
+                step, parse_codes(codes_text), assignments, actor=acting_user()
+            )
         except CleaningError as exc:
             db.session.rollback()
             error = exc.message
@@ -164,11 +123,7 @@ def survey_code_frame(project, sid: int, step_id: int):
             flash(_("The code frame was saved."), "success")
             return redirect(url_for(".survey_code_frame", slug=project.slug, sid=survey.id,
                                     step_id=step.id))  # fmt: skip
-    counts: dict[str, int] = {}
-    for text, n in texts:
-        code = step.spec["assignments"].get(text)
-        if code:
-            counts[code] = counts.get(code, 0) + n
+    counts, uncoded = cleaning.coded_counts(step, texts)
     return render_template(
         "surveys/results/code_frame.html",
         project=project,
@@ -177,6 +132,6 @@ def survey_code_frame(project, sid: int, step_id: int):
         texts=list(enumerate(texts)),
         codes_text=codes_text,
         counts=counts,
-        uncoded=sum(n for text, n in texts if text not in step.spec["assignments"]),
+        uncoded=uncoded,
         error=error,
     ), (400 if error else 200)
