@@ -11,9 +11,9 @@ times:
    timed);
 2. the floor: ``pyreadstat.write_sav`` of the very data frame the export builds, with the same
    labels (the frame is made beforehand and not timed);
-3. the first export: ``exports.write_sav`` from start to finish, which packs every response's
-   analysis row (``analysis_rows.pack_stale``: read and decode the JSON, pack, write back, a
-   chunk at a time) and then reads the packed rows;
+3. the first export: ``exports.write_sav`` from start to finish, which finds no row packed, so
+   reads every response's JSON (by id, a chunk at a time), decodes and packs it as it builds the
+   frame, and writes the packed rows back (``analysis_rows.store``) before writing the file;
 4. the second export: the same call again, which finds every row current and only reads them
    (as every later export does, but for the responses changed since);
 5. for the record, not a target: reading and decoding every response's JSON without building
@@ -265,13 +265,13 @@ def measure(args: argparse.Namespace, survey, out: Path) -> int:
     def shown(runs) -> str:
         return ", ".join(f"{w:.2f}" for w, _c in runs)
 
-    print(f"floor (pyreadstat.write_sav of the frame):  {floor[0]:.2f} s  cpu {floor_cpu:.2f} s"
+    print(f"floor (pyreadstat.write_sav of the frame):   {floor[0]:.2f} s  cpu {floor_cpu:.2f} s"
           f"  (runs {shown(floors)})")  # fmt: skip
-    print(f"first export (packs every row, reads them): {first[0]:.2f} s  cpu {first_cpu:.2f} s"
+    print(f"first export (packs, writes back every row): {first[0]:.2f} s  cpu {first_cpu:.2f} s"
           f"  (runs {shown(firsts)})")  # fmt: skip
-    print(f"second export (reads the packed rows):      {second[0]:.2f} s  cpu {second_cpu:.2f} s"
+    print(f"second export (reads the packed rows):       {second[0]:.2f} s  cpu {second_cpu:.2f} s"
           f"  (runs {shown(seconds)})")  # fmt: skip
-    print(f"read and decode only (dataset.records):     {read[0]:.2f} s  cpu {read_cpu:.2f} s"
+    print(f"read and decode only (dataset.records):      {read[0]:.2f} s  cpu {read_cpu:.2f} s"
           f"  (runs {shown(reads)})")  # fmt: skip
     print(f"second export: ratio {ratio:.2f} (target <= {TARGET}), cpu ratio "
           f"{second_cpu / floor_cpu:.2f}")  # fmt: skip

@@ -7,15 +7,16 @@ multiple choice, string-coded choices numbered 1..k, numbers); ``analysis_layout
 the variable layout it was packed for; and ``analysis_revision``: the response's ``revision``
 (bumped by every write of its answers) that it was packed from.
 
-Results own the rows: the respondent's pages never pack one. The export packs them when it
-needs them (``statistical_frame`` calls ``pack_stale`` before it reads, and so does ``fieldkit
-survey repack``): the rows of the valid responses that are missing, packed for another layout
-(the survey moved to a new questionnaire version) or packed from an older revision (answers
-changed since), in bulk, a chunk at a time, each chunk's rows written with one statement and
-committed. The first export of a survey packs every row; the next ones only the responses
-changed since. A row is written only if the response's revision is still the one its answers
-were read at, and the export reads a row only if it is current: a response saved meanwhile is
-decoded from its JSON instead, so the export stays exact.
+Results own the rows: the respondent's pages never pack one. The SPSS/Stata export packs them
+as it reads (``packed_chunks``): a row that is missing, packed for another layout (the survey
+moved to a new questionnaire version) or packed from an older revision (its answers changed
+since) is read as JSON instead (by id, a chunk's at a time), decoded and packed in memory, and
+once the frame is built the export writes those rows back (``store``: a chunk at a time, each
+chunk with one statement and committed). So the first export of a survey packs every response,
+and each later one only the responses changed since; ``fieldkit survey repack`` packs them
+ahead of an export (``pack_stale``). A row is written only if the response's revision is still
+the one its answers were read at, and read only if it is current, so the export is always
+exact.
 
 ``PackedLayout.pack`` is the one place a row is made, through the data set's own conversion
 (``dataset.AnswerConverter``, each variable's ``convert`` and the export's
@@ -156,12 +157,10 @@ def usable_layout(
 
 
 def pack_stale(survey: Survey, chunk: int = PACK_CHUNK) -> int:
-    """Pack the analysis rows of the survey's valid responses whose row is missing or stale;
-    returns how many were packed. Nothing to pack when some answer variable is not numeric (the
-    export then never reads the rows). Commits after each chunk.
-
-    A row is written only where the response's revision is still the one read with its
-    answers: a response saved meanwhile keeps its stale row (and is packed next time)."""
+    """Pack the analysis rows of the survey's valid responses whose row is missing or stale,
+    ahead of an export (``fieldkit survey repack``); returns how many were packed. Nothing to
+    pack when some answer variable is not numeric (the export then never reads the rows).
+    Commits after each chunk."""
     layout = packed_layout(survey)
     if not layout.complete:
         return 0
@@ -174,6 +173,28 @@ def pack_stale(survey: Survey, chunk: int = PACK_CHUNK) -> int:
             .order_by(Response.submitted_at, Response.submitted_on, Response.id)
         )
     )
+    packed = 0
+    for start in range(0, len(stale), chunk):
+        # A dict per response and an object per answer: nothing for the collector to free.
+        with collector_paused():
+            ids = stale[start : start + chunk]
+            found = answers_by_id(ids)
+            ids = [rid for rid in ids if rid in found]  # not one deleted meanwhile
+            rows = layout.pack([found[rid][1] for rid in ids])
+            packed += store(
+                layout,
+                [(rid, found[rid][0], row) for rid, row in zip(ids, rows, strict=True)],
+                chunk=chunk,
+            )
+    return packed
+
+
+def store(layout: PackedLayout, rows: list[tuple[str, int, bytes]], chunk: int = PACK_CHUNK) -> int:
+    """Write packed rows, ``(response id, revision its answers were read at, row)``, a chunk at
+    a time, each with one statement and committed; returns how many were given.
+
+    A row is written only where the response's revision is still the one read with its
+    answers: a response saved meanwhile keeps its stale row (and is packed again next time)."""
     table = Response.__table__
     write = (
         sa.update(table)
@@ -184,24 +205,16 @@ def pack_stale(survey: Survey, chunk: int = PACK_CHUNK) -> int:
             analysis_revision=sa.bindparam("b_revision"),
         )
     )
-    packed = 0
-    for start in range(0, len(stale), chunk):
-        # A dict per response and an object per answer: nothing for the collector to free.
-        with collector_paused():
-            ids = stale[start : start + chunk]
-            found = answers_by_id(ids)
-            ids = [rid for rid in ids if rid in found]  # not one deleted meanwhile
-            rows = layout.pack([found[rid][1] for rid in ids])
-            db.session.execute(
-                write,
-                [
-                    {"b_id": rid, "b_revision": found[rid][0], "b_row": row}
-                    for rid, row in zip(ids, rows, strict=True)
-                ],
-            )
-            db.session.commit()
-        packed += len(rows)
-    return packed
+    for start in range(0, len(rows), chunk):
+        db.session.execute(
+            write,
+            [
+                {"b_id": rid, "b_revision": revision, "b_row": row}
+                for rid, revision, row in rows[start : start + chunk]
+            ],
+        )
+        db.session.commit()
+    return len(rows)
 
 
 def answers_by_id(ids: list[str]) -> dict[str, tuple[int, dict[str, Any]]]:
@@ -223,6 +236,8 @@ def packed_chunks(
     finish: list[Finish | None],
     layout: PackedLayout,
     chunk: int = dataset.COLUMN_CHUNK,
+    *,
+    repacked: list[tuple[str, int, bytes]] | None = None,
 ) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
     """What ``dataset.columns`` gives, read from the responses' packed analysis rows instead of
     their JSON answers: for a survey without cleaning steps whose answer variables are all
@@ -231,16 +246,17 @@ def packed_chunks(
     Each chunk comes as its answer variables' values, one float64 block of a row per response
     and a column per answer variable in variable order (the rows joined and seen through
     ``numpy.frombuffer``, no copy), and a column for each of the other variables. A response
-    whose row is missing or stale (saved after ``pack_stale`` ran) has its JSON read (by id, a
-    chunk's at a time), decoded and packed here, in memory.
+    whose row is missing or stale has its JSON read (by id, a chunk's at a time), decoded and
+    packed here; ``repacked`` (when given) collects those rows as ``store`` writes them, for
+    the caller to write back once the read is done.
     """
     import numpy as np
 
-    current = layout.current()
     stored = [
-        sa.case((current, Response.analysis_row), else_=sa.null()),
-        # The id only of a response whose row is missing or stale: its JSON is read by id.
-        sa.case((current, sa.null()), else_=Response.id),
+        Response.analysis_row,
+        # The id only of a response whose row is missing or stale: its JSON is read by id (and
+        # its row, if any, not used). One condition per row, evaluated once.
+        sa.case((layout.current(), sa.null()), else_=Response.id),
     ]
     others = [
         (variable, finishing)
@@ -251,13 +267,14 @@ def packed_chunks(
     # chunk through a server-side cursor (no larger than the frame being built; stale rows'
     # JSON is read a chunk at a time below).
     for (packed, stale), meta in dataset.chunks(survey, chunk, stored, server_side=False):
-        if None in packed:
-            missing = [rid for rid in stale if rid is not None]
+        missing = [rid for rid in stale if rid is not None]
+        if missing:
             found = answers_by_id(missing)
             made = dict(zip(missing, layout.pack([found[r][1] for r in missing]), strict=True))
+            if repacked is not None:
+                repacked += [(rid, found[rid][0], made[rid]) for rid in missing]
             packed = [
-                row if row is not None else made[rid]
-                for row, rid in zip(packed, stale, strict=True)
+                row if rid is None else made[rid] for row, rid in zip(packed, stale, strict=True)
             ]
         block = np.frombuffer(b"".join(packed), dtype="<f8").reshape(len(packed), layout.width)
         distinct: dict[tuple[str, str], dataset.Distinct] = {}

@@ -137,18 +137,17 @@ def write_xlsx(survey: Survey, path: Path, *, progress: Progress | None = None) 
 def statistical_frame(survey: Survey, progress: Progress | None = None):
     """The data set as a pandas DataFrame with typed columns, and its metadata for pyreadstat.
 
-    Built from the packed analysis rows (``analysis_rows.packed_chunks``, after packing those
-    of the responses changed since the last export) where they give the same values, else from
-    ``dataset.columns`` (each distinct stored value converted once), into columns preallocated
-    to the number of valid responses and filled chunk by chunk. Commits (packing the rows).
+    Built from the packed analysis rows (``analysis_rows.packed_chunks``, which packs those of
+    the responses changed since the last export, written back here once the frame is built)
+    where they give the same values, else from ``dataset.columns`` (each distinct stored value
+    converted once), into columns preallocated to the number of valid responses and filled
+    chunk by chunk. Commits (writing the packed rows back).
     """
     variables = schema.variables(survey)
+    total = dataset.count_valid(survey)
     encodings = [schema.encoding(v) for v in variables]
     finish = [schema.finishing(v, e) for v, e in zip(variables, encodings, strict=True)]
     layout = analysis_rows.usable_layout(survey, variables, finish)
-    if layout is not None:
-        analysis_rows.pack_stale(survey)
-    total = dataset.count_valid(survey)
     # A tuple per response and an object per value, a chunk at a time: the collector would
     # run hundreds of times over them and find nothing to free.
     with collector_paused():
@@ -244,12 +243,14 @@ def _packed_frame(
 ):
     """The frame from the packed analysis rows: the ``leading`` variables (meta and frame
     columns) as ``_typed_frame`` builds them, and beside them the answer variables as one
-    float64 block (a row per response) into which each chunk's rows are copied at once."""
+    float64 block (a row per response) into which each chunk's rows are copied at once. The
+    rows packed on the way (missing or stale ones) are written back at the end."""
     import numpy as np
     import pandas as pd
 
     answers = np.empty((total, layout.width))
-    chunks = analysis_rows.packed_chunks(survey, variables, finish, layout)
+    repacked: list[tuple[str, int, bytes]] = []
+    chunks = analysis_rows.packed_chunks(survey, variables, finish, layout, repacked=repacked)
 
     def others() -> Iterator[list[Any]]:
         start = 0
@@ -263,6 +264,8 @@ def _packed_frame(
     names = [v.name for v in variables[leading:]]
     # Fewer rows than counted if responses were discarded meanwhile: as many as the front has.
     block = pd.DataFrame(answers[: len(front)], columns=names, copy=False)
+    # The rows packed while reading, written back now that the read is done.
+    analysis_rows.store(layout, repacked)
     return pd.concat([front, block], axis=1)
 
 

@@ -281,6 +281,35 @@ def test_a_save_while_packing_keeps_its_row_stale_and_the_export_exact(
     assert unpacked(numeric_survey, saved)["q7"] == 99
 
 
+def test_the_export_writes_back_only_rows_whose_answers_did_not_change_meanwhile(
+    numeric_survey, answer, monkeypatch
+):
+    fill(numeric_survey, answer)
+    saved = stored_rows(numeric_survey)[2][0]
+    read = analysis_rows.answers_by_id
+
+    def read_then_saved(ids):
+        found = read(ids)
+        # A respondent saves after the export read the answers, before it writes the rows.
+        db.session.execute(
+            sa.update(Response)
+            .where(Response.id == saved)
+            .values(answers={"q1": "2"}, revision=Response.revision + 1)
+        )
+        return found
+
+    monkeypatch.setattr(analysis_rows, "answers_by_id", read_then_saved)
+    frame, _meta = exports.statistical_frame(numeric_survey)
+    monkeypatch.setattr(analysis_rows, "answers_by_id", read)
+    assert frame["q1"].tolist() == [1.0, 2.0, 9.0, 7.0]  # as read
+    rows = {rid: row for rid, row, *_rest in stored_rows(numeric_survey)}
+    assert rows[saved] is None and sum(1 for row in rows.values() if row) == 3
+    frame, _meta = exports.statistical_frame(numeric_survey)
+    assert frame["q1"].tolist() == [1.0, 2.0, 2.0, 7.0]
+    assert unpacked(numeric_survey, saved)["q1"] == 2
+    assert analysis_rows.pack_stale(numeric_survey) == 0
+
+
 def test_a_new_questionnaire_version_makes_the_rows_stale(numeric_survey, answer):
     fill(numeric_survey, answer)
     exports.statistical_frame(numeric_survey)
