@@ -36,7 +36,7 @@ def test_compose_the_report_and_find_the_order_in_it(page, make_user, make_proje
     page.get_by_text("Rapportens oppbygging er lagret.").wait_for()
     variables = page.locator("input[name=order]").evaluate_all("els => els.map(e => e.value)")
     assert variables[3:7] == ["item:q6", "text", "item:q1", "item:q7"]
-    shot(page, "survey-report-plan")
+    shot(page, "survey-report-composition")
     assert axe_violations(page) == []
 
     page.get_by_label("Format").select_option("html")

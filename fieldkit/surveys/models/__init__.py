@@ -9,7 +9,7 @@ from fieldkit.surveys.models.mail import (
     SentMessage,
 )
 from fieldkit.surveys.models.questionnaires import Questionnaire, QuestionnaireVersion
-from fieldkit.surveys.models.results import CleaningStep, ReportPlan, SurveyWave
+from fieldkit.surveys.models.results import CleaningStep, ReportComposition, SurveyWave
 from fieldkit.surveys.models.surveys import (
     Case,
     Response,
@@ -36,5 +36,5 @@ __all__ = [
     "SentMessage",
     "CleaningStep",
     "SurveyWave",
-    "ReportPlan",
+    "ReportComposition",
 ]

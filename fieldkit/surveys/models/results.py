@@ -68,9 +68,10 @@ class SurveyWave(db.Model):
         return f"<SurveyWave {self.survey_id} follows {self.follows_id} #{self.number}>"
 
 
-class ReportPlan(db.Model):
+class ReportComposition(db.Model):
     """How a survey's results report is composed: which questions' tables and figures, in
-    which order, with the researcher's texts between them (one plan per survey)."""
+    which order, with the researcher's texts between them (one per survey). Its table keeps
+    the name it had when this was called a report plan, ``survey_report_plans``."""
 
     __tablename__ = "survey_report_plans"
 
@@ -86,4 +87,4 @@ class ReportPlan(db.Model):
     )
 
     def __repr__(self) -> str:
-        return f"<ReportPlan of survey {self.survey_id}: {len(self.entries)} entries>"
+        return f"<ReportComposition of survey {self.survey_id}: {len(self.entries)} entries>"

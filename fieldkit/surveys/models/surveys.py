@@ -234,7 +234,8 @@ class Response(db.Model):
     #: Share of applicable questions answered, kept up to date on every save (so that
     #: dispositions can be counted in SQL).
     completeness: so.Mapped[float] = so.mapped_column(nullable=False, default=0.0)
-    #: Bumped on every save; a save based on an older revision is merged, never blind.
+    #: Bumped on every write of the answers (and on submission); a save based on an older
+    #: revision is merged, never blind.
     revision: so.Mapped[int] = so.mapped_column(nullable=False, default=0)
     #: SHA-256 of an open-link respondent's resume token; removed at submission.
     resume_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), nullable=True, unique=True)
@@ -253,11 +254,14 @@ class Response(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     #: The numeric values of the answers as exports see them (little-endian float64, NaN
-    #: missing), packed by ``results.analysis_rows`` whenever answers are written, so that an
-    #: SPSS/Stata export need not decode the JSON; None or a stale layout: decode instead.
+    #: missing), packed by the SPSS/Stata export (``results.analysis_rows``) so that it need
+    #: not decode the JSON again; None, packed for another layout or from another revision:
+    #: stale (packed again by the next export, decoded until then).
     analysis_row: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, nullable=True)
     #: Hash of the variable layout ``analysis_row`` was packed for.
     analysis_layout: so.Mapped[str | None] = so.mapped_column(sa.String(64), nullable=True)
+    #: The ``revision`` whose answers ``analysis_row`` was packed from.
+    analysis_revision: so.Mapped[int | None] = so.mapped_column(nullable=True)
 
     survey: so.Mapped[Survey] = so.relationship()
     case: so.Mapped[Case | None] = so.relationship()

@@ -5,10 +5,14 @@ Every name an answer is stored under has a row (see the answer storage conventio
 column of a repeated-row table (``q13.navn``: a list over the table's rows), and the free text
 of an "Annet" choice (``q8.annet``) or of a grid row with a text field (``q6_andre.other``).
 Words come from the translation catalogue: build under ``force_locale(language)``.
+
+This is the one builder of codebook rows and workbooks: the results' export codebook
+(``results.exports.write_codebook``) puts its rows beside each exported variable.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
@@ -230,72 +234,114 @@ def codebook_pdf(questionnaire: Questionnaire, language: str, version: int) -> b
     return rendering.write_pdf(html)
 
 
-def codebook_xlsx(questionnaire: Questionnaire, language: str) -> bytes:
-    """The codebook as a workbook: a sheet of variables and a sheet of value labels."""
+def question_cells(row: dict[str, Any]) -> list[Any]:
+    """What a codebook row says of the question beside its name, label and values: number,
+    answer type, condition (as an expression and in words), unit, range and whether it is
+    required (the results' codebook puts these beside each exported variable)."""
+    return [
+        row["number"],
+        row["type_label"],
+        row["condition"],
+        row["condition_words"],
+        row["unit"],
+        row["range"],
+        row["required"],
+    ]
+
+
+@dataclass
+class Sheet:
+    """One sheet of a codebook workbook: a bold, frozen header row, then the rows."""
+
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    #: Column letter -> width (the others: 16).
+    widths: dict[str, float] = field(default_factory=dict)
+    #: Columns whose cells wrap (labels, values, conditions).
+    wrapped: tuple[str, ...] = ()
+
+
+#: The variables sheet of the questionnaire's codebook, and of the results' export.
+QUESTIONNAIRE_WIDTHS = {"A": 16, "B": 9, "C": 60, "D": 28, "E": 50, "F": 34, "G": 50, "H": 12,
+                        "I": 14}  # fmt: skip
+EXPORT_WIDTHS = {"A": 16, "B": 16, "C": 60, "D": 10, "E": 10, "F": 50, "G": 14, "H": 9, "I": 28,
+                 "J": 34, "K": 50, "L": 12, "M": 14}  # fmt: skip
+
+
+def workbook(sheets: list[Sheet]) -> bytes:
+    """A codebook's sheets as an XLSX workbook."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        target = book.create_sheet(sheet.title)
+        target.append(sheet.header)
+        for row in sheet.rows:
+            target.append(row)
+        target.freeze_panes = "A2"
+        for cell in target[1]:
+            cell.font = Font(bold=True)
+        for column in (cell.column_letter for cell in target[1]):
+            target.column_dimensions[column].width = sheet.widths.get(column, 16)
+        for column in sheet.wrapped:
+            for cell in target[column][1:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    output = BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def codebook_xlsx(questionnaire: Questionnaire, language: str) -> bytes:
+    """The codebook as a workbook: a sheet of variables and a sheet of value labels."""
     with force_locale(language):
         rows = codebook_rows(questionnaire, language)
-        workbook = Workbook()
-        variables = workbook.active
-        variables.title = _("Variables")
-        variables.append(
+        header = [
+            _("Variable"), _("No."), _("Label"), _("Type"), _("Values"), _("Condition"),
+            _("Condition in words"), _("Unit"), _("Range"), _("Required"),
+        ]  # fmt: skip
+        variables = [
             [
-                _("Variable"),
-                _("No."),
-                _("Label"),
-                _("Type"),
-                _("Values"),
-                _("Condition"),
-                _("Condition in words"),
-                _("Unit"),
-                _("Range"),
-                _("Required"),
+                row["name"],
+                row["number"],
+                row["label"],
+                row["type_label"],
+                values_text(row),
+                row["condition"],
+                row["condition_words"],
+                row["unit"],
+                row["range"],
+                row["required"],
             ]
-        )
-        for row in rows:
-            variables.append(
-                [
-                    row["name"],
-                    row["number"],
-                    row["label"],
-                    row["type_label"],
-                    values_text(row),
-                    row["condition"],
-                    row["condition_words"],
-                    row["unit"],
-                    row["range"],
-                    row["required"],
-                ]
-            )
-        labels = workbook.create_sheet(_("Value labels"))
-        labels.append(
-            [_("Variable"), _("Code"), _("Label"), _("Non-substantive"), _("Opens a text field")]
-        )
+            for row in rows
+        ]
         yes = _("yes")
-        for row in rows:
-            for value in row["values"]:
-                labels.append(
-                    [
-                        row["name"],
-                        value["code"],
-                        value["label"],
-                        yes if value["nonsubstantive"] else "",
-                        yes if value["other"] else "",
-                    ]
-                )
-    widths = {"A": 16, "B": 9, "C": 60, "D": 28, "E": 50, "F": 34, "G": 50, "H": 12, "I": 14}
-    for sheet in (variables, labels):
-        sheet.freeze_panes = "A2"
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for column, width in widths.items():
-            sheet.column_dimensions[column].width = width if sheet is variables else 16
-    for column in ("C", "E", "G"):
-        for cell in variables[column][1:]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    labels.column_dimensions["C"].width = 40
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+        labels = [
+            [
+                row["name"],
+                value["code"],
+                value["label"],
+                yes if value["nonsubstantive"] else "",
+                yes if value["other"] else "",
+            ]
+            for row in rows
+            for value in row["values"]
+        ]
+        sheets = [
+            Sheet(_("Variables"), header, variables, QUESTIONNAIRE_WIDTHS, ("C", "E", "G")),
+            Sheet(
+                _("Value labels"),
+                [
+                    _("Variable"),
+                    _("Code"),
+                    _("Label"),
+                    _("Non-substantive"),
+                    _("Opens a text field"),
+                ],
+                labels,
+                {"C": 40},
+            ),  # fmt: skip
+        ]
+    return workbook(sheets)

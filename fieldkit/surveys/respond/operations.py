@@ -26,7 +26,6 @@ from fieldkit.surveys.models import (
 )
 from fieldkit.surveys.questionnaires import definition, logic
 from fieldkit.surveys.respond import links
-from fieldkit.surveys.results import analysis_rows
 
 MAX_SAVE_ATTEMPTS = 20
 
@@ -47,9 +46,6 @@ def _new_response(survey: Survey, **values: Any) -> Response:
         answers={},
         warned=[],
         revision=0,
-        # Packed here, not on flush: the layout's queries would otherwise run inside the
-        # caller's savepoint, before its INSERT (SQLite then cannot upgrade to a write lock).
-        **analysis_rows.packed(survey, {}),
         started_at=None if survey.anonymous else now,
         updated_at=None if survey.anonymous else now,
         **values,
@@ -161,8 +157,6 @@ def save_answers(
             "answers": merged,
             "completeness": completeness(questionnaire, merged),
             "revision": response.revision + 1,
-            # A Core UPDATE: the ORM's before_flush packing does not see it.
-            **analysis_rows.packed(response.survey, merged),
         }
         if section is not None:
             values["current_section"] = section
@@ -230,11 +224,6 @@ def submit(response: Response) -> bool:
         "resume_hash": None,
         "revision": Response.revision + 1,
     }
-    # Repacked (the layout may have changed since the last save), but only if the answers in
-    # hand are still the stored ones: otherwise the save that changed them packed its own row.
-    current = Response.revision == response.revision
-    for key, value in analysis_rows.packed(survey, response.answers).items():
-        values[key] = sa.case((current, value), else_=getattr(Response, key))
     if not survey.anonymous:
         values["submitted_at"] = now
         values["updated_at"] = now

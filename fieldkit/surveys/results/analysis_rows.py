@@ -3,78 +3,64 @@
 Beside its JSON answers a response keeps ``analysis_row``: the values of the questionnaire's
 numeric answer variables, in data-set order, as little-endian float64 (NaN for missing), the
 very numbers ``exports.statistical_frame`` puts in its columns (codes, 0/1 variables of a
-multiple choice, string-coded choices numbered 1..k, numbers), and ``analysis_layout``: a hash of
-the variable layout it was packed for. Reading 100,000 such rows with ``numpy.frombuffer`` costs
-a fraction of decoding the JSON (``docs/benchmarks.md``).
+multiple choice, string-coded choices numbered 1..k, numbers); ``analysis_layout``: a hash of
+the variable layout it was packed for; and ``analysis_revision``: the response's ``revision``
+(bumped by every write of its answers) that it was packed from.
 
-``pack`` is the one place a row is made, from the answers through each variable's own
-``convert`` and the export's ``finishing`` (defined here, used by ``exports``): the row and the
-decoded path cannot drift. It runs on every write of answers: ``responses.save_answers`` and
-``responses.submit`` (Core UPDATEs, which ORM events do not see, call ``packed`` themselves) and
-any ORM insert or change of ``Response.answers`` (a ``before_flush`` listener). A row that is
-missing, or packed for another layout (the survey moved to a new questionnaire version), is
-not trusted: the export decodes that response's JSON instead, and ``repack`` brings a survey's
-rows up to date.
+Results own the rows: the respondent's pages never pack one. The SPSS/Stata export packs them
+as it reads (``packed_chunks``): a row that is missing, packed for another layout (the survey
+moved to a new questionnaire version) or packed from an older revision (its answers changed
+since) is read as JSON instead (by id, a chunk's at a time), decoded and packed in memory, and
+once the frame is built the export writes those rows back (``store``: a chunk at a time, each
+chunk with one statement and committed). So the first export of a survey packs every response,
+and each later one only the responses changed since; ``fieldkit survey repack`` packs them
+ahead of an export (``pack_stale``). A row is written only if the response's revision is still
+the one its answers were read at, and read only if it is current, so the export is always
+exact.
 
-The packed path is used only when it gives what the decoded one would: no active cleaning
-steps and no text, date or "other" text answer variables (``usable_layout``).
+``PackedLayout.pack`` is the one place a row is made, through the data set's own conversion
+(``dataset.AnswerConverter``, each variable's ``convert`` and the export's
+``schema.finishing``): the packed and decoded paths cannot drift. The packed path is used only
+when it gives what the decoded one would: no active cleaning steps and no text, date or "other"
+text answer variables (``usable_layout``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
+from fieldkit.core.collector import collector_paused
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Response, Survey
 from fieldkit.surveys.models.questionnaires import parsed_definition
-from fieldkit.surveys.results import dataset
-from fieldkit.surveys.results.dataset import ANSWERS, NUMERIC, Variable
+from fieldkit.surveys.results import cleaning_steps, dataset, schema
+from fieldkit.surveys.results.schema import ANSWERS, Finish, Variable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Bump when a conversion changes without the questionnaire changing: every row is stale then.
 LAYOUT_FORMAT = 1
-REPACK_CHUNK = 2000
-
-
-def encoding(variable: Variable) -> dict[Any, int] | None:
-    """For a string-coded choice variable: code -> 1..k (SPSS/Stata label only numbers)."""
-    if variable.kind == NUMERIC or not variable.value_labels:
-        return None
-    return {code: index for index, code in enumerate(variable.value_labels, start=1)}
-
-
-def missing_as_nan(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-def finishing(variable: Variable, codes: dict[Any, int] | None):
-    """How a value becomes the statistical frame's: numbers and codes as float (missing as
-    NaN), or None for a variable the frame keeps as objects (texts, dates)."""
-    if codes is not None:
-        return lambda value: math.nan if value is None else codes.get(value, math.nan), float
-    if variable.kind == NUMERIC:
-        return missing_as_nan, float
-    return None
+#: Responses packed (read, packed, written and committed) at a time.
+PACK_CHUNK = 5000
 
 
 @dataclass(frozen=True)
-class Layout:
+class PackedLayout:
     """The numeric answer variables of one questionnaire definition, as a row packs them."""
 
     #: SHA-256 (hex) of the layout: kinds, answers read, details and codes, in order.
     hash: str
-    #: Per packed variable: the answer read, and stored value -> float.
-    keys: tuple[str, ...]
-    converts: tuple[Callable[[Any], float], ...]
+    #: The packed variables, in data-set order, and how each becomes a float.
+    variables: tuple[Variable, ...]
+    finish: tuple[Finish, ...]
     #: Per packed variable: (kind, key, detail), to match an export's variables.
     signature: tuple[tuple[str, str, str], ...]
     #: Every answer variable is packed (none is text or a date).
@@ -82,48 +68,56 @@ class Layout:
 
     @property
     def width(self) -> int:
-        return len(self.keys)
+        return len(self.variables)
 
     def current(self) -> sa.ColumnElement[bool]:
-        """SQL: the response's row is packed for this layout (NULL, not false, when its
-        layout is unknown: for a ``CASE``; ``stale`` is the filter)."""
-        return sa.and_(Response.analysis_layout == self.hash, Response.analysis_row.is_not(None))
+        """SQL: the response's row is packed for this layout from its present answers (NULL,
+        not false, when that is unknown: for a ``CASE``; ``stale`` is the filter)."""
+        return sa.and_(
+            Response.analysis_layout == self.hash,
+            Response.analysis_revision == Response.revision,
+            Response.analysis_row.is_not(None),
+        )
 
     def stale(self) -> sa.ColumnElement[bool]:
-        """SQL: the response's row is missing or packed for another layout."""
+        """SQL: the response's row is missing, packed for another layout or from older
+        answers."""
         return sa.or_(
             Response.analysis_layout.is_(None),
             Response.analysis_layout != self.hash,
+            Response.analysis_revision.is_(None),
+            Response.analysis_revision != Response.revision,
             Response.analysis_row.is_(None),
         )
 
-    def pack(self, answers: dict[str, Any]) -> bytes:
-        """The analysis row of ``answers`` (decoded): float64, little-endian."""
-        get = answers.get
-        return struct.pack(
-            f"<{len(self.keys)}d",
-            *[convert(get(key)) for key, convert in zip(self.keys, self.converts, strict=True)],
-        )
+    def pack(self, answers_list: list[dict[str, Any]]) -> list[bytes]:
+        """The analysis rows of these (decoded) answers: float64, little-endian."""
+        import numpy as np
+
+        converter = dataset.AnswerConverter(list(self.variables), list(self.finish))
+        block, _objects = converter.blocks(answers_list)
+        order = [converter.block_column(index)[1] for index in range(self.width)]
+        rows = np.ascontiguousarray(block[:, order], dtype="<f8")
+        return [row.tobytes() for row in rows]
 
 
-def layout(survey: Survey) -> Layout:
-    """The layout of the survey's questionnaire version."""
+def packed_layout(survey: Survey) -> PackedLayout:
+    """The packed layout of the survey's questionnaire version."""
     return _layout(survey.questionnaire_version.definition_json)
 
 
 @lru_cache(maxsize=64)
-def _layout(definition_json: str) -> Layout:
-    keys, converts, signature, described = [], [], [], []
+def _layout(definition_json: str) -> PackedLayout:
+    variables, finish, signature, described = [], [], [], []
     complete = True
-    for variable in dataset.answer_variables(parsed_definition(definition_json)):
-        codes = encoding(variable)
-        finish = finishing(variable, codes)
-        if finish is None:
+    for variable in schema.answer_variables(parsed_definition(definition_json)):
+        codes = schema.encoding(variable)
+        finishing = schema.finishing(variable, codes)
+        if finishing is None:
             complete = False
             continue
-        function, _dtype = finish
-        keys.append(variable.key)
-        converts.append(lambda value, c=variable.convert, f=function: f(c(value)))
+        variables.append(variable)
+        finish.append(finishing)
         signature.append((variable.kind, variable.key, variable.detail))
         described.append(
             [
@@ -135,31 +129,23 @@ def _layout(definition_json: str) -> Layout:
             ]
         )
     text = json.dumps([LAYOUT_FORMAT, described], ensure_ascii=False)
-    return Layout(
+    return PackedLayout(
         hashlib.sha256(text.encode()).hexdigest(),
-        tuple(keys),
-        tuple(converts),
+        tuple(variables),
+        tuple(finish),
         tuple(signature),
         complete,
     )
 
 
-def packed(survey: Survey, answers: dict[str, Any]) -> dict[str, Any]:
-    """The column values that store ``answers``' analysis row (for an UPDATE or INSERT)."""
-    found = layout(survey)
-    return {"analysis_row": found.pack(answers or {}), "analysis_layout": found.hash}
-
-
 def usable_layout(
-    survey: Survey, variable_list: list[Variable], finish: list[Any]
-) -> Layout | None:
+    survey: Survey, variable_list: list[Variable], finish: list[Finish | None]
+) -> PackedLayout | None:
     """The layout when the export may read the packed rows: no active cleaning steps, every
     answer variable numeric and packed, in the same order (otherwise None)."""
-    from fieldkit.surveys.results import cleaning
-
-    if not cleaning.plan(survey).empty:
+    if not cleaning_steps.active_steps(survey).empty:
         return None
-    found = layout(survey)
+    found = packed_layout(survey)
     if not found.complete:
         return None
     answers = [(v, f) for v, f in zip(variable_list, finish, strict=True) if v.origin == ANSWERS]
@@ -170,56 +156,126 @@ def usable_layout(
     return found
 
 
-def repack(survey: Survey, chunk: int = REPACK_CHUNK) -> int:
-    """Pack the analysis rows of the survey's responses whose row is missing or stale (after a
-    new questionnaire version); returns how many were packed. Commits."""
-    found = layout(survey)
-    stale = found.stale()
-    done, after = 0, ""
-    while True:
-        rows = db.session.execute(
-            sa.select(Response.id, Response.revision, dataset.stored_answers())
-            .where(Response.survey_id == survey.id, Response.id > after, stale)
-            .order_by(Response.id)
-            .limit(chunk)
-        ).all()
-        if not rows:
-            return done
-        for response_id, revision, text in rows:
-            # Guarded by the revision: an answer saved meanwhile has packed its own row.
-            db.session.execute(
-                sa.update(Response)
-                .where(Response.id == response_id, Response.revision == revision)
-                .values(
-                    analysis_row=found.pack(dataset.decode_answers(text)),
-                    analysis_layout=found.hash,
-                )
-                .execution_options(synchronize_session=False)
+def pack_stale(survey: Survey, chunk: int = PACK_CHUNK) -> int:
+    """Pack the analysis rows of the survey's valid responses whose row is missing or stale,
+    ahead of an export (``fieldkit survey repack``); returns how many were packed. Nothing to
+    pack when some answer variable is not numeric (the export then never reads the rows).
+    Commits after each chunk."""
+    layout = packed_layout(survey)
+    if not layout.complete:
+        return 0
+    # In the order of the valid responses' index, which follows the table's own order more
+    # closely than the ids do: the rows are then written page after page.
+    stale = list(
+        db.session.scalars(
+            sa.select(Response.id)
+            .where(*dataset.valid_criteria(survey), layout.stale())
+            .order_by(Response.submitted_at, Response.submitted_on, Response.id)
+        )
+    )
+    packed = 0
+    for start in range(0, len(stale), chunk):
+        # A dict per response and an object per answer: nothing for the collector to free.
+        with collector_paused():
+            ids = stale[start : start + chunk]
+            found = answers_by_id(ids)
+            ids = [rid for rid in ids if rid in found]  # not one deleted meanwhile
+            rows = layout.pack([found[rid][1] for rid in ids])
+            packed += store(
+                layout,
+                [(rid, found[rid][0], row) for rid, row in zip(ids, rows, strict=True)],
+                chunk=chunk,
             )
-        done += len(rows)
-        after = rows[-1][0]
+    return packed
+
+
+def store(layout: PackedLayout, rows: list[tuple[str, int, bytes]], chunk: int = PACK_CHUNK) -> int:
+    """Write packed rows, ``(response id, revision its answers were read at, row)``, a chunk at
+    a time, each with one statement and committed; returns how many were given.
+
+    A row is written only where the response's revision is still the one read with its
+    answers: a response saved meanwhile keeps its stale row (and is packed again next time)."""
+    table = Response.__table__
+    write = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"), table.c.revision == sa.bindparam("b_revision"))
+        .values(
+            analysis_row=sa.bindparam("b_row"),
+            analysis_layout=layout.hash,
+            analysis_revision=sa.bindparam("b_revision"),
+        )
+    )
+    for start in range(0, len(rows), chunk):
+        db.session.execute(
+            write,
+            [
+                {"b_id": rid, "b_revision": revision, "b_row": row}
+                for rid, revision, row in rows[start : start + chunk]
+            ],
+        )
         db.session.commit()
+    return len(rows)
 
 
-def _answer_writes(session: so.Session) -> Iterator[Response]:
-    for instance in session.new:
-        # A new response whose creator packed its row (``responses``) is left as it is.
-        if isinstance(instance, Response) and instance.analysis_layout is None:
-            yield instance
-    for instance in session.dirty:
-        changed = isinstance(instance, Response) and sa.inspect(instance).attrs.answers.history
-        if changed and changed.has_changes():
-            yield instance
+def answers_by_id(ids: list[str]) -> dict[str, tuple[int, dict[str, Any]]]:
+    """The revision and the decoded answers of the responses with these ids (read together)."""
+    found = db.session.execute(
+        sa.select(Response.id, Response.revision, dataset.stored_answers()).where(
+            Response.id.in_(ids)
+        )
+    ).all()
+    return {
+        response_id: (revision, dataset.decode_answers(text))
+        for response_id, revision, text in found
+    }
 
 
-@sa.event.listens_for(so.Session, "before_flush")
-def _pack_on_flush(session: so.Session, _context: Any, _instances: Any) -> None:
-    """Pack the row of every response inserted or whose answers change through the ORM."""
-    for response in list(_answer_writes(session)):
-        survey = response.__dict__.get("survey")
-        if survey is None and response.survey_id is not None:
-            survey = session.get(Survey, response.survey_id)
-        if survey is None:
-            continue
-        for key, value in packed(survey, response.answers or {}).items():
-            setattr(response, key, value)
+def packed_chunks(
+    survey: Survey,
+    variable_list: list[Variable],
+    finish: list[Finish | None],
+    layout: PackedLayout,
+    chunk: int = dataset.COLUMN_CHUNK,
+    *,
+    repacked: list[tuple[str, int, bytes]] | None = None,
+) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+    """What ``dataset.columns`` gives, read from the responses' packed analysis rows instead of
+    their JSON answers: for a survey without cleaning steps whose answer variables are all
+    numeric (``usable_layout`` says so).
+
+    Each chunk comes as its answer variables' values, one float64 block of a row per response
+    and a column per answer variable in variable order (the rows joined and seen through
+    ``numpy.frombuffer``, no copy), and a column for each of the other variables. A response
+    whose row is missing or stale has its JSON read (by id, a chunk's at a time), decoded and
+    packed here; ``repacked`` (when given) collects those rows as ``store`` writes them, for
+    the caller to write back once the read is done.
+    """
+    import numpy as np
+
+    stored = [
+        Response.analysis_row,
+        # The id only of a response whose row is missing or stale: its JSON is read by id (and
+        # its row, if any, not used). One condition per row, evaluated once.
+        sa.case((layout.current(), sa.null()), else_=Response.id),
+    ]
+    others = [
+        (variable, finishing)
+        for variable, finishing in zip(variable_list, finish, strict=True)
+        if variable.origin != ANSWERS
+    ]
+    # The rows are the frame's own numbers: fetched from PostgreSQL in one go, not chunk by
+    # chunk through a server-side cursor (no larger than the frame being built; stale rows'
+    # JSON is read a chunk at a time below).
+    for (packed, stale), meta in dataset.chunks(survey, chunk, stored, server_side=False):
+        missing = [rid for rid in stale if rid is not None]
+        if missing:
+            found = answers_by_id(missing)
+            made = dict(zip(missing, layout.pack([found[r][1] for r in missing]), strict=True))
+            if repacked is not None:
+                repacked += [(rid, found[rid][0], made[rid]) for rid in missing]
+            packed = [
+                row if rid is None else made[rid] for row, rid in zip(packed, stale, strict=True)
+            ]
+        block = np.frombuffer(b"".join(packed), dtype="<f8").reshape(len(packed), layout.width)
+        distinct: dict[tuple[str, str], dataset.Distinct] = {}
+        yield block, [dataset.meta_column(distinct, v, meta, f) for v, f in others]

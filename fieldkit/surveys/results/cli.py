@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from fieldkit.core import audit
 from fieldkit.core.cli import fail
+from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork.cli import survey_cli, survey_or_fail
+from fieldkit.surveys.results import analysis_rows, exports, operations, report, tables, waves
 
 
 @survey_cli.command("export")
@@ -25,10 +29,6 @@ from fieldkit.surveys.fieldwork.cli import survey_cli, survey_or_fail
 @with_appcontext
 def survey_export_command(survey_id: int, fmt: str, output: Path) -> None:
     """Export the valid responses (submitted, not discarded) with labels."""
-    from fieldkit.core import audit
-    from fieldkit.extensions import db
-    from fieldkit.surveys.results import exports
-
     survey = survey_or_fail(survey_id)
     rows = exports.export(survey, fmt, output)
     audit.record("survey.exported", survey, format=fmt, rows=rows, via="cli")
@@ -40,11 +40,9 @@ def survey_export_command(survey_id: int, fmt: str, output: Path) -> None:
 @click.argument("survey_id", type=int)
 @with_appcontext
 def survey_repack_command(survey_id: int) -> None:
-    """Bring the responses' analysis rows up to date (after a new questionnaire version), so
-    SPSS and Stata exports read them instead of decoding every answer."""
-    from fieldkit.surveys.results import analysis_rows
-
-    packed = analysis_rows.repack(survey_or_fail(survey_id))
+    """Pack the analysis rows of the responses changed since the last SPSS or Stata export (the
+    export does this itself; packing beforehand makes the next export quick)."""
+    packed = analysis_rows.pack_stale(survey_or_fail(survey_id))
     click.echo(f"Packed {packed} responses")
 
 
@@ -77,13 +75,12 @@ def survey_table_command(
     survey_id, item, by, fmt, decimals, total, without_nonsubstantive, bands, min_cell, compare
 ) -> None:
     """Print a report table of one question (frequency, grid, cross-table, descriptives)."""
-    import json
-
-    from fieldkit.surveys.results import cleaning, dataset, tables
-
     survey = survey_or_fail(survey_id)
     if min_cell is None:
         min_cell = 0 if survey.anonymous else tables.DEFAULT_MIN_CELL
+    other = survey_or_fail(compare) if compare is not None else None
+    if other is not None and other.questionnaire_version_id != survey.questionnaire_version_id:
+        fail(f"survey {compare} is not a wave of survey {survey_id}")
     try:
         options = tables.Options(
             decimals=decimals,
@@ -91,30 +88,7 @@ def survey_table_command(
             exclude_nonsubstantive=without_nonsubstantive,
             min_cell=min_cell,
         )
-        band_list = tables.parse_bands(bands) if bands else None
-        if compare is not None:
-            from fieldkit.surveys.results import waves
-
-            other = survey_or_fail(compare)
-            question_item = cleaning.plan(survey).questionnaire().item(item)
-            if question_item is None:
-                raise tables.TableError(f"the questionnaire has no question named {item!r}")
-            if other.questionnaire_version_id != survey.questionnaire_version_id:
-                raise tables.TableError(f"survey {compare} is not a wave of survey {survey_id}")
-            table = waves.side_by_side(
-                question_item,
-                [(survey.title, dataset.records(survey)), (other.title, dataset.records(other))],
-                options,
-            )
-        else:
-            table = tables.table_for(
-                cleaning.plan(survey).questionnaire(),
-                item,
-                dataset.records(survey),
-                options,
-                by=by,
-                band_list=band_list,
-            )
+        table = operations.question_table(survey, item, options, by=by, bands=bands, compare=other)
     except tables.TableError as exc:
         fail(str(exc))
     if fmt == "json":
@@ -132,12 +106,12 @@ def survey_table_command(
     help="report.pdf, report.html or report.docx",
 )  # fmt: skip
 @click.option("--items", help="The questions to include, in order (e.g. q1,q16,q6).")
-@click.option("--no-figures", is_flag=True, help="Tables only (else as the report plan says).")
+@click.option(
+    "--no-figures", is_flag=True, help="Tables only (else as the report's composition says)."
+)
 @with_appcontext
 def survey_report_command(survey_id, output, items, no_figures) -> None:
     """Compile the results report: title page, contents, method, tables and figures."""
-    from fieldkit.surveys.results import report, tables
-
     survey = survey_or_fail(survey_id)
     if output.suffix.lower() not in (".pdf", ".html", ".docx"):
         fail(f"{output}: a report is .pdf, .html or .docx")
@@ -157,9 +131,6 @@ def survey_report_command(survey_id, output, items, no_figures) -> None:
 @with_appcontext
 def survey_new_wave_command(survey_id, title) -> None:
     """Run a survey again: same questionnaire version, a copy of the frame; prints the new id."""
-    from fieldkit.extensions import db
-    from fieldkit.surveys.results import waves
-
     wave = waves.new_wave(survey_or_fail(survey_id), title)
     db.session.commit()
     click.echo(f"New wave {waves.wave_number(wave)}: survey {wave.id}")

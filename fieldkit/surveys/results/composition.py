@@ -1,11 +1,12 @@
 """The composition of a survey's results report: which questions (their tables and figures) it
 takes, in which order, and the researcher's texts between them. Stored per survey
-(``ReportPlan``) and used by every way of compiling the report: the page, the export job and
-``fieldkit survey report``.
+(``ReportComposition``) and used by every way of compiling the report: the page, the export
+job and ``fieldkit survey report``.
 
 An entry is ``{"item": name, "included": bool}`` or ``{"text": "..."}``. The questions are
-always those of the questionnaire as cleaned now: a question the plan does not know yet (a new
-derived variable) comes last, not included; one that is gone (an undone recode) is dropped.
+always those of the questionnaire as cleaned now: a question the composition does not know yet
+(a new derived variable) comes last, not included; one that is gone (an undone recode) is
+dropped.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from typing import Any
 from fieldkit.core import audit
 from fieldkit.core.models import User, utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys.models import ReportPlan, Survey
+from fieldkit.surveys.models import ReportComposition, Survey
 from fieldkit.surveys.questionnaires import definition as d
-from fieldkit.surveys.results import cleaning
+from fieldkit.surveys.results import cleaning_steps
+from fieldkit.surveys.results.tables import TABLE_TYPES
 
-REPORT_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
 #: A researcher's text in the report: long enough for a few paragraphs, not a chapter.
 MAX_TEXT = 5000
 
@@ -46,16 +47,16 @@ class Entry:
 
 def report_items(survey: Survey) -> dict[str, str]:
     """Every question of the (cleaned) questionnaire that has a table, with its label."""
-    questionnaire = cleaning.plan(survey).questionnaire()
+    questionnaire = cleaning_steps.active_steps(survey).questionnaire()
     return {
         item.name: (f"{item.number}. " if item.number else "") + d.text_in(item.label, "nb")
         for _s, item in questionnaire.items()
-        if item.type in REPORT_TYPES
+        if item.type in TABLE_TYPES
     }
 
 
-def stored_plan(survey: Survey) -> ReportPlan | None:
-    return db.session.get(ReportPlan, survey.id)
+def stored_composition(survey: Survey) -> ReportComposition | None:
+    return db.session.get(ReportComposition, survey.id)
 
 
 def merge(
@@ -78,11 +79,11 @@ def merge(
 def entries_for(survey: Survey) -> tuple[list[Entry], bool]:
     """The survey's composition and whether figures come with the tables (default: every
     question in questionnaire order, with figures)."""
-    plan = stored_plan(survey)
+    stored = stored_composition(survey)
     items = report_items(survey)
-    if plan is None:
+    if stored is None:
         return merge([], items, new_included=True), True
-    return merge(plan.entries, items, new_included=False), plan.include_figures
+    return merge(stored.entries, items, new_included=False), stored.include_figures
 
 
 def from_form(
@@ -127,22 +128,22 @@ def apply_action(entries: list[Entry], action: str) -> list[Entry]:
     return entries
 
 
-def save_plan(
+def save_composition(
     survey: Survey, entries: list[Entry], include_figures: bool, *, actor: User | None = None
-) -> ReportPlan:
+) -> ReportComposition:
     """Store the composition (a text left empty stays on the page, not in the report)."""
-    plan = stored_plan(survey) or ReportPlan(survey_id=survey.id)
-    plan.entries = [e.stored() for e in entries]
-    plan.include_figures = include_figures
-    plan.updated_at = utcnow()
-    plan.updated_by_id = getattr(actor, "id", None)
-    db.session.add(plan)
+    composition = stored_composition(survey) or ReportComposition(survey_id=survey.id)
+    composition.entries = [e.stored() for e in entries]
+    composition.include_figures = include_figures
+    composition.updated_at = utcnow()
+    composition.updated_by_id = getattr(actor, "id", None)
+    db.session.add(composition)
     db.session.flush()
     audit.record(
-        "survey.report_plan_saved", plan, actor=actor, project=survey.project_id,
+        "survey.report_composition_saved", composition, actor=actor, project=survey.project_id,
         object_id=survey.id, items=sum(1 for e in entries if not e.is_text and e.included),
     )  # fmt: skip
-    return plan
+    return composition
 
 
 def report_order(entries: list[Entry]) -> list[tuple[str, str]]:

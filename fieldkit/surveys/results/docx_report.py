@@ -2,11 +2,16 @@
 HTML and PDF.
 
 Word conventions rather than look-alikes: chapters are ``Heading 1``, captions are the
-``Caption`` style with a ``SEQ Tabell``/``SEQ Figur`` field (so Word renumbers them and can list
-them), and the contents is a ``TOC`` field over the chapters and captions. A field's result is
-only what the writer put there, so the contents is written out in full: one line per chapter
-and caption with a ``PAGEREF`` to a bookmark (LibreOffice computes those when it lays the
-document out; Word recomputes the whole field on opening, ``updateFields``).
+``Caption`` style with a ``SEQ`` field named by the label's word (``SEQ Tabell``/``SEQ Figur``
+in bokmål, so Word renumbers them and can list them), and the contents is a ``TOC`` field over
+the chapters and captions. A field's result is only what the writer put there, so the contents
+is written out in full: one line per chapter and caption with a ``PAGEREF`` to a bookmark
+(LibreOffice computes those when it lays the document out; Word recomputes the whole field on
+opening, ``updateFields``).
+
+Its words (the contents' heading, "Page N of M", the caption labels, the styles of notes and
+sources) come from the catalogue: build under ``force_locale`` (``report.report_docx`` does).
+python-docx is imported where it is used, not when the app starts.
 """
 
 from __future__ import annotations
@@ -14,20 +19,20 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from flask_babel import gettext as _
 
 FONT = "Arial"
 TEXT_WIDTH_MM = 160
-DARK = RGBColor(0x1F, 0x4E, 0x79)
-TOTAL_ROWS = ("Sum", "Totalt")
+#: Headings and the contents' title (RGB hex).
+DARK = "1F4E79"
+#: Stands for a field in a translated text ("Page %(page)s of %(pages)s").
+_FIELD = "\x00"
 
 
 def _element(tag: str, **attributes: str) -> Any:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     element = OxmlElement(tag)
     for name, value in attributes.items():
         element.set(qn(name), value)
@@ -36,6 +41,7 @@ def _element(tag: str, **attributes: str) -> Any:
 
 def _field(paragraph, instruction: str, result: str = "", *, bold: bool | None = None) -> None:
     """A complex field (begin, instruction, separate, cached result, end) in ``paragraph``."""
+
     for piece in ("begin", instruction, "separate", result, "end"):
         run = paragraph.add_run()
         run.bold = bold
@@ -50,6 +56,7 @@ def _field(paragraph, instruction: str, result: str = "", *, bold: bool | None =
 
 
 def _field_start(paragraph, instruction: str) -> None:
+
     for piece in ("begin", instruction, "separate"):
         run = paragraph.add_run()
         if piece in ("begin", "separate"):
@@ -61,6 +68,7 @@ def _field_start(paragraph, instruction: str) -> None:
 
 
 def _field_end(paragraph) -> None:
+
     paragraph.add_run()._r.append(_element("w:fldChar", **{"w:fldCharType": "end"}))
 
 
@@ -73,7 +81,21 @@ def _bookmark(paragraph, name: str, number: int) -> None:
     paragraph._p.append(_element("w:bookmarkEnd", **{"w:id": str(number)}))
 
 
+def _with_fields(paragraph, text: str, fields: list[tuple[str, str]]) -> None:
+    """``text`` in ``paragraph`` with each ``_FIELD`` in it replaced by the next of ``fields``
+    (instruction, cached result)."""
+    parts = text.split(_FIELD)
+    for index, part in enumerate(parts):
+        if part:
+            paragraph.add_run(part)
+        if index < len(fields) and index < len(parts) - 1:
+            _field(paragraph, *fields[index])
+
+
 def _set_font(style, size: float | None = None, *, bold: bool | None = None, colour=None) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
     fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(theme), None)
@@ -84,22 +106,25 @@ def _set_font(style, size: float | None = None, *, bold: bool | None = None, col
     if bold is not None:
         style.font.bold = bold
     if colour is not None:
-        style.font.color.rgb = colour
+        style.font.color.rgb = RGBColor.from_string(colour)
     style.font.italic = False
 
 
 def _styles(document) -> None:
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.shared import Mm, Pt
+
     styles = document.styles
     _set_font(styles["Normal"], 10.5)
     styles["Normal"].paragraph_format.space_after = Pt(6)
     styles["Normal"].paragraph_format.line_spacing = 1.15
-    _set_font(styles["Title"], 26, bold=True, colour=RGBColor(0, 0, 0))
-    _set_font(styles["Subtitle"], 15, colour=RGBColor(0, 0, 0))
+    _set_font(styles["Title"], 26, bold=True, colour="000000")
+    _set_font(styles["Subtitle"], 15, colour="000000")
     _set_font(styles["Heading 1"], 16, bold=True, colour=DARK)
     styles["Heading 1"].paragraph_format.space_before = Pt(0)
     styles["Heading 1"].paragraph_format.space_after = Pt(12)
     caption = styles["Caption"]
-    _set_font(caption, 10.5, bold=True, colour=RGBColor(0, 0, 0))
+    _set_font(caption, 10.5, bold=True, colour="000000")
     caption.paragraph_format.space_before = Pt(14)
     caption.paragraph_format.space_after = Pt(4)
     caption.paragraph_format.keep_with_next = True
@@ -113,16 +138,28 @@ def _styles(document) -> None:
         form.space_before = Pt(6 if level == 1 else 0)
         form.space_after = Pt(2)
         form.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
-    for name, size, italic in (("Tabellnote", 8.5, False), ("Kilde", 8.5, True)):
+    for name, size, italic, after in ((_note_style(), 8.5, False, 0), (_source_style(), 8.5,
+                                                                          True, 10)):  # fmt: skip
         style = styles.add_style(name, 1)
         style.base_style = styles["Normal"]
         style.font.size = Pt(size)
         style.font.italic = italic
         style.paragraph_format.space_before = Pt(2)
-        style.paragraph_format.space_after = Pt(0 if name == "Tabellnote" else 10)
+        style.paragraph_format.space_after = Pt(after)
+
+
+def _note_style() -> str:
+    return _("Table note")
+
+
+def _source_style() -> str:
+    return _("Source")
 
 
 def _page_setup(document) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)
@@ -130,10 +167,8 @@ def _page_setup(document) -> None:
     section.different_first_page_header_footer = True
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("Side ")
-    _field(footer, "PAGE", "1")
-    footer.add_run(" av ")
-    _field(footer, "NUMPAGES", "1")
+    words = _("Page %(page)s of %(pages)s", page=_FIELD, pages=_FIELD)
+    _with_fields(footer, words, [("PAGE", "1"), ("NUMPAGES", "1")])
     for run in footer.runs:
         run.font.size = Pt(8)
 
@@ -181,7 +216,13 @@ def _column_widths(header: list[str], rows: list[list[str]]) -> list[float]:
     return [first, *columns]
 
 
-def _table(document, header: list[str], rows: list[list[str]]) -> None:
+def _table(document, header: list[str], rows: list[list[str]], total: bool) -> None:
+    """The table; ``total``: its last row is the total row (bold, ruled above)."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
     table = document.add_table(rows=1, cols=len(header))
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
@@ -201,7 +242,7 @@ def _table(document, header: list[str], rows: list[list[str]]) -> None:
         properties.append(_element("w:cantSplit"))
         if index == 0:
             properties.append(_element("w:tblHeader"))
-        is_total = index > 0 and line[0] in TOTAL_ROWS
+        is_total = total and index == len(lines) - 1
         for column, (cell, text) in enumerate(zip(row.cells, line, strict=True)):
             cell.width = widths[column]
             paragraph = cell.paragraphs[0]
@@ -222,21 +263,28 @@ def _table(document, header: list[str], rows: list[list[str]]) -> None:
 
 
 def _caption(document, block, bookmarks: dict[str, int]) -> None:
+    """The caption, "Table 3. …": the number is a ``SEQ`` field of the label's word (Word
+    renumbers the tables and figures and can list them)."""
     paragraph = document.add_paragraph(style="Caption")
-    word = "Tabell" if block.kind == "table" else "Figur"
-    number = block.label.removeprefix(word).strip().rstrip(".")
-    paragraph.add_run(f"{word} ")
-    _field(paragraph, f"SEQ {word} \\* ARABIC", number)
-    paragraph.add_run(f". {block.caption}")
+    if block.kind == "table":
+        label = _("Table %(number)s.", number=_FIELD)
+        sequence = _("Table")
+    else:
+        label = _("Figure %(number)s.", number=_FIELD)
+        sequence = _("Figure")
+    _with_fields(paragraph, label, [(f"SEQ {sequence} \\* ARABIC", str(block.number))])
+    paragraph.add_run(f" {block.caption}")
     _bookmark(paragraph, f"_Toc_{block.anchor}", bookmarks[block.anchor])
 
 
 def _contents(document, context: dict[str, Any], bookmarks: dict[str, int]) -> None:
     """The contents field, its result written out: chapters and the captions under them."""
-    heading = document.add_paragraph("Innhold")
+    from docx.shared import Pt, RGBColor
+
+    heading = document.add_paragraph(_("Contents"))
     heading.runs[0].bold = True
     heading.runs[0].font.size = Pt(16)
-    heading.runs[0].font.color.rgb = DARK
+    heading.runs[0].font.color.rgb = RGBColor.from_string(DARK)
     heading.paragraph_format.space_after = Pt(12)
     entries = []
     for number, chapter in enumerate(context["chapters"], 1):
@@ -267,6 +315,10 @@ def _anchors(context: dict[str, Any]) -> dict[str, int]:
 
 def report_docx(context: dict[str, Any], figure_png) -> bytes:
     """The report as a Word document; ``figure_png(svg)`` gives a figure's PNG (or None)."""
+    from docx import Document
+    from docx.enum.text import WD_BREAK
+    from docx.shared import Mm
+
     document = Document()
     _styles(document)
     _page_setup(document)
@@ -303,16 +355,16 @@ def report_docx(context: dict[str, Any], figure_png) -> bytes:
                 continue
             _caption(document, block, bookmarks)
             if block.kind == "table":
-                _table(document, block.table.header, block.table.rows)
+                _table(document, block.table.header, block.table.rows, block.table.total)
                 for note in block.table.notes:
-                    document.add_paragraph(note, style="Tabellnote")
+                    document.add_paragraph(note, style=_note_style())
             else:
                 png = figure_png(block.svg)
                 picture = document.add_paragraph()
                 picture.paragraph_format.keep_with_next = True
                 if png:
                     picture.add_run().add_picture(BytesIO(png), width=Mm(TEXT_WIDTH_MM))
-            document.add_paragraph(block.source, style="Kilde")
+            document.add_paragraph(block.source, style=_source_style())
     output = BytesIO()
     document.save(output)
     return output.getvalue()

@@ -1,21 +1,21 @@
 """Exports of a survey's data set: CSV, XLSX, SPSS ``.sav``, Stata ``.dta``, R and codebook.
 
-Every writer takes the variables from ``dataset.variables``; CSV and XLSX take the rows from
-``dataset.rows``, SPSS and Stata the columns from ``dataset.packed_chunks`` or
+Every writer takes the variables from ``schema.variables``; CSV and XLSX take the rows from
+``dataset.rows``, SPSS and Stata the columns from ``analysis_rows.packed_chunks`` or
 ``dataset.columns`` (all read in chunks and tested to give the same values), so the exports,
-the tables and the CLI see the same data.
+the tables and the CLI see the same data. Exports speak the data set's language
+(``schema.LANGUAGE``): the questionnaire's texts, and the words they add through the catalogue.
 
 CSV, the R CSV and XLSX (openpyxl write-only) are written row by row: memory does not grow with
 the number of responses. pyreadstat cannot append to a ``.sav``/``.dta`` file, so those are
 built as typed NumPy columns (float64 for numbers and codes, one object array per text column)
 preallocated and filled chunk by chunk, then written once: memory is one typed column set plus
 one chunk (on PostgreSQL also the packed rows the driver holds), not the responses' JSON. The
-numbers come from the responses' packed analysis rows
-(``analysis_rows``, read with ``numpy.frombuffer``) when the survey has no cleaning steps and
-only numeric answer variables, otherwise from the decoded JSON (``dataset.columns``). The frame
-is built with the garbage collector paused. For 100,000 responses x 81 variables the export
-takes 1.4-1.5x the time pyreadstat needs to write the finished frame on SQLite and
-PostgreSQL (3-4.5x when it decoded the JSON; ``bench/export_sav.py``, ``docs/benchmarks.md``).
+numbers come from the responses' packed analysis rows (``analysis_rows``: packed by the export
+itself for the responses changed since the last one, read with ``numpy.frombuffer``) when the
+survey has no cleaning steps and only numeric answer variables, otherwise from the decoded JSON
+(``dataset.columns``). The frame is built with the garbage collector paused. What it costs
+against writing the finished frame: ``bench/export_sav.py``, ``docs/benchmarks.md``.
 
 Choice variables whose codes are not all whole numbers are strings in CSV/XLSX; SPSS and Stata
 take value labels only on numbers, so there they are numbered 1..k in choice order and the
@@ -26,17 +26,25 @@ from __future__ import annotations
 
 import csv
 import math
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 from fieldkit.core import audit, downloads
 from fieldkit.core.collector import collector_paused
 from fieldkit.core.jobs import report_progress
+from fieldkit.core.models import User
+from fieldkit.extensions import db
 from fieldkit.surveys.models import Survey
-from fieldkit.surveys.results import analysis_rows, dataset
-from fieldkit.surveys.results.dataset import DATETIME, NUMERIC
+from fieldkit.surveys.paper import codebook
+from fieldkit.surveys.results import analysis_rows, cleaning_steps, dataset, report, schema
+from fieldkit.surveys.results.schema import DATETIME, NUMERIC, Finish, Variable
 
 FORMATS = {
     "csv": ".csv",
@@ -76,7 +84,7 @@ def write_csv(
 
     Returns the number of rows written.
     """
-    variables = dataset.variables(survey)
+    variables = schema.variables(survey)
     total = dataset.count_valid(survey)
     written = 0
     encoding = "utf-8-sig" if excel else "utf-8"
@@ -97,10 +105,14 @@ def write_xlsx(survey: Survey, path: Path, *, progress: Progress | None = None) 
     """Write the data set as a workbook (write-only mode): data, then variables and labels."""
     from openpyxl import Workbook
 
-    variables = dataset.variables(survey)
+    variables = schema.variables(survey)
     total = dataset.count_valid(survey)
     workbook = Workbook(write_only=True)
-    data = workbook.create_sheet("Data")
+    with force_locale(schema.LANGUAGE):
+        names = [_("Data"), _("Variables"), _("Values")]
+        variable_header = [_("Variable"), _("Label"), _("Type")]
+        value_header = [_("Variable"), _("Value"), _("Label")]
+    data = workbook.create_sheet(names[0])
     data.append([v.name for v in variables])
     written = 0
     for batch in dataset.rows(survey, variables):
@@ -109,12 +121,12 @@ def write_xlsx(survey: Survey, path: Path, *, progress: Progress | None = None) 
         written += len(batch)
         if progress:
             progress(written, total)
-    sheet = workbook.create_sheet("Variabler")
-    sheet.append(["Variabel", "Etikett", "Type"])
+    sheet = workbook.create_sheet(names[1])
+    sheet.append(variable_header)
     for variable in variables:
         sheet.append([variable.name, variable.label, variable.kind])
-    values = workbook.create_sheet("Verdier")
-    values.append(["Variabel", "Verdi", "Etikett"])
+    values = workbook.create_sheet(names[2])
+    values.append(value_header)
     for variable in variables:
         for code, label in variable.value_labels.items():
             values.append([variable.name, code, label])
@@ -122,30 +134,27 @@ def write_xlsx(survey: Survey, path: Path, *, progress: Progress | None = None) 
     return written
 
 
-#: Defined beside the packed analysis rows, which must hold exactly these values.
-_encoding = analysis_rows.encoding
-_finish = analysis_rows.finishing
-
-
 def statistical_frame(survey: Survey, progress: Progress | None = None):
     """The data set as a pandas DataFrame with typed columns, and its metadata for pyreadstat.
 
-    Built from the packed analysis rows (``dataset.packed_chunks``) where they give the same
-    values, else from ``dataset.columns`` (each distinct stored value converted once), into
-    columns preallocated to the number of valid responses and filled chunk by chunk.
+    Built from the packed analysis rows (``analysis_rows.packed_chunks``, which packs those of
+    the responses changed since the last export, written back here once the frame is built)
+    where they give the same values, else from ``dataset.columns`` (each distinct stored value
+    converted once), into columns preallocated to the number of valid responses and filled
+    chunk by chunk. Commits (writing the packed rows back).
     """
-    variables = dataset.variables(survey)
+    variables = schema.variables(survey)
     total = dataset.count_valid(survey)
-    encodings = [_encoding(v) for v in variables]
-    finish = [_finish(v, e) for v, e in zip(variables, encodings, strict=True)]
+    encodings = [schema.encoding(v) for v in variables]
+    finish = [schema.finishing(v, e) for v, e in zip(variables, encodings, strict=True)]
     layout = analysis_rows.usable_layout(survey, variables, finish)
     # A tuple per response and an object per value, a chunk at a time: the collector would
     # run hundreds of times over them and find nothing to free.
     with collector_paused():
-        # The meta and frame columns come first, then the answers (``dataset.variables``).
-        leading = sum(1 for v in variables if v.origin != dataset.ANSWERS)
+        # The meta and frame columns come first, then the answers (``schema.variables``).
+        leading = sum(1 for v in variables if v.origin != schema.ANSWERS)
         packed = layout is not None and leading > 0
-        if packed and all(v.origin != dataset.ANSWERS for v in variables[:leading]):
+        if packed and all(v.origin != schema.ANSWERS for v in variables[:leading]):
             frame = _packed_frame(survey, variables, finish, layout, total, leading, progress)
         else:
             frame = _typed_frame(
@@ -183,8 +192,8 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
 
 
 def _typed_frame(
-    variables: list[dataset.Variable],
-    finish: list[dataset.Finish | None],
+    variables: list[Variable],
+    finish: list[Finish | None],
     chunks: Iterator[list[Any]],
     total: int,
     progress: Progress | None,
@@ -217,7 +226,7 @@ def _typed_frame(
     for variable in variables:
         if variable.kind == DATETIME:
             frame[variable.name] = pd.to_datetime(frame[variable.name])
-        elif variable.kind != NUMERIC and _encoding(variable) is None:
+        elif variable.kind != NUMERIC and schema.encoding(variable) is None:
             column = frame[variable.name]
             frame[variable.name] = column.where(column.notna(), "")
     return frame
@@ -225,21 +234,23 @@ def _typed_frame(
 
 def _packed_frame(
     survey: Survey,
-    variables: list[dataset.Variable],
-    finish: list[dataset.Finish | None],
-    layout: analysis_rows.Layout,
+    variables: list[Variable],
+    finish: list[Finish | None],
+    layout: analysis_rows.PackedLayout,
     total: int,
     leading: int,
     progress: Progress | None,
 ):
     """The frame from the packed analysis rows: the ``leading`` variables (meta and frame
     columns) as ``_typed_frame`` builds them, and beside them the answer variables as one
-    float64 block (a row per response) into which each chunk's rows are copied at once."""
+    float64 block (a row per response) into which each chunk's rows are copied at once. The
+    rows packed on the way (missing or stale ones) are written back at the end."""
     import numpy as np
     import pandas as pd
 
     answers = np.empty((total, layout.width))
-    chunks = dataset.packed_chunks(survey, variables, finish, layout)
+    repacked: list[tuple[str, int, bytes]] = []
+    chunks = analysis_rows.packed_chunks(survey, variables, finish, layout, repacked=repacked)
 
     def others() -> Iterator[list[Any]]:
         start = 0
@@ -253,6 +264,8 @@ def _packed_frame(
     names = [v.name for v in variables[leading:]]
     # Fewer rows than counted if responses were discarded meanwhile: as many as the front has.
     block = pd.DataFrame(answers[: len(front)], columns=names, copy=False)
+    # The rows packed while reading, written back now that the read is done.
+    analysis_rows.store(layout, repacked)
     return pd.concat([front, block], axis=1)
 
 
@@ -298,7 +311,7 @@ def _r_string(text: str) -> str:
 
 def r_script(survey: Survey, csv_name: str) -> str:
     """An R script that reads the CSV and applies variable and value labels."""
-    variables = dataset.variables(survey)
+    variables = schema.variables(survey)
     lines = [
         f"# {survey.title}: read the data and apply the labels (fieldkit export).",
         f'data <- read.csv({_r_string(csv_name)}, encoding = "UTF-8", '
@@ -321,9 +334,6 @@ def r_script(survey: Survey, csv_name: str) -> str:
 
 def write_r(survey: Survey, path: Path, *, progress: Progress | None = None) -> int:
     """A zip with the R-friendly CSV (UTF-8, comma, dot) and ``labels.R``."""
-    import tempfile
-    import zipfile
-
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "data.csv"
         written = write_csv(survey, data, progress=progress)
@@ -333,42 +343,58 @@ def write_r(survey: Survey, path: Path, *, progress: Progress | None = None) -> 
     return written
 
 
+def _kind_words() -> dict[str, str]:
+    return {NUMERIC: _("number"), schema.STRING: _("text"), DATETIME: _("date/time")}
+
+
 def write_codebook(survey: Survey, path: Path, *, progress: Progress | None = None) -> int:
     """The export's codebook: every variable under its export name, with the name it is
-    stored under, its label, type, measure and value labels (the names match every export)."""
-    from openpyxl import Workbook
-
-    variables = dataset.variables(survey)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Variabler")
-    sheet.append(["Variabel", "Lagret som", "Etikett", "Type", "Målenivå", "Verdier",
-                  "Ikke-substantielle (manglende i SPSS)"])  # fmt: skip
-    for variable in variables:
-        values = "; ".join(f"{code} = {label}" for code, label in variable.value_labels.items())
-        sheet.append(
-            [
-                variable.name,
-                variable.source,
-                variable.label,
-                {"numeric": "tall", "string": "tekst", "datetime": "dato/tid"}[variable.kind],
-                variable.measure,
-                values,
-                ", ".join(str(code) for code in variable.nonsubstantive),
-            ]
-        )
-    labels = workbook.create_sheet("Verdier")
-    labels.append(["Variabel", "Verdi", "Etikett"])
-    for variable in variables:
-        for code, label in variable.value_labels.items():
-            labels.append([variable.name, code, label])
-    workbook.save(path)
+    stored under, its label, type, measure and value labels (the names match every export),
+    and what the questionnaire's codebook (``paper.codebook``, the one builder of codebook
+    rows) says of the question it comes from: number, answer type, condition, unit, range."""
+    variables = schema.variables(survey)
+    questionnaire = cleaning_steps.active_steps(survey).questionnaire()
+    with force_locale(schema.LANGUAGE):
+        questions = {
+            row["name"]: row for row in codebook.codebook_rows(questionnaire, schema.LANGUAGE)
+        }
+        kinds = _kind_words()
+        header = [
+            _("Variable"), _("Stored as"), _("Label"), _("Type"), _("Measure"), _("Values"),
+            _("Non-substantive (missing in SPSS)"), _("No."), _("Answer type"), _("Condition"),
+            _("Condition in words"), _("Unit"), _("Range"), _("Required"),
+        ]  # fmt: skip
+        lines = []
+        for variable in variables:
+            values = "; ".join(f"{code} = {label}" for code, label in variable.value_labels.items())
+            question = questions.get(variable.source) if variable.origin == schema.ANSWERS else None
+            lines.append(
+                [
+                    variable.name,
+                    variable.source,
+                    variable.label,
+                    kinds[variable.kind],
+                    variable.measure,
+                    values,
+                    ", ".join(str(code) for code in variable.nonsubstantive),
+                    *(codebook.question_cells(question) if question else [""] * 7),
+                ]
+            )
+        labels = [
+            [variable.name, code, label]
+            for variable in variables
+            for code, label in variable.value_labels.items()
+        ]
+        sheets = [
+            codebook.Sheet(_("Variables"), header, lines, codebook.EXPORT_WIDTHS, ("C", "F", "K")),
+            codebook.Sheet(_("Value labels"), [_("Variable"), _("Code"), _("Label")], labels),
+        ]
+    path.write_bytes(codebook.workbook(sheets))
     return len(variables)
 
 
 def _report_writer(fmt: str) -> Callable[..., int]:
     def write(survey: Survey, path: Path, progress: Progress | None = None, **choices: Any) -> int:
-        from fieldkit.surveys.results import report
-
         report.write_report(survey, path, fmt, **choices)
         return dataset.count_valid(survey)
 
@@ -402,10 +428,11 @@ def export(
 
 
 def export_file_name(survey: Survey, fmt: str) -> str:
-    """The name a downloaded export gets."""
-    suffix = {"csv_excel": "_excel", "codebook": "_kodebok"}.get(fmt, "")
-    if fmt.startswith("report_"):
-        suffix = "_rapport"
+    """The name a downloaded export gets (in the data set's language)."""
+    with force_locale(schema.LANGUAGE):
+        suffix = {"csv_excel": "_excel", "codebook": "_" + _("codebook")}.get(fmt, "")
+        if fmt.startswith("report_"):
+            suffix = "_" + _("report")
     return f"survey{survey.id}{suffix}{FORMATS[fmt]}"
 
 
@@ -417,9 +444,6 @@ def export_job(
 ) -> dict:
     """Background job: write an export to the downloads store, with progress (``report``: the
     report's choices of questions, texts and figures)."""
-    from fieldkit.core.models import User
-    from fieldkit.extensions import db
-
     survey = db.session.get(Survey, survey_id)
 
     def write(path: Path) -> int:

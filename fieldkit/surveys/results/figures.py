@@ -21,7 +21,8 @@ from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.questionnaires.definition import Item
 from fieldkit.surveys.results import tables
 from fieldkit.surveys.results.dataset import Record
-from fieldkit.surveys.results.tables import Options, TableError, number, question
+from fieldkit.surveys.results.numbers import TableError, number
+from fieldkit.surveys.results.tables import Options, question
 
 #: From strong agreement (dark blue) to strong disagreement (dark orange); grey for "Vet ikke".
 SCALE_COLOURS = ["#1f4e79", "#4f81bd", "#a6c1e0", "#f4b183", "#c55a11", "#843c0c", "#5b2a05"]
@@ -46,7 +47,8 @@ class Figure:
     kind: str
 
     def numbered(self, figure_number: int) -> str:
-        return f"Figur {figure_number}. {self.caption}"
+        """The caption after its label: "Figur 2. …"."""
+        return f"{_('Figure %(number)s.', number=figure_number)} {self.caption}"
 
 
 def _colours(choices: list[d.Choice]) -> list[str]:
@@ -171,19 +173,21 @@ def suppressed(count: int, options: Options) -> bool:
 
 
 def hidden_text(options: Options) -> str:
-    return f"færre enn {options.min_cell} svar (skjult)"
+    return _("fewer than %(count)s responses (hidden)", count=options.min_cell)
 
 
 def suppressed_note(options: Options, *, stacked: bool = True) -> str:
     """The note a figure with suppressed cells carries (inside the SVG, so every copy has it)."""
     if stacked:
-        return (
-            f"Kategorier med færre enn {options.min_cell} svar er skjult av personvernhensyn "
-            "(samlet i det stiplede feltet)."
+        return _(
+            "Categories with fewer than %(count)s responses are hidden for privacy (together in "
+            "the dashed box).",
+            count=options.min_cell,
         )
-    return (
-        f"Søyler med færre enn {options.min_cell} svar er skjult av personvernhensyn "
-        f"(merket {SUPPRESSED_MARK.format(threshold=options.min_cell)})."
+    return _(
+        "Bars with fewer than %(count)s responses are hidden for privacy (marked %(mark)s).",
+        count=options.min_cell,
+        mark=SUPPRESSED_MARK.format(threshold=options.min_cell),
     )
 
 

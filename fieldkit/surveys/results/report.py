@@ -1,13 +1,15 @@
 """The results report: title page, contents, a method section from the fieldwork, and the
-chosen tables and figures numbered ``Tabell N.``/``Figur N.`` with the caption above and
-``Kilde: …`` below; as HTML, PDF (WeasyPrint) and DOCX (python-docx).
+chosen tables and figures numbered ("Table N.", "Figure N.") with the caption above and the
+source below; as HTML, PDF (WeasyPrint) and DOCX (python-docx, ``docx_report``).
 
 The context is plain data (strings, lists, SVG markup) built once and rendered three ways. The
-report speaks the report's language (bokmål), like the tables.
+report speaks its language (``Options.language``, bokmål by default): the questionnaire's texts
+in it, and the report's own words from the catalogue (built under ``force_locale``).
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import render_template
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from fieldkit.core import pdf as rendering
@@ -25,19 +28,23 @@ from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import dispositions, queries
 from fieldkit.surveys.models import Case, SentMessage, Survey
-from fieldkit.surveys.results import cleaning, dataset, figures, tables
+from fieldkit.surveys.results import (
+    cleaning,
+    cleaning_steps,
+    composition,
+    dataset,
+    docx_report,
+    figures,
+    tables,
+)
 from fieldkit.surveys.results.tables import Options, Table, number
 
 OSLO = ZoneInfo("Europe/Oslo")
-MONTHS = [
-    "januar", "februar", "mars", "april", "mai", "juni",
-    "juli", "august", "september", "oktober", "november", "desember",
-]  # fmt: skip
 
 
 def long_date(day: date) -> str:
-    """4. mars 2004."""
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+    """4. mars 2004 (in bokmål)."""
+    return format_date(day, "long")
 
 
 @dataclass
@@ -46,7 +53,9 @@ class Block:
 
     kind: str  # "table", "figure" or "text"
     anchor: str = ""
-    label: str = ""  # "Tabell 3." / "Figur 2."
+    #: The table's or figure's number, and its label ("Tabell 3." / "Figur 2.").
+    number: int = 0
+    label: str = ""
     caption: str = ""
     table: Table | None = None
     svg: Any = None
@@ -72,14 +81,15 @@ def _day(moment: datetime | None) -> date | None:
 
 def method_chapter(survey: Survey, counter: dict[str, int], source: str) -> Chapter:
     """Field period, frame, mail sent, dispositions and response rates by stratum."""
-    chapter = Chapter("metode", "Metode og datagrunnlag")
+    chapter = Chapter("method", _("Method and data"))
     days = queries.completes_by_day(survey)
     start = _day(survey.opens_at) or _day(survey.launched_at) or (days[0][0] if days else None)
     end = _day(survey.closes_at) or (days[-1][0] if days else None)
     if start and end:
         chapter.paragraphs.append(
-            f"Datainnsamlingen foregikk fra {long_date(start)} til {long_date(end)}."
-        )
+            _("The data were collected from %(start)s to %(end)s.", start=long_date(start),
+              end=long_date(end))
+        )  # fmt: skip
     cases = db.session.scalar(sa.select(sa.func.count(Case.id)).where(Case.survey_id == survey.id))
     sent = {False: 0, True: 0}
     for round_number, count in db.session.execute(
@@ -90,33 +100,38 @@ def method_chapter(survey: Survey, counter: dict[str, int], source: str) -> Chap
     ):
         sent[round_number > 0] += count
     if cases:
-        text = f"Utvalget besto av {number(cases)} enheter."
+        text = _("The sample consisted of %(count)s units.", count=number(cases))
         if sent[False] or sent[True]:
-            text += (
-                f" Det ble sendt {number(sent[False])} invitasjoner og "
-                f"{number(sent[True])} påminnelser på e-post."
-            )
+            text += " " + _(
+                "%(invitations)s invitations and %(reminders)s reminders were sent by e-mail.",
+                invitations=number(sent[False]), reminders=number(sent[True]),
+            )  # fmt: skip
         chapter.paragraphs.append(text)
-    responses = dataset.count_valid(survey)
-    chapter.paragraphs.append(
-        f"Analysen bygger på {number(responses)} innsendte svar"
-        + (" (anonym undersøkelse)." if survey.anonymous else ".")
-    )
-    steps = [s for s in cleaning.all_steps(survey) if s.active]
+    responses = number(dataset.count_valid(survey))
+    if survey.anonymous:
+        based = _(
+            "The analysis is based on %(count)s submitted responses (anonymous survey).",
+            count=responses,
+        )
+    else:
+        based = _("The analysis is based on %(count)s submitted responses.", count=responses)
+    chapter.paragraphs.append(based)
+    steps = [s for s in cleaning_steps.all_steps(survey) if s.active]
     if steps:
         chapter.paragraphs.append(
-            "Data er renset i disse stegene: "
-            + "; ".join(cleaning.describe(s) for s in steps)
-            + "."
-        )
+            _("The data were cleaned in these steps: %(steps)s.",
+              steps="; ".join(cleaning.describe(s) for s in steps))
+        )  # fmt: skip
     columns = queries.frame_columns(survey)
     if cases:
         by = columns[0] if columns else None
         rates = queries.survey_rates(survey, by)
-        header = [by or "", "Enheter", "Fullført (I)", "Delvis (P)", "Svarprosent (RR2)"]
+        header = [by or "", _("Units"), _("Complete (I)"), _("Partial (P)"),
+                  _("Response rate (RR2)")]  # fmt: skip
         rows = []
         for group in [*rates.groups, rates.total]:
-            name = "Totalt" if group.group == queries.TOTAL else (group.group or "(uoppgitt)")
+            total = group.group == queries.TOTAL
+            name = _("Total") if total else group.group or _("(not given)")
             rr2 = dispositions.percent(group.rates["RR2"], 1)
             rows.append(
                 [
@@ -127,26 +142,31 @@ def method_chapter(survey: Survey, counter: dict[str, int], source: str) -> Chap
                     "–" if rr2 is None else number(rr2, 1),
                 ]
             )
-        caption = "Disposisjoner og svarprosent" + (f" etter {by}" if by else "")
-        table = Table(caption, header, rows, rates.total.cases, "rates")
+        if by:
+            caption = _("Dispositions and response rate by %(column)s", column=by)
+        else:
+            caption = _("Dispositions and response rate")
+        table = Table(caption, header, rows, rates.total.cases, "rates", total=True)
         chapter.blocks.append(_table_block(table, counter, source))
         chapter.paragraphs.append(
-            "Svarprosenten er beregnet etter AAPORs standarddefinisjoner (RR2: fullførte og "
-            "delvise svar av alle enheter i utvalget)."
-        )
+            _("The response rate follows AAPOR's standard definitions (RR2: complete and "
+              "partial responses of all units in the sample).")
+        )  # fmt: skip
     return chapter
 
 
 def _table_block(table: Table, counter: dict[str, int], source: str) -> Block:
     counter["table"] += 1
     n = counter["table"]
-    return Block("table", f"tabell-{n}", f"Tabell {n}.", table.caption, table=table, source=source)
+    label = _("Table %(number)s.", number=n)
+    return Block("table", f"table-{n}", n, label, table.caption, table=table, source=source)
 
 
 def _figure_block(figure: figures.Figure, counter: dict[str, int], source: str) -> Block:
     counter["figure"] += 1
     n = counter["figure"]
-    return Block("figure", f"figur-{n}", f"Figur {n}.", figure.caption, svg=figure.svg,
+    label = _("Figure %(number)s.", number=n)
+    return Block("figure", f"figure-{n}", n, label, figure.caption, svg=figure.svg,
                  source=source)  # fmt: skip
 
 
@@ -166,20 +186,28 @@ def report_context(
     the texts between them; by default every question with a table, in questionnaire order).
     ``include_figures``: None takes the composition's choice.
     """
-    from fieldkit.surveys.results import composition
-
     options = options or Options(min_cell=0 if survey.anonymous else tables.DEFAULT_MIN_CELL)
-    texts = texts or {}
-    questionnaire = cleaning.plan(survey).questionnaire()
+    with force_locale(options.language):
+        return _report_context(survey, items, texts or {}, options, include_figures)
+
+
+def _report_context(
+    survey: Survey,
+    items: list[str] | None,
+    texts: dict[str, str],
+    options: Options,
+    include_figures: bool | None,
+) -> dict[str, Any]:
+    questionnaire = cleaning_steps.active_steps(survey).questionnaire()
     year = (_day(survey.closes_at) or _day(utcnow())).year
-    source = f"Kilde: {survey.title}, {year}."
+    source = _("Source: %(title)s, %(year)s.", title=survey.title, year=year)
     counter = {"table": 0, "figure": 0}
     chapters = [method_chapter(survey, counter, source)]
     if items:
         order = []
         for name in items:
             item = questionnaire.item(name)
-            if item is None or item.type not in composition.REPORT_TYPES:
+            if item is None or item.type not in tables.TABLE_TYPES:
                 raise tables.TableError(
                     _("The questionnaire has no question with a table named “%(name)s”.", name=name)
                 )
@@ -188,10 +216,10 @@ def report_context(
             order.append(("item", name))
         figures_wanted = True if include_figures is None else include_figures
     else:
-        entries, planned_figures = composition.entries_for(survey)
+        entries, composed_figures = composition.entries_for(survey)
         order = composition.report_order(entries)
-        figures_wanted = planned_figures if include_figures is None else include_figures
-    results = Chapter("resultater", "Resultater")
+        figures_wanted = composed_figures if include_figures is None else include_figures
+    results = Chapter("results", _("Results"))
     for kind, value in order:
         if kind == "text":
             results.blocks.append(Block("text", text=value))
@@ -199,9 +227,9 @@ def report_context(
         item = questionnaire.item(value)
         table = tables.table_for(questionnaire, item.name, dataset.records(survey), options)
         if table.n == 0:  # nobody answered (e.g. behind a skip no one took): say so, no zeros
-            results.blocks.append(
-                Block("text", text=f"Ingen har svart på {tables.question(item, options)} (n=0).")
-            )
+            question = tables.question(item, options)
+            nobody = _("Nobody answered %(question)s (n=0).", question=question)
+            results.blocks.append(Block("text", text=nobody))
             continue
         results.blocks.append(_table_block(table, counter, source))
         if figures_wanted:
@@ -211,7 +239,8 @@ def report_context(
     chapters.append(results)
     return {
         "title": survey.title,
-        "subtitle": "Resultatrapport",
+        "language": options.language,
+        "subtitle": _("Results report"),
         "project": survey.project.name,
         "date": long_date(_day(utcnow())),
         "introduction": texts.get("", ""),
@@ -221,14 +250,15 @@ def report_context(
     }
 
 
-def report_html(context: dict[str, Any], *, for_print: bool = True) -> str:
+def report_html(context: dict[str, Any]) -> str:
     """The report as one HTML document (print CSS, bundled fonts)."""
-    return render_template(
-        "pdf/surveys/results/report.html",
-        report=context,
-        fonts=rendering.FONT_FACES if for_print else [],
-        page_footer=rendering.page_counter_css("Side %(page)s av %(pages)s"),
-    )
+    with force_locale(context["language"]):
+        return render_template(
+            "pdf/surveys/results/report.html",
+            report=context,
+            fonts=rendering.FONT_FACES,
+            page_footer=rendering.page_counter_css(_("Page %(page)s of %(pages)s")),
+        )
 
 
 def report_pdf(context: dict[str, Any]) -> bytes:
@@ -238,8 +268,6 @@ def report_pdf(context: dict[str, Any]) -> bytes:
 def figure_png(svg: Any, resolution: int = 150) -> bytes | None:
     """A figure as PNG (SVG -> PDF with WeasyPrint -> PNG with pdftoppm), or None without
     pdftoppm."""
-    import re
-
     box = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', str(svg))
     height = 180 * float(box.group(2)) / float(box.group(1)) if box else 120
     html = (
@@ -265,9 +293,8 @@ def figure_png(svg: Any, resolution: int = 150) -> bytes | None:
 
 def report_docx(context: dict[str, Any]) -> bytes:
     """The report as a Word document (``docx_report``)."""
-    from fieldkit.surveys.results import docx_report
-
-    return docx_report.report_docx(context, figure_png)
+    with force_locale(context["language"]):
+        return docx_report.report_docx(context, figure_png)
 
 
 def write_report(survey: Survey, path: Path, fmt: str | None = None, **kwargs) -> None:

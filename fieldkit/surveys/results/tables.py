@@ -4,8 +4,8 @@ Pure functions over the data set's records (``dataset.records``: each response's
 its frame values), consumed as a stream so a table of 100,000 responses never holds them all.
 Tables print the way Norwegian evaluation reports do: ``<label> | Antall | Prosent``, a
 ``Sum`` row, whole percentages by default, decimal comma and a space as thousands separator.
-The words in the tables (Antall, Prosent, Sum, Totalt) are the report's language (bokmål), like
-the questionnaire's own texts.
+The questionnaire's texts come in ``Options.language``; the tables' own words (Count, Percent,
+Sum, Total) from the catalogue, in the current language (the report forces its own).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.questionnaires.definition import Item, Questionnaire, text_in
 from fieldkit.surveys.results.dataset import Record
+from fieldkit.surveys.results.numbers import Band, TableError, number, plain_number
 
 #: How the total row's percentage is shown.
 TOTAL_100 = "100"
@@ -31,13 +32,15 @@ TOTAL_SUM = "sum"
 TOTAL_LARGEST_REMAINDER = "largest_remainder"
 TOTAL_MODES = (TOTAL_100, TOTAL_SUM, TOTAL_LARGEST_REMAINDER)
 
-MULTIPLE_NOTE = "Kategoriene er ikke gjensidig utelukkende, så prosentene summerer ikke til 100."
 SUPPRESSED = "<{threshold}"
 DEFAULT_MIN_CELL = 5
+#: The item types that have a table (the others: export the data to analyse them).
+TABLE_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
 
 
-class TableError(ValueError):
-    """A table that cannot be made (unknown item, wrong type); the message says why."""
+def multiple_note() -> str:
+    """The note under a table of a question with several answers."""
+    return _("The categories are not mutually exclusive, so the percentages do not add up to 100.")
 
 
 @dataclass
@@ -76,6 +79,8 @@ class Table:
     n: int
     kind: str
     notes: list[str] = field(default_factory=list)
+    #: The last row is the total row ("Sum", "Totalt"): printed bold, ruled above.
+    total: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,29 +113,7 @@ class Table:
 
 
 # --------------------------------------------------------------------------------------------
-# Numbers
-
-
-def number(value: Decimal | float | int, decimals: int = 0) -> str:
-    """``value`` rounded half up, decimal comma, a space between thousands: 1 234,5."""
-    quantum = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
-    sign = "-" if rounded < 0 else ""
-    text = f"{abs(rounded):.{decimals}f}"
-    whole, _dot, fraction = text.partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + " ".join(groups) + ("," + fraction if fraction else "")
-
-
-def plain_number(value: float | int) -> str:
-    """A value as it is: whole numbers without decimals, others with up to two."""
-    if float(value) == int(value):
-        return number(int(value))
-    return number(value, 2).rstrip("0").rstrip(",")
+# Percentages
 
 
 def _round(value: Decimal, decimals: int) -> Decimal:
@@ -201,7 +184,7 @@ def _frequency_rows(
         [label, _count_cell(count, options), percent_cell(count, share, options)]
         for label, count, share in zip(labels, counts, shares, strict=True)
     ]
-    rows.append(["Sum", number(base), number(total, options.decimals)])
+    rows.append([_("Sum"), number(base), number(total, options.decimals)])
     return rows
 
 
@@ -228,14 +211,15 @@ def frequency(
     notes = []
     if options.exclude_nonsubstantive and len(choices) < len(item.choices):
         left_out = ", ".join(label_text(c.label, options) for c in item.choices if c.nonsubstantive)
-        notes.append(f"{left_out} er holdt utenfor.")
+        notes.append(_("%(answers)s are left out.", answers=left_out))
     return Table(
         caption=f"{caption} (n={number(base)})",
-        header=["", "Antall", "Prosent"],
+        header=["", _("Count"), _("Percent")],
         rows=_frequency_rows([choice_label(c, options) for c in choices], counts, base, options),
         n=base,
         kind="frequency",
         notes=notes,
+        total=True,
     )
 
 
@@ -263,11 +247,11 @@ def multiple(item: Item, records: Iterable[Record], options: Options) -> Table:
         )
     return Table(
         caption=f"{question(item, options)} (n={number(base)})",
-        header=["", "Antall", "Prosent"],
+        header=["", _("Count"), _("Percent")],
         rows=rows,
         n=base,
         kind="multiple",
-        notes=[MULTIPLE_NOTE],
+        notes=[multiple_note()],
     )
 
 
@@ -296,8 +280,8 @@ def grid(item: Item, records: Iterable[Record], options: Options) -> Table:
             + [number(total, options.decimals), number(base)]
         )
     return Table(
-        caption=f"{question(item, options)} Prosent.",
-        header=["", *[choice_label(c, options) for c in choices], "Sum", "N"],
+        caption=_("%(question)s Percent.", question=question(item, options)),
+        header=["", *[choice_label(c, options) for c in choices], _("Sum"), "N"],
         rows=rows,
         n=all_n,
         kind="grid",
@@ -327,12 +311,12 @@ def grid_multiple(item: Item, records: Iterable[Record], options: Options) -> Ta
             cells.append(percent_cell(count, share, options))
         rows.append([label_text(row.label, options), *cells, number(base)])
     return Table(
-        caption=f"{question(item, options)} Prosent.",
+        caption=_("%(question)s Percent.", question=question(item, options)),
         header=["", *[choice_label(c, options) for c in item.choices], "N"],
         rows=rows,
         n=max(bases.values(), default=0),
         kind="grid_multiple",
-        notes=[MULTIPLE_NOTE],
+        notes=[multiple_note()],
     )
 
 
@@ -375,7 +359,7 @@ def crosstab(
     total = Counter()
     for counter in cells.values():
         total.update(counter)
-    columns = [(names[g], cells[g]) for g in groups] + [("Totalt", total)]
+    columns = [(names[g], cells[g]) for g in groups] + [(_("Total"), total)]
     header = [""] + [f"{name} (N={number(sum(c.values()))})" for name, c in columns]
     per_column = []
     for _name, counter in columns:
@@ -387,16 +371,18 @@ def crosstab(
             [choice_label(choice, options)]
             + [percent_cell(c[index], s[index], options) for c, s, _t in per_column]
         )
-    rows.append(["Sum"] + [number(t, options.decimals) for _c, _s, t in per_column])
+    rows.append([_("Sum")] + [number(t, options.decimals) for _c, _s, t in per_column])
     n = sum(total.values())
     by_label = question(by_item, options) if by_item is not None else by
     return Table(
-        caption=f"{question(item, options)} Etter {by_label}. Prosent (n={number(n)})",
+        caption=_("%(question)s By %(by)s. Percent (n=%(n)s)", question=question(item, options),
+                  by=by_label, n=number(n)),
         header=header,
         rows=rows,
         n=n,
         kind="crosstab",
-    )
+        total=True,
+    )  # fmt: skip
 
 
 def _numbers(item: Item, records: Iterable[Record]) -> list[float]:
@@ -432,51 +418,11 @@ def descriptives(item: Item, records: Iterable[Record], options: Options) -> Tab
         row = ["0", "", "", "", ""]
     return Table(
         caption=f"{question(item, options)} (n={number(n)})",
-        header=["", "n", "Gjennomsnitt", "Median", "Min", "Maks"],
-        rows=[[label_text(item.unit, options) or "Alle", *row]],
+        header=["", "n", _("Mean"), _("Median"), _("Min"), _("Max")],
+        rows=[[label_text(item.unit, options) or _("All"), *row]],
         n=n,
         kind="descriptives",
     )
-
-
-@dataclass
-class Band:
-    """A researcher-defined band of numbers: lower <= value < upper (upper None: no limit)."""
-
-    lower: float
-    upper: float | None
-    label: str = ""
-
-    def name(self) -> str:
-        if self.label:
-            return self.label
-        if self.upper is None:
-            return f"{plain_number(self.lower)} eller flere"
-        # Whole-number bands print inclusive: 0–9 for 0 <= x < 10.
-        if float(self.lower).is_integer() and float(self.upper).is_integer():
-            return f"{plain_number(self.lower)}–{plain_number(self.upper - 1)}"
-        return f"{plain_number(self.lower)}–{plain_number(self.upper)}"
-
-    def holds(self, value: float) -> bool:
-        return value >= self.lower and (self.upper is None or value < self.upper)
-
-
-def parse_bands(text: str) -> list[Band]:
-    """Bands from limits: "0,10,50" -> 0–9, 10–49, 50 eller flere."""
-    try:
-        limits = [float(part.strip().replace(" ", "")) for part in text.split(",") if part.strip()]
-    except ValueError as exc:
-        raise TableError(
-            _("Bands: write the limits as numbers separated by commas, e.g. 0,10,50 "
-              "(not “%(text)s”).", text=text)
-        ) from exc  # fmt: skip
-    if not limits or limits != sorted(set(limits)):
-        raise TableError(
-            _("Bands: the limits must be increasing numbers (not “%(text)s”).", text=text)
-        )
-    return [
-        Band(low, limits[i + 1] if i + 1 < len(limits) else None) for i, low in enumerate(limits)
-    ]
 
 
 def bands(item: Item, records: Iterable[Record], band_list: list[Band], options: Options) -> Table:
@@ -492,10 +438,11 @@ def bands(item: Item, records: Iterable[Record], band_list: list[Band], options:
     base = sum(counts)
     return Table(
         caption=f"{question(item, options)} (n={number(base)})",
-        header=["", "Antall", "Prosent"],
+        header=["", _("Count"), _("Percent")],
         rows=_frequency_rows([b.name() for b in band_list], counts, base, options),
         n=base,
         kind="bands",
+        total=True,
     )
 
 

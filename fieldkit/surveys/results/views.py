@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 from flask import (
     Blueprint,
     abort,
@@ -23,19 +25,18 @@ from fieldkit.surveys.fieldwork import queries
 from fieldkit.surveys.models import Survey
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results import (
-    cleaning,
+    cleaning_steps,
     composition,
     dataset,
     exports,
-    figures,
+    operations,
+    report,
     tables,
     waves,
 )
-from fieldkit.surveys.results.forms import ReportCompileForm, ReportPlanForm
+from fieldkit.surveys.results.forms import ReportCompileForm, ReportCompositionForm
 
 bp = Blueprint("results", __name__)
-
-TABLE_TYPES = (d.SINGLE, d.MULTIPLE, d.GRID_SINGLE, d.GRID_MULTIPLE, *d.NUMBER_TYPES)
 
 
 def _export_formats() -> list[tuple[str, str]]:
@@ -76,53 +77,27 @@ def _options(survey) -> tuple[tables.Options, str | None]:
 def survey_results(project, sid: int):
     """Pick a question (and a column to break it down by) and see its report table."""
     survey = owned_or_404(Survey, sid, project)
-    questionnaire = cleaning.plan(survey).questionnaire()
-    items = [item for _s, item in questionnaire.items() if item.type in TABLE_TYPES]
+    questionnaire = cleaning_steps.active_steps(survey).questionnaire()
+    items = [item for _s, item in questionnaire.items() if item.type in tables.TABLE_TYPES]
     by_choices = [] if survey.anonymous else list(queries.frame_columns(survey))
     by_choices += [item.name for item in items if item.type == d.SINGLE]
     options, error = _options(survey)
     name = request.args.get("item") or (items[0].name if items else None)
     by = request.args.get("by") or None
-    bands_text = request.args.get("bands", "").strip()
-    table = None
+    bands = request.args.get("bands", "").strip()
     other_waves = waves.related_waves(survey)
     compare = request.args.get("compare", type=int)
     compare_with = next((w for w in other_waves if w.id == compare), None)
-    if name and error is None and compare_with is not None:
-        item = questionnaire.item(name)
+    table = figure = None
+    if name and error is None:
         try:
-            if item is None:
-                raise tables.TableError(
-                    _("The questionnaire has no question or variable named “%(name)s”.",
-                      name=name)
-                )  # fmt: skip
-            table = waves.side_by_side(
-                item,
-                [
-                    (survey.title, dataset.records(survey)),
-                    (compare_with.title, dataset.records(compare_with)),
-                ],
-                options,
+            table = operations.question_table(
+                survey, name, options, by=by, bands=bands, compare=compare_with
             )
         except tables.TableError as exc:
             error = str(exc)
-    elif name and error is None:
-        try:
-            band_list = tables.parse_bands(bands_text) if bands_text else None
-            table = tables.table_for(
-                questionnaire,
-                name,
-                dataset.records(survey),
-                options,
-                by=by,
-                band_list=band_list,
-            )
-        except tables.TableError as exc:
-            error = str(exc)
-    figure = None
-    item = questionnaire.item(name) if name else None
-    if table is not None and item is not None and not (by or bands_text or compare_with):
-        figure = figures.figure_for(item, dataset.records(survey), options)
+    if table is not None and not (by or bands or compare_with):
+        figure = operations.question_figure(survey, name, options)
     return render_template(
         "surveys/results/results.html",
         project=project,
@@ -131,7 +106,7 @@ def survey_results(project, sid: int):
         by_choices=by_choices,
         name=name,
         by=by,
-        bands=bands_text,
+        bands=bands,
         options=options,
         table=table,
         figure=figure,
@@ -139,7 +114,7 @@ def survey_results(project, sid: int):
         other_waves=other_waves,
         compare=compare_with.id if compare_with else None,
         wave=waves.wave_number(survey),
-        steps_active=sum(1 for step in cleaning.all_steps(survey) if step.active),
+        steps_active=sum(1 for step in cleaning_steps.all_steps(survey) if step.active),
         responses=dataset.count_valid(survey),
         formats=_export_formats(),
     )
@@ -149,21 +124,15 @@ def survey_results(project, sid: int):
 @access.require_project_access
 def survey_results_figure(project, sid: int, fmt: str):
     """The figure of ``?item=`` as SVG or PNG (with the page's options)."""
-    from io import BytesIO
-
-    from fieldkit.surveys.results import report
-
     survey = owned_or_404(Survey, sid, project)
     if fmt not in ("svg", "png"):
         abort(404)
     options, error = _options(survey)
-    item = cleaning.plan(survey).questionnaire().item(request.args.get("item", ""))
-    if item is None or error:
-        abort(404)
-    figure = figures.figure_for(item, dataset.records(survey), options)
+    item = request.args.get("item", "")
+    figure = None if error else operations.question_figure(survey, item, options)
     if figure is None:
         abort(404)
-    name = f"figur_{item.name}.{fmt}"
+    name = f"{_('figure')}_{item}.{fmt}"
     if fmt == "svg":
         content = str(figure.svg).encode()
         mimetype = "image/svg+xml"
@@ -197,10 +166,10 @@ def survey_results_export(project, sid: int):
 
 @bp.route("/surveys/<int:sid>/results/report", methods=["GET", "POST"])
 @access.require_project_access
-def survey_report_plan(project, sid: int):
+def survey_report_composition(project, sid: int):
     """Compose the report: tick questions, order them, put texts between them, save."""
     survey = owned_or_404(Survey, sid, project)
-    form = ReportPlanForm()
+    form = ReportCompositionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -212,7 +181,7 @@ def survey_report_plan(project, sid: int):
         )
         action = request.form.get("action", "save")
         entries = composition.apply_action(entries, action)
-        composition.save_plan(survey, entries, form.figures.data, actor=acting_user())
+        composition.save_composition(survey, entries, form.figures.data, actor=acting_user())
         db.session.commit()
         if action == "save":
             flash(_("The report's composition was saved."), "success")
@@ -222,12 +191,12 @@ def survey_report_plan(project, sid: int):
         if verb in ("up", "down", "text") and where.lstrip("-").isdigit():
             shift = {"up": -1, "down": 1, "text": 1}[verb]
             anchor = f"entry-{max(int(where) + shift, 0)}"
-        return redirect(url_for(".survey_report_plan", slug=project.slug, sid=survey.id,
+        return redirect(url_for(".survey_report_composition", slug=project.slug, sid=survey.id,
                                 _anchor=anchor))  # fmt: skip
     entries, include_figures = composition.entries_for(survey)
     form.figures.data = include_figures
     return render_template(
-        "surveys/results/report_plan.html",
+        "surveys/results/report_composition.html",
         project=project,
         survey=survey,
         entries=entries,
@@ -248,7 +217,7 @@ def survey_results_report(project, sid: int):
     entries, _figures = composition.entries_for(survey)
     if not composition.report_order(entries):
         flash(_("Choose at least one question for the report."), "error")
-        return redirect(url_for(".survey_report_plan", slug=project.slug, sid=survey.id))
+        return redirect(url_for(".survey_report_composition", slug=project.slug, sid=survey.id))
     job = enqueue(
         exports.export_job,
         survey.id,
@@ -277,8 +246,14 @@ def survey_new_wave(project, sid: int):
 
 
 def _export_job_or_404(project, survey, job_id: str) -> Job:
-    job = owned_or_404(Job, job_id, project)
-    if job.func != func_path(exports.export_job) or not job.args or job.args[0] != survey.id:
+    job = db.session.get(Job, job_id)
+    if (
+        job is None
+        or job.project_id != project.id
+        or job.func != func_path(exports.export_job)
+        or not job.args
+        or job.args[0] != survey.id
+    ):
         abort(404)
     return job
 

@@ -1,4 +1,4 @@
-"""Results: the list of cleaning steps, adding one, undoing one."""
+"""Results: the list of cleaning steps, adding one, undoing one, a coding step's code frame."""
 
 from __future__ import annotations
 
@@ -10,29 +10,14 @@ from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.extensions import db
 from fieldkit.surveys.models import CleaningStep, Survey
 from fieldkit.surveys.questionnaires import definition as d
-from fieldkit.surveys.results import cleaning
-from fieldkit.surveys.results.forms import BandForm, CodeForm, FilterForm, RecodeForm
+from fieldkit.surveys.results import cleaning, cleaning_steps
+from fieldkit.surveys.results.cleaning_steps import CODE, FILTER, RECODE, CleaningError
+from fieldkit.surveys.results.forms import BandForm, CodeForm, FilterForm, RecodeForm, parse_codes
 from fieldkit.surveys.results.views import bp
 
 
-def parse_rules(text: str) -> list[dict[str, str]]:
-    """Rules from lines ``condition => code = label``; raises CleaningError naming the line."""
-    rules = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        condition, arrow, result = line.partition("=>")
-        code, _eq, label = result.partition("=")
-        if not arrow or not code.strip():
-            raise cleaning.CleaningError(
-                "rules", _("line %(n)d: write condition => code = label", n=number)
-            )
-        rules.append({"condition": condition.strip(), "code": code.strip(), "label": label.strip()})
-    return rules
-
-
 def _forms(survey):
-    questionnaire = cleaning.plan(survey).questionnaire()
+    questionnaire = cleaning_steps.active_steps(survey).questionnaire()
     band = BandForm(prefix="band")
     band.source.choices = [
         (item.name, f"{item.number + '. ' if item.number else ''}{d.text_in(item.label, 'nb')}")
@@ -40,7 +25,7 @@ def _forms(survey):
         if item.type in d.NUMBER_TYPES
     ]
     code = CodeForm(prefix="code")
-    code.source.choices = list(cleaning.text_sources(questionnaire).items())
+    code.source.choices = list(cleaning_steps.text_sources(questionnaire).items())
     return {
         "code_form": code,
         "filter_form": FilterForm(prefix="filter"),
@@ -50,7 +35,7 @@ def _forms(survey):
 
 
 def _page(project, survey, forms, status=200):
-    steps = [(step, cleaning.describe(step)) for step in cleaning.all_steps(survey)]
+    steps = [(step, cleaning.describe(step)) for step in cleaning_steps.all_steps(survey)]
     return (
         render_template(
             "surveys/results/cleaning.html", project=project, survey=survey, steps=steps, **forms
@@ -75,29 +60,12 @@ def survey_cleaning(project, sid: int):
     if not form.validate_on_submit():
         return _page(project, survey, forms, 400)
     try:
-        if kind == cleaning.FILTER:
-            spec = {"condition": form.condition.data, "label": form.label.data}
-        elif kind == cleaning.RECODE:
-            spec = {
-                "name": form.name.data,
-                "label": form.label.data,
-                "rules": parse_rules(form.rules.data),
-            }
-        elif kind == cleaning.CODE:
-            spec = {"source": form.source.data, "name": form.name.data, "label": form.label.data}
-        else:
-            spec = {
-                "source": form.source.data,
-                "name": form.name.data,
-                "label": form.label.data,
-                "limits": form.limits.data,
-            }
-        step = cleaning.add_step(survey, kind, spec, actor=acting_user())
-    except cleaning.CleaningError as exc:
+        step = cleaning.add_step(survey, kind, form.spec(), actor=acting_user())
+    except CleaningError as exc:
         db.session.rollback()
         forms = _forms(survey)  # the forms read the posted values again
         form = forms[f"{kind}_form"]
-        default = {cleaning.FILTER: "condition", cleaning.RECODE: "rules"}.get(kind, "limits")
+        default = {FILTER: "condition", RECODE: "rules"}.get(kind, "limits")
         field = getattr(form, exc.field.split("[")[0], None)
         if field is None or field.name.endswith("kind"):
             field = getattr(form, default)
@@ -105,7 +73,7 @@ def survey_cleaning(project, sid: int):
         return _page(project, survey, forms, 400)
     db.session.commit()
     flash(_("The step was added."), "success")
-    if kind == cleaning.CODE:
+    if kind == CODE:
         return redirect(url_for(".survey_code_frame", slug=project.slug, sid=survey.id,
                                 step_id=step.id))  # fmt: skip
     return redirect(url_for(".survey_cleaning", slug=project.slug, sid=survey.id))
@@ -119,22 +87,12 @@ def survey_cleaning_undo(project, sid: int, step_id: int):
     step = owned_or_404(CleaningStep, step_id, survey, by="survey_id")
     try:
         cleaning.undo_step(step, actor=acting_user())
-    except cleaning.CleaningError:
+    except CleaningError:
         flash(_("The step is already undone."), "error")
         return redirect(url_for(".survey_cleaning", slug=project.slug, sid=survey.id))
     db.session.commit()
     flash(_("The step was undone."), "success")
     return redirect(url_for(".survey_cleaning", slug=project.slug, sid=survey.id))
-
-
-def parse_codes(text: str) -> list[dict[str, str]]:
-    """Codes from lines ``code = label``."""
-    codes = []
-    for line in text.splitlines():
-        if line.strip():
-            code, _eq, label = line.partition("=")
-            codes.append({"code": code.strip(), "label": label.strip()})
-    return codes
 
 
 @bp.route("/surveys/<int:sid>/results/cleaning/<int:step_id>/codes", methods=["GET", "POST"])
@@ -143,7 +101,7 @@ def survey_code_frame(project, sid: int, step_id: int):
     """The code frame of a coding step: its codes, and a code for each different text."""
     survey = owned_or_404(Survey, sid, project)
     step = owned_or_404(CleaningStep, step_id, survey, by="survey_id")
-    if step.kind != cleaning.CODE:
+    if step.kind != CODE:
         abort(404)
     texts = cleaning.distinct_texts(survey, step.spec["source"])
     error = None
@@ -157,7 +115,7 @@ def survey_code_frame(project, sid: int, step_id: int):
             cleaning.update_code_frame(
                 step, parse_codes(codes_text), assignments, actor=acting_user()
             )
-        except cleaning.CleaningError as exc:
+        except CleaningError as exc:
             db.session.rollback()
             error = exc.message
         else:
@@ -165,11 +123,7 @@ def survey_code_frame(project, sid: int, step_id: int):
             flash(_("The code frame was saved."), "success")
             return redirect(url_for(".survey_code_frame", slug=project.slug, sid=survey.id,
                                     step_id=step.id))  # fmt: skip
-    counts: dict[str, int] = {}
-    for text, n in texts:
-        code = step.spec["assignments"].get(text)
-        if code:
-            counts[code] = counts.get(code, 0) + n
+    counts, uncoded = cleaning.coded_counts(step, texts)
     return render_template(
         "surveys/results/code_frame.html",
         project=project,
@@ -178,6 +132,6 @@ def survey_code_frame(project, sid: int, step_id: int):
         texts=list(enumerate(texts)),
         codes_text=codes_text,
         counts=counts,
-        uncoded=sum(n for text, n in texts if text not in step.spec["assignments"]),
+        uncoded=uncoded,
         error=error,
     ), (400 if error else 200)

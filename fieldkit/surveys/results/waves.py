@@ -13,15 +13,14 @@ from fieldkit.core import audit
 from fieldkit.core.models import User
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import operations as survey_operations
-from fieldkit.surveys.models import Case, Survey, SurveyWave
+from fieldkit.surveys.models import Case, Questionnaire, Survey, SurveyWave
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.results.dataset import Record
+from fieldkit.surveys.results.numbers import TableError, number
 from fieldkit.surveys.results.tables import (
     Options,
     Table,
-    TableError,
     choice_label,
-    number,
     percent_cell,
     percentages,
     question,
@@ -55,8 +54,6 @@ def related_waves(survey: Survey) -> list[Survey]:
 def new_wave(survey: Survey, title: str, *, actor: User | None = None) -> Survey:
     """Run ``survey`` again: a new draft survey of the same questionnaire version, with a copy
     of its frame (every case gets a new personal link)."""
-    from fieldkit.surveys.models import Questionnaire
-
     record = db.session.get(Questionnaire, survey.questionnaire_version.questionnaire_id)
     wave = survey_operations.create_survey(
         record,
@@ -123,11 +120,12 @@ def side_by_side(
         + [percent_cell(counts[i], shares[i], options) for _n, counts, shares, _t in columns]
         for i, choice in enumerate(choices)
     ]
-    rows.append(["Sum"] + [number(total, options.decimals) for _n, _c, _s, total in columns])
+    rows.append([_("Sum")] + [number(total, options.decimals) for _n, _c, _s, total in columns])
     return Table(
-        caption=f"{question(item, options)} Etter runde. Prosent.",
+        caption=_("%(question)s By wave. Percent.", question=question(item, options)),
         header=header,
         rows=rows,
         n=sum(sum(c) for _n, c, _s, _t in columns),
         kind="waves",
+        total=True,
     )

@@ -1,5 +1,6 @@
-"""The packed analysis rows: kept up to date by every write of answers, and read by the SPSS and
-Stata exports into the very frame the decoded JSON gives (or not read, when stale)."""
+"""The packed analysis rows: packed by the SPSS and Stata export (never by the respondent's
+pages) for the responses changed since the last export, and read into the very frame the decoded
+JSON gives (or not read, when stale)."""
 
 from datetime import UTC, datetime
 
@@ -8,13 +9,15 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from fieldkit.core.operations import add_member
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import operations as surveys
-from fieldkit.surveys.models import Response, ResponseMode
+from fieldkit.surveys.models import Response, ResponseMode, ResponseStatus
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.questionnaires import operations as questionnaires
 from fieldkit.surveys.respond import operations as responses
-from fieldkit.surveys.results import analysis_rows, cleaning, dataset, exports
+from fieldkit.surveys.results import analysis_rows, cleaning, dataset, exports, schema
+from fieldkit.surveys.results.cleaning_steps import FILTER
 from tests.paths import FIXTURES
 
 from .test_export_fast_path import (
@@ -147,11 +150,15 @@ NUMERIC_FRAME = {
 }
 
 
+def finish(survey):
+    variables = schema.variables(survey)
+    return variables, [schema.finishing(v, schema.encoding(v)) for v in variables]
+
+
 def decoded(survey):
-    """The frame of the decoded path (the packed rows ignored)."""
-    variables = dataset.variables(survey)
-    finish = [exports._finish(v, exports._encoding(v)) for v in variables]
-    assert analysis_rows.usable_layout(survey, variables, finish) is not None
+    """The frame of the decoded path (the packed rows neither packed nor read)."""
+    variables, finishing = finish(survey)
+    assert analysis_rows.usable_layout(survey, variables, finishing) is not None
     original = analysis_rows.usable_layout
     analysis_rows.usable_layout = lambda *args: None
     try:
@@ -160,33 +167,60 @@ def decoded(survey):
         analysis_rows.usable_layout = original
 
 
-def stored_rows(survey):
-    return db.session.execute(
-        sa.select(Response.id, Response.analysis_row, Response.analysis_layout).where(
-            Response.survey_id == survey.id
+def stored_rows(survey, *, valid=True):
+    """(id, row, layout, packed from revision, revision) of the survey's (valid) responses, in
+    the data set's order."""
+    query = sa.select(
+        Response.id,
+        Response.analysis_row,
+        Response.analysis_layout,
+        Response.analysis_revision,
+        Response.revision,
+    )
+    if valid:
+        query = query.where(*dataset.valid_criteria(survey)).order_by(
+            Response.submitted_at, Response.submitted_on, Response.id
         )
-    ).all()
+    else:
+        query = query.where(Response.survey_id == survey.id)
+    return db.session.execute(query).all()
 
 
-def test_every_response_of_a_numeric_survey_has_its_row(numeric_survey, answer):
+def unpacked(survey, response_id):
+    row = db.session.scalar(sa.select(Response.analysis_row).where(Response.id == response_id))
+    names = [v.name for v in analysis_rows.packed_layout(survey).variables]
+    return dict(zip(names, np.frombuffer(row, dtype="<f8").tolist(), strict=True))
+
+
+def test_the_first_export_packs_every_valid_response(numeric_survey, answer):
     fill(numeric_survey, answer)
-    layout = analysis_rows.layout(numeric_survey)
+    # The respondents' saves and submissions packed nothing.
+    assert {row for _id, row, *_rest in stored_rows(numeric_survey, valid=False)} == {None}
+    layout = analysis_rows.packed_layout(numeric_survey)
     assert layout.complete
     # 1 + 1 + 2 dummies + 2 grid rows + 2 dummies + 2 x 2 table cells + 3 numbers
     assert layout.width == 15
-    for _id, row, hash_ in stored_rows(numeric_survey):
-        assert hash_ == layout.hash and len(row) == 15 * 8
+    exports.statistical_frame(numeric_survey)
+    rows = stored_rows(numeric_survey)
+    assert len(rows) == 4
+    for _id, row, hash_, packed_from, revision in rows:
+        assert hash_ == layout.hash and len(row) == 15 * 8 and packed_from == revision
+    # Not the unsubmitted or the discarded response: no export reads them.
+    assert sum(1 for _id, row, *_rest in stored_rows(numeric_survey, valid=False) if row) == 4
+    assert analysis_rows.pack_stale(numeric_survey) == 0
 
 
 def test_packed_frame_is_the_decoded_frame(numeric_survey, answer):
     fill(numeric_survey, answer)
-    frame, meta = exports.statistical_frame(numeric_survey)
     expected, expected_meta = decoded(numeric_survey)
     assert_frame_is(expected, NUMERIC_FRAME, numeric_survey)
-    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
-    reference = reference_frame(numeric_survey, NUMERIC_CODES)
-    pd.testing.assert_frame_equal(frame, reference, check_exact=True)
-    assert meta == expected_meta
+    # The first export packs the rows, the second reads them: both give the decoded frame.
+    for _export in ("first", "second"):
+        frame, meta = exports.statistical_frame(numeric_survey)
+        pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+        reference = reference_frame(numeric_survey, NUMERIC_CODES)
+        pd.testing.assert_frame_equal(frame, reference, check_exact=True)
+        assert meta == expected_meta
     # SPSS and Stata label numbers only: q2's codes by their numbers, "code = label".
     assert meta["value_labels"]["q2"] == {
         1: "aetat = Aetat",
@@ -205,6 +239,7 @@ def test_packed_frame_is_the_decoded_frame(numeric_survey, answer):
 
 def test_packed_path_reads_rows_not_answers(numeric_survey, answer):
     fill(numeric_survey, answer)
+    exports.statistical_frame(numeric_survey)
     # The JSON answers are no longer what the export reads while the rows are current.
     db.session.execute(sa.update(Response).values(answers={}))
     db.session.commit()
@@ -212,47 +247,127 @@ def test_packed_path_reads_rows_not_answers(numeric_survey, answer):
     assert frame["q1"].tolist() == [1.0, 2.0, 9.0, 7.0]
 
 
-def test_missing_rows_fall_back_to_the_answers(numeric_survey, answer):
+def test_missing_rows_are_packed_by_the_next_export(numeric_survey, answer):
     fill(numeric_survey, answer)
     expected, _meta = decoded(numeric_survey)
     assert_frame_is(expected, NUMERIC_FRAME, numeric_survey)
+    exports.statistical_frame(numeric_survey)
     first = stored_rows(numeric_survey)[0][0]
     db.session.execute(sa.update(Response).where(Response.id != first).values(analysis_row=None))
     db.session.commit()
-    frame, _meta = exports.statistical_frame(numeric_survey)
-    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
-    assert analysis_rows.repack(numeric_survey) == 5
-    assert analysis_rows.repack(numeric_survey) == 0
+    assert analysis_rows.pack_stale(numeric_survey) == 3
+    assert analysis_rows.pack_stale(numeric_survey) == 0
     frame, _meta = exports.statistical_frame(numeric_survey)
     pd.testing.assert_frame_equal(frame, expected, check_exact=True)
 
 
 def test_stale_rows_are_read_by_id_in_every_chunk(numeric_survey, answer):
-    """Chunks of two: the missing rows of each chunk are packed from their own answers."""
+    """Rows gone stale after the export packed them (read in chunks of two): each chunk's are
+    packed from their own answers, in memory."""
     fill(numeric_survey, answer)
     expected, _meta = decoded(numeric_survey)
     assert_frame_is(expected, NUMERIC_FRAME, numeric_survey)
-    in_order = dataset.valid_responses(numeric_survey, [Response.id])
-    ids = db.session.scalars(in_order).all()
+    assert analysis_rows.pack_stale(numeric_survey) == 4
+    ids = [response_id for response_id, *_rest in stored_rows(numeric_survey)]
     assert len(ids) == 4
     missing = ids[1::2]  # the second of each chunk of two
     db.session.execute(
         sa.update(Response).where(Response.id.in_(missing)).values(analysis_row=None)
     )
     db.session.commit()
-    variables = dataset.variables(numeric_survey)
-    finish = [exports._finish(v, exports._encoding(v)) for v in variables]
-    layout = analysis_rows.usable_layout(numeric_survey, variables, finish)
-    chunks = list(dataset.packed_chunks(numeric_survey, variables, finish, layout, chunk=2))
+    variables, finishing = finish(numeric_survey)
+    layout = analysis_rows.usable_layout(numeric_survey, variables, finishing)
+    chunks = list(analysis_rows.packed_chunks(numeric_survey, variables, finishing, layout, 2))
     assert [len(block) for block, _others in chunks] == [2, 2]
     answers = np.concatenate([block for block, _others in chunks])
-    names = [v.name for v in variables if v.origin == dataset.ANSWERS]
+    names = [v.name for v in variables if v.origin == schema.ANSWERS]
     np.testing.assert_array_equal(answers, expected[names].to_numpy())
+
+
+def test_answers_changed_after_an_export_are_packed_by_the_next(numeric_survey, answer):
+    response = answer(numeric_survey, {"q1": "1"})
+    exports.statistical_frame(numeric_survey)
+    assert unpacked(numeric_survey, response.id)["q1"] == 1
+    # Changed through the ORM (as every write of answers: with a new revision).
+    store(response, {"q1": "2", "q3": ["team"]})
+    assert unpacked(numeric_survey, response.id)["q1"] == 1  # stale: not read
+    frame, _meta = exports.statistical_frame(numeric_survey)
+    assert frame["q1"].tolist() == [2.0] and frame["q3_team"].tolist() == [1.0]
+    values = unpacked(numeric_survey, response.id)
+    assert values["q1"] == 2 and values["q3_team"] == 1
+
+
+def test_a_save_while_packing_keeps_its_row_stale_and_the_export_exact(
+    numeric_survey, answer, monkeypatch
+):
+    fill(numeric_survey, answer)
+    saved = stored_rows(numeric_survey)[1][0]
+    read = analysis_rows.answers_by_id
+
+    def read_then_saved(ids):
+        found = read(ids)
+        # A respondent saves between the packing's read and its write.
+        db.session.execute(
+            sa.update(Response)
+            .where(Response.id == saved)
+            .values(answers={"q1": "3", "q7": 99}, revision=Response.revision + 1)
+        )
+        return found
+
+    monkeypatch.setattr(analysis_rows, "answers_by_id", read_then_saved)
+    assert analysis_rows.pack_stale(numeric_survey) == 4
+    monkeypatch.setattr(analysis_rows, "answers_by_id", read)
+    rows = {rid: (row, packed_from, revision) for rid, row, _h, packed_from, revision in
+            stored_rows(numeric_survey)}  # fmt: skip
+    assert rows[saved][0] is None  # its write found a newer revision: left alone
+    assert all(packed_from == revision for rid, (_r, packed_from, revision) in rows.items()
+               if rid != saved)  # fmt: skip
+    variables, finishing = finish(numeric_survey)
+    layout = analysis_rows.usable_layout(numeric_survey, variables, finishing)
+    blocks = [
+        b for b, _o in analysis_rows.packed_chunks(numeric_survey, variables, finishing, layout)
+    ]
+    names = [v.name for v in variables if v.origin == schema.ANSWERS]
+    second = dict(zip(names, blocks[0][1].tolist(), strict=True))
+    assert second["q1"] == 3 and second["q7"] == 99  # decoded from its JSON
+    frame, _meta = exports.statistical_frame(numeric_survey)
+    pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey), check_exact=True)
+    assert unpacked(numeric_survey, saved)["q7"] == 99
+
+
+def test_the_export_writes_back_only_rows_whose_answers_did_not_change_meanwhile(
+    numeric_survey, answer, monkeypatch
+):
+    fill(numeric_survey, answer)
+    saved = stored_rows(numeric_survey)[2][0]
+    read = analysis_rows.answers_by_id
+
+    def read_then_saved(ids):
+        found = read(ids)
+        # A respondent saves after the export read the answers, before it writes the rows.
+        db.session.execute(
+            sa.update(Response)
+            .where(Response.id == saved)
+            .values(answers={"q1": "2"}, revision=Response.revision + 1)
+        )
+        return found
+
+    monkeypatch.setattr(analysis_rows, "answers_by_id", read_then_saved)
+    frame, _meta = exports.statistical_frame(numeric_survey)
+    monkeypatch.setattr(analysis_rows, "answers_by_id", read)
+    assert frame["q1"].tolist() == [1.0, 2.0, 9.0, 7.0]  # as read
+    rows = {rid: row for rid, row, *_rest in stored_rows(numeric_survey)}
+    assert rows[saved] is None and sum(1 for row in rows.values() if row) == 3
+    frame, _meta = exports.statistical_frame(numeric_survey)
+    assert frame["q1"].tolist() == [1.0, 2.0, 2.0, 7.0]
+    assert unpacked(numeric_survey, saved)["q1"] == 2
+    assert analysis_rows.pack_stale(numeric_survey) == 0
 
 
 def test_a_new_questionnaire_version_makes_the_rows_stale(numeric_survey, answer):
     fill(numeric_survey, answer)
-    old = analysis_rows.layout(numeric_survey)
+    exports.statistical_frame(numeric_survey)
+    old = analysis_rows.packed_layout(numeric_survey)
     changed = definition.load(NUMERIC_YAML)
     # A new code in the middle of q2's list: the 1..k numbers of the later codes move.
     q2 = changed.item("q2")
@@ -262,82 +377,45 @@ def test_a_new_questionnaire_version_makes_the_rows_stale(numeric_survey, answer
                                              changed)  # fmt: skip
     numeric_survey.questionnaire_version = version
     db.session.commit()
-    layout = analysis_rows.layout(numeric_survey)
+    layout = analysis_rows.packed_layout(numeric_survey)
     assert layout.hash != old.hash
     codes = {**CODES, "q2": {"aetat": 1, "kommunen": 2, "sosial": 3, "vet_ikke": 4}}
     expected = {**NUMERIC_FRAME, "q2": [3, 4, nan, nan]}
+    assert {hash_ for _id, _row, hash_, *_rest in stored_rows(numeric_survey)} == {old.hash}
     frame, _meta = exports.statistical_frame(numeric_survey)
     pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey, codes), check_exact=True)
     assert frame["q2"].tolist()[:2] == [3.0, 4.0]  # sosial, vet_ikke after the new code
     assert_frame_is(frame, expected, numeric_survey)
-    assert analysis_rows.repack(numeric_survey) == 6
-    assert {hash_ for _id, _row, hash_ in stored_rows(numeric_survey)} == {layout.hash}
+    assert {hash_ for _id, _row, hash_, *_rest in stored_rows(numeric_survey)} == {layout.hash}
+    assert analysis_rows.pack_stale(numeric_survey) == 0
     frame, _meta = exports.statistical_frame(numeric_survey)
     pd.testing.assert_frame_equal(frame, reference_frame(numeric_survey, codes), check_exact=True)
     assert_frame_is(frame, expected, numeric_survey)
 
 
-def unpacked(survey, response_id):
-    row = db.session.scalar(sa.select(Response.analysis_row).where(Response.id == response_id))
-    layout = analysis_rows.layout(survey)
-    return dict(zip(layout.keys, np.frombuffer(row, dtype="<f8").tolist(), strict=False))
-
-
-def test_save_and_submit_keep_the_row_up_to_date(numeric_survey):
+def test_the_respondents_path_packs_nothing_and_the_export_packs_its_answers(numeric_survey):
     case = surveys.add_case(numeric_survey, "K1")
     db.session.commit()
     response = responses.start_for_case(numeric_survey, case)
-    assert np.isnan(unpacked(numeric_survey, response.id)["q1"])  # packed at creation
     responses.save_answers(response, {"q1": "2", "q7": 5}, ["q1", "q7"])
-    assert unpacked(numeric_survey, response.id)["q1"] == 2
     responses.save_answers(response, {"q1": "3"}, ["q1"])
-    values = unpacked(numeric_survey, response.id)
-    assert values["q1"] == 3 and values["q7"] == 5
-    # Submission repacks (for a layout changed meanwhile) when the answers are still current.
-    db.session.execute(
-        sa.update(Response).where(Response.id == response.id).values(analysis_layout="gammel")
-    )
-    db.session.commit()
     responses.submit(response)
     stored = db.session.get(Response, response.id)
-    assert stored.analysis_layout == analysis_rows.layout(numeric_survey).hash
-    assert unpacked(numeric_survey, response.id)["q1"] == 3
-
-
-def test_submit_never_packs_answers_saved_meanwhile(numeric_survey):
-    case = surveys.add_case(numeric_survey, "K1")
-    db.session.commit()
-    response = responses.start_for_case(numeric_survey, case)
-    responses.save_answers(response, {"q1": "2"}, ["q1"])
-    # Another tab saves q1 = 3; this request's response still holds q1 = 2.
-    db.session.execute(
-        sa.update(Response)
-        .where(Response.id == response.id)
-        .values(
-            answers={"q1": "3"},
-            revision=Response.revision + 1,
-            **analysis_rows.packed(numeric_survey, {"q1": "3"}),
-        )
-    )
-    db.session.commit()
-    responses.submit(response)
-    assert unpacked(numeric_survey, response.id)["q1"] == 3
-
-
-def test_answers_changed_through_the_orm_are_repacked(numeric_survey, answer):
-    response = answer(numeric_survey, {"q1": "1"})
-    store(response, {"q1": "2", "q3": ["team"]})
+    assert stored.status == ResponseStatus.SUBMITTED and stored.revision == 3
+    assert (stored.analysis_row, stored.analysis_layout, stored.analysis_revision) == (
+        None, None, None,
+    )  # fmt: skip
+    assert analysis_rows.pack_stale(numeric_survey) == 1
+    db.session.refresh(stored)
+    assert stored.analysis_layout == analysis_rows.packed_layout(numeric_survey).hash
+    assert stored.analysis_revision == 3
     values = unpacked(numeric_survey, response.id)
-    assert values["q1"] == 2
-    added = Response(id="a" * 36, survey_id=numeric_survey.id, answers={"q7": 9})
-    db.session.add(added)
-    db.session.commit()
-    assert unpacked(numeric_survey, added.id)["q7"] == 9
+    assert values["q1"] == 3 and values["q7"] == 5
 
 
-def test_a_researcher_entering_a_paper_form_packs_its_row(client, make_project, make_user, login):
-    from fieldkit.core.operations import add_member
-
+def test_a_survey_with_texts_is_never_packed(client, make_project, make_user, login, tmp_path):
+    """A researcher enters a paper form through the pages; the survey has texts and a date, so
+    the export decodes its JSON and packs no row."""
     project = make_project()
     fixture = "ansatteskjema_storbysatsingen.yaml"
     record = questionnaires.import_questionnaire(
@@ -365,20 +443,21 @@ def test_a_researcher_entering_a_paper_form_packs_its_row(client, make_project, 
     db.session.expire_all()
     stored = db.session.scalar(sa.select(Response))
     assert stored.mode == ResponseMode.PAPER and stored.submitted
-    layout = analysis_rows.layout(survey)
-    assert stored.analysis_layout == layout.hash
-    assert not layout.complete  # texts and a date: the export decodes this survey's JSON
-    values = dict(zip(layout.keys, np.frombuffer(stored.analysis_row, dtype="<f8"), strict=False))
-    assert values["q1"] == 1 and values["q3"] == 2.5 and values["q4"] == 120
+    assert stored.analysis_row is None
+    assert not analysis_rows.packed_layout(survey).complete
+    assert analysis_rows.pack_stale(survey) == 0
+    frame, _meta = exports.statistical_frame(survey)
+    assert frame["q1"].tolist() == [1.0] and frame["q3"].tolist() == [2.5]
+    db.session.refresh(stored)
+    assert stored.analysis_row is None
 
 
 def test_cleaning_steps_use_the_decoded_path(numeric_survey, answer):
     fill(numeric_survey, answer)
-    cleaning.add_step(numeric_survey, "filter", {"condition": "${q1} = '1'"})
+    cleaning.add_step(numeric_survey, FILTER, {"condition": "${q1} = '1'"})
     db.session.commit()
-    variables = dataset.variables(numeric_survey)
-    finish = [exports._finish(v, exports._encoding(v)) for v in variables]
-    assert analysis_rows.usable_layout(numeric_survey, variables, finish) is None
+    variables, finishing = finish(numeric_survey)
+    assert analysis_rows.usable_layout(numeric_survey, variables, finishing) is None
     frame, _meta = exports.statistical_frame(numeric_survey)
     reference = reference_frame(numeric_survey, NUMERIC_CODES)
     pd.testing.assert_frame_equal(frame, reference, check_exact=True)
@@ -387,11 +466,9 @@ def test_cleaning_steps_use_the_decoded_path(numeric_survey, answer):
 
 def test_repack_command_packs_the_stale_rows(numeric_survey, answer, runner):
     fill(numeric_survey, answer)
-    db.session.execute(sa.update(Response).values(analysis_row=None))
-    db.session.commit()
     result = runner.invoke(args=["survey", "repack", str(numeric_survey.id)])
     assert result.exit_code == 0, result.output
-    assert result.output == "Packed 6 responses\n"
+    assert result.output == "Packed 4 responses\n"
     assert runner.invoke(args=["survey", "repack", str(numeric_survey.id)]).output == (
         "Packed 0 responses\n"
     )

@@ -4,7 +4,8 @@ import pyreadstat
 import pytest
 
 from fieldkit.extensions import db
-from fieldkit.surveys.results import cleaning, dataset, exports, tables
+from fieldkit.surveys.results import cleaning, cleaning_steps, dataset, exports, tables
+from fieldkit.surveys.results.cleaning_steps import BAND, CODE, FILTER, RECODE, CleaningError
 from fieldkit.surveys.results.tables import Options
 
 BOTH = "selected(${q8}, 'moter') and selected(${q8}, 'team')"
@@ -29,7 +30,7 @@ def survey(make_survey, answer):
 def recode(survey):
     return cleaning.add_step(
         survey,
-        cleaning.RECODE,
+        RECODE,
         {
             "name": "samarbeid",
             "label": "Samarbeidsform",
@@ -43,7 +44,7 @@ def recode(survey):
 
 
 def table(survey, name, **kw):
-    q = cleaning.plan(survey).questionnaire()
+    q = cleaning_steps.active_steps(survey).questionnaire()
     return tables.table_for(q, name, dataset.records(survey), Options(**kw))
 
 
@@ -70,11 +71,9 @@ def test_recode_derives_a_variable_for_tables_and_exports(survey, tmp_path):
 
 def test_filter_and_band_then_undo(survey, tmp_path):
     step = cleaning.add_step(
-        survey, cleaning.FILTER, {"condition": "${q12} = '1'", "label": "Bruker tiltaksarrangører"}
+        survey, FILTER, {"condition": "${q12} = '1'", "label": "Bruker tiltaksarrangører"}
     )
-    cleaning.add_step(
-        survey, cleaning.BAND, {"source": "q4", "name": "q4_gruppe", "limits": "0,10,50"}
-    )
+    cleaning.add_step(survey, BAND, {"source": "q4", "name": "q4_gruppe", "limits": "0,10,50"})
     db.session.commit()
     assert table(survey, "q12").rows[-1] == ["Sum", "3", "100"]
     # q4 of the three kept: 5, 15, 60 -> 0–9, 10–49, 50 eller flere.
@@ -91,53 +90,53 @@ def test_filter_and_band_then_undo(survey, tmp_path):
     cleaning.undo_step(step)
     db.session.commit()
     assert table(survey, "q12").rows[-1] == ["Sum", "6", "100"]
-    listed = cleaning.all_steps(survey)
+    listed = cleaning_steps.all_steps(survey)
     assert [s.active for s in listed] == [False, True]
     assert cleaning.describe(listed[1]) == "Grupper q4_gruppe fra q4: grenser 0, 10, 50"
 
 
 def test_undoing_a_recode_undoes_a_filter_that_needs_it(survey):
     derived = recode(survey)
-    cleaning.add_step(survey, cleaning.FILTER, {"condition": "${samarbeid} = '3'"})
+    cleaning.add_step(survey, FILTER, {"condition": "${samarbeid} = '3'"})
     db.session.commit()
     assert table(survey, "q12").n == 3
     cleaning.undo_step(derived)
     db.session.commit()
-    assert [s.active for s in cleaning.all_steps(survey)] == [False, False]
+    assert [s.active for s in cleaning_steps.all_steps(survey)] == [False, False]
     assert table(survey, "q12").n == 6
 
 
 def test_bad_steps_are_refused_with_the_field(survey):
-    with pytest.raises(cleaning.CleaningError) as error:
-        cleaning.add_step(survey, cleaning.FILTER, {"condition": "${q12} = "})
+    with pytest.raises(CleaningError) as error:
+        cleaning.add_step(survey, FILTER, {"condition": "${q12} = "})
     assert error.value.field == "condition"
     assert error.value.message.startswith("Vilkåret «${q12} =» kan ikke leses: ")
     # Messages are for the researcher: Norwegian, naming the field and the value.
-    with pytest.raises(cleaning.CleaningError) as error:
+    with pytest.raises(CleaningError) as error:
         cleaning.add_step(
-            survey, cleaning.RECODE, {"name": "q8", "rules": [{"condition": BOTH, "code": "1"}]}
+            survey, RECODE, {"name": "q8", "rules": [{"condition": BOTH, "code": "1"}]}
         )
     assert (error.value.field, error.value.message) == (
         "name",
         "Undersøkelsen har allerede en variabel som heter q8.",
     )
-    with pytest.raises(cleaning.CleaningError) as error:
+    with pytest.raises(CleaningError) as error:
         cleaning.add_step(
-            survey, cleaning.RECODE, {"name": "ny", "rules": [{"condition": BOTH, "code": "a b"}]}
+            survey, RECODE, {"name": "ny", "rules": [{"condition": BOTH, "code": "a b"}]}
         )
     assert (error.value.field, error.value.message) == (
         "rules[1].code",
         "Regel 1: koden «a b» kan bare ha bokstaver, sifre og _.",
     )
-    with pytest.raises(cleaning.CleaningError, match="Velg et tallspørsmål å lage grupper av."):
-        cleaning.add_step(survey, cleaning.BAND, {"source": "q8", "name": "x", "limits": "0,1"})
-    with pytest.raises(cleaning.CleaningError) as error:
-        cleaning.add_step(survey, cleaning.BAND, {"source": "q4", "name": "x", "limits": "10,5"})
+    with pytest.raises(CleaningError, match="Velg et tallspørsmål å lage grupper av."):
+        cleaning.add_step(survey, BAND, {"source": "q8", "name": "x", "limits": "0,1"})
+    with pytest.raises(CleaningError) as error:
+        cleaning.add_step(survey, BAND, {"source": "q4", "name": "x", "limits": "10,5"})
     assert (error.value.field, error.value.message) == (
         "limits",
         "Grupper: grensene må være stigende tall (ikke «10,5»).",
     )
-    assert cleaning.all_steps(survey) == []
+    assert cleaning_steps.all_steps(survey) == []
 
 
 def test_free_text_coded_with_a_code_frame(make_survey, answer, tmp_path):
@@ -146,7 +145,7 @@ def test_free_text_coded_with_a_code_frame(make_survey, answer, tmp_path):
         answer(survey, {"q8": ["annet"], "q8.annet": text})
     answer(survey, {"q8": ["moter"]})
     step = cleaning.add_step(
-        survey, cleaning.CODE, {"source": "q8.annet", "name": "annet_kode", "label": "Annet, kodet"}
+        survey, CODE, {"source": "q8.annet", "name": "annet_kode", "label": "Annet, kodet"}
     )
     db.session.commit()
     assert cleaning.distinct_texts(survey, "q8.annet") == [
@@ -162,8 +161,8 @@ def test_free_text_coded_with_a_code_frame(make_survey, answer, tmp_path):
     # Telefon twice and E-post: 3; telefonmøter: 1; Felles lunsj uncoded.
     assert t.rows == [["Telefon og e-post", "3", "75"], ["Møter", "1", "25"], ["Sum", "4", "100"]]
     with pytest.raises(
-        cleaning.CleaningError, match="Teksten «Telefon» har koden 7, som ikke er i kodelisten."
+        CleaningError, match="Teksten «Telefon» har koden 7, som ikke er i kodelisten."
     ):
         cleaning.update_code_frame(step, [{"code": "1", "label": "x"}], {"Telefon": "7"})
-    with pytest.raises(cleaning.CleaningError, match="Velg et fritekstspørsmål"):
-        cleaning.add_step(survey, cleaning.CODE, {"source": "q1", "name": "x"})
+    with pytest.raises(CleaningError, match="Velg et fritekstspørsmål"):
+        cleaning.add_step(survey, CODE, {"source": "q1", "name": "x"})

@@ -4,6 +4,10 @@ import json
 
 import pyreadstat
 
+from fieldkit.extensions import db
+from fieldkit.surveys.results import composition
+from fieldkit.surveys.results.composition import Entry
+
 
 def fill(survey, answer):
     for etat, q16 in [("Aetat", "1")] * 5 + [("Aetat", "2")] * 2 + [("Sosialtjenesten", "2")] * 6:
@@ -59,16 +63,12 @@ def test_table_command_refuses_unknown_item(runner, make_survey):
     assert "Skjemaet har ikke noe spørsmål eller noen variabel som heter «q99»." in result.output
 
 
-def test_report_command_follows_the_plan_unless_told_otherwise(
+def test_report_command_follows_the_composition_unless_told_otherwise(
     runner, make_survey, answer, tmp_path
 ):
-    from fieldkit.extensions import db
-    from fieldkit.surveys.results import composition
-    from fieldkit.surveys.results.composition import Entry
-
     survey = make_survey()
     fill(survey, answer)
-    composition.save_plan(survey, [Entry("q16")], include_figures=True)
+    composition.save_composition(survey, [Entry("q16")], include_figures=True)
     db.session.commit()
     with_figures = tmp_path / "a.html"
     result = runner.invoke(args=["survey", "report", str(survey.id), "-o", str(with_figures)])
@@ -81,7 +81,7 @@ def test_report_command_follows_the_plan_unless_told_otherwise(
     )
     assert result.exit_code == 0, result.output
     assert "Figur 1." not in tables_only.read_text(encoding="utf-8")
-    composition.save_plan(survey, [Entry("q16")], include_figures=False)
+    composition.save_composition(survey, [Entry("q16")], include_figures=False)
     db.session.commit()
     result = runner.invoke(args=["survey", "report", str(survey.id), "-o", str(with_figures)])
     assert result.exit_code == 0, result.output

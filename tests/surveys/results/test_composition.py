@@ -2,7 +2,7 @@
 survey and used by the page, the export job and the command."""
 
 from fieldkit.extensions import db
-from fieldkit.surveys.models import ReportPlan
+from fieldkit.surveys.models import ReportComposition
 from fieldkit.surveys.results import composition, report
 from fieldkit.surveys.results.composition import Entry
 
@@ -13,7 +13,7 @@ def order(entries):
     return [e.item or f"text:{e.text}" for e in entries]
 
 
-def test_without_a_plan_every_question_in_questionnaire_order(make_survey):
+def test_without_a_composition_every_question_in_questionnaire_order(make_survey):
     survey = make_survey()
     entries, figures = composition.entries_for(survey)
     assert order(entries) == ALL and all(e.included for e in entries) and figures
@@ -53,7 +53,7 @@ def test_posted_form_is_read_against_the_questions_there_are(make_survey):
     assert [e.item for e in entries if e.included and e.item] == ["q16", "q1"]
 
 
-def test_saved_plan_drives_the_report(make_survey, answer):
+def test_saved_composition_drives_the_report(make_survey, answer):
     survey = make_survey()
     for code in "1122":
         answer(survey, {"q1": "1", "q16": code})
@@ -64,10 +64,10 @@ def test_saved_plan_drives_the_report(make_survey, answer):
         Entry(text=""),
     ]
     entries += [Entry(name, included=False) for name in ALL if name not in ("q1", "q16")]
-    composition.save_plan(survey, entries, include_figures=False)
+    composition.save_composition(survey, entries, include_figures=False)
     db.session.commit()
-    stored = db.session.get(ReportPlan, survey.id)
-    # The empty text stays in the plan (for the page), not in the report.
+    stored = db.session.get(ReportComposition, survey.id)
+    # The empty text stays in the composition (for the page), not in the report.
     assert stored.entries[:4] == [
         {"item": "q16", "included": True},
         {"text": "Etaten først.\n\nTo avsnitt."},

@@ -7,13 +7,15 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
+import pyreadstat
 import pytest
 import sqlalchemy as sa
 
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Case, Response
-from fieldkit.surveys.results import cleaning, dataset, exports
-from fieldkit.surveys.results.dataset import DATETIME, NUMERIC
+from fieldkit.surveys.results import cleaning, dataset, exports, schema
+from fieldkit.surveys.results.cleaning_steps import BAND, CODE, FILTER, RECODE
+from fieldkit.surveys.results.schema import DATETIME, NUMERIC
 
 nan = math.nan
 #: The numbers SPSS and Stata get for string codes (1..k in list order), written out by hand.
@@ -29,7 +31,7 @@ def same(a, b) -> bool:
 
 
 def assert_columns_equal_rows(survey, chunk=2):
-    variables = dataset.variables(survey)
+    variables = schema.variables(survey)
     expected = [row for batch in dataset.rows(survey, variables) for row in batch]
     found = [
         list(values)
@@ -47,7 +49,7 @@ def reference_frame(survey, codes=CODES):
     """The statistical frame built from the record path, as exports did before the column
     path: each cell converted on its own, string codes numbered by ``codes`` (by hand, not by
     the exports' own encoding)."""
-    variables = dataset.variables(survey)
+    variables = schema.variables(survey)
     rows = [row for batch in dataset.rows(survey, variables) for row in batch]
     data = {}
     for index, variable in enumerate(variables):
@@ -117,8 +119,10 @@ def rows_of(expected, rows):
 
 
 def store(response, answers):
-    """Answers as they may lie in the database (paper entry, imports, old versions)."""
+    """Answers as they may lie in the database (paper entry, imports, old versions), written as
+    every write of answers is: with a new revision."""
     response.answers = answers
+    response.revision += 1
     db.session.commit()
 
 
@@ -244,10 +248,10 @@ def test_statistical_frame_equals_the_frame_of_the_record_path(mixed):
 
 
 def test_columns_equal_rows_with_cleaning_steps(mixed):
-    cleaning.add_step(mixed, cleaning.FILTER, {"condition": "${q1} != '2'"})
+    cleaning.add_step(mixed, FILTER, {"condition": "${q1} != '2'"})
     cleaning.add_step(
         mixed,
-        cleaning.RECODE,
+        RECODE,
         {
             "name": "samarbeid",
             "rules": [
@@ -256,10 +260,8 @@ def test_columns_equal_rows_with_cleaning_steps(mixed):
             ],
         },
     )
-    cleaning.add_step(
-        mixed, cleaning.BAND, {"source": "q4", "name": "q4_gruppe", "limits": "0,100"}
-    )
-    step = cleaning.add_step(mixed, cleaning.CODE, {"source": "q8.annet", "name": "annet_kode"})
+    cleaning.add_step(mixed, BAND, {"source": "q4", "name": "q4_gruppe", "limits": "0,100"})
+    step = cleaning.add_step(mixed, CODE, {"source": "q8.annet", "name": "annet_kode"})
     cleaning.update_code_frame(step, [{"code": "tlf", "label": "Telefon"}], {"Telefon": "tlf"})
     db.session.commit()
     variables, rows = assert_columns_equal_rows(mixed)
@@ -306,8 +308,6 @@ def test_columns_equal_rows_for_an_anonymous_survey(make_survey, answer):
 
 
 def test_sav_export_reads_back_equal_to_the_reference_frame(mixed, tmp_path):
-    import pyreadstat
-
     path = tmp_path / "data.sav"
     exports.export(mixed, "sav", path)
     frame, _meta = pyreadstat.read_sav(str(path))

@@ -6,14 +6,17 @@ import re
 import shutil
 import subprocess
 import zipfile
+from datetime import UTC, datetime
 
 import pyreadstat
 import pytest
+import sqlalchemy as sa
 
 from fieldkit.core import downloads
 from fieldkit.core.jobs import enqueue
+from fieldkit.core.models import Job
 from fieldkit.extensions import db
-from fieldkit.surveys.results import dataset, exports
+from fieldkit.surveys.results import dataset, exports, schema
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def filled(make_survey, answer):
 
 
 def test_variables_are_named_for_spss_and_stata(filled):
-    names = [v.name for v in dataset.variables(filled)]
+    names = [v.name for v in schema.variables(filled)]
     assert names[:8] == [
         "case_id", "mode", "disposition", "language", "started_at", "submitted_at", "etat", "fylke",
     ]  # fmt: skip
@@ -53,7 +56,7 @@ def test_variables_are_named_for_spss_and_stata(filled):
 
 def test_only_submitted_and_kept_responses(filled):
     assert dataset.count_valid(filled) == 2
-    variables = dataset.variables(filled)
+    variables = schema.variables(filled)
     chunks = list(dataset.rows(filled, variables, chunk=1))
     assert [len(c) for c in chunks] == [1, 1]
     first = dict(zip([v.name for v in variables], chunks[0][0], strict=True))
@@ -157,8 +160,6 @@ def test_anonymous_export_has_no_case_id_and_no_times(make_survey, answer, tmp_p
 
 
 def test_export_job_writes_the_file_and_reports_progress(filled, app, tmp_path):
-    from fieldkit.core.models import Job
-
     job = enqueue(exports.export_job, filled.id, "sav", created_by=None)
     job = db.session.get(Job, job.id)
     assert job.status == "done", job.message
@@ -176,13 +177,13 @@ def test_codebook_uses_the_export_names(filled, tmp_path):
     exports.export(filled, "codebook", path)
     rows = list(load_workbook(path, read_only=True)["Variabler"].values)
     by_name = {row[0]: row for row in rows[1:]}
-    assert by_name["q13_1_navn"][1] == "q13"
+    assert by_name["q13_1_navn"][1] == "q13.navn"
     assert by_name["q6_andre_tekst"][1] == "q6_andre.other"
     assert by_name["q16"][5] == (
         "1 = Svært høy; 2 = Ganske høy; 3 = Ganske lav; 4 = Svært lav; 9 = Vet ikke"
     )
     assert by_name["q16"][6] == "9"
-    assert [r[0] for r in rows[1:]] == [v.name for v in dataset.variables(filled)]
+    assert [r[0] for r in rows[1:]] == [v.name for v in schema.variables(filled)]
 
 
 @pytest.mark.skipif(shutil.which("pspp") is None, reason="PSPP is not installed")
@@ -209,10 +210,6 @@ def test_pspp_reads_the_sav_with_labels(filled, tmp_path):
 def test_times_are_exported_in_utc_whatever_the_database_session_time_zone(
     make_survey, answer, tmp_path
 ):
-    from datetime import UTC, datetime
-
-    import sqlalchemy as sa
-
     survey = make_survey()
     response = answer(survey, {"q1": "1"}, strata={"etat": "Aetat"})
     response.started_at = datetime(2004, 3, 1, 9, 5, 30, tzinfo=UTC)
@@ -221,7 +218,7 @@ def test_times_are_exported_in_utc_whatever_the_database_session_time_zone(
     if db.engine.dialect.name == "postgresql":
         # PostgreSQL gives timestamptz in the session's zone (Oslo: UTC+1 in March).
         db.session.execute(sa.text("SET LOCAL TIME ZONE 'Europe/Oslo'"))
-    variables = dataset.variables(survey)
+    variables = schema.variables(survey)
     (row,) = next(dataset.rows(survey, variables))
     values = dict(zip([v.name for v in variables], row, strict=True))
     assert values["started_at"] == datetime(2004, 3, 1, 9, 5, 30)

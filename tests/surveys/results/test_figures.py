@@ -3,6 +3,8 @@
 import re
 from xml.etree import ElementTree
 
+import pytest
+
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.results import figures
 from fieldkit.surveys.results.dataset import Record
@@ -10,6 +12,9 @@ from fieldkit.surveys.results.tables import Options
 from tests.paths import FIXTURES
 
 FIXTURES = FIXTURES
+#: The words of tables and figures come from the catalogue: in the app, in its default language
+#: (bokmål).
+pytestmark = pytest.mark.usefixtures("app")
 Q = definition.load((FIXTURES / "ansatteskjema_storbysatsingen.yaml").read_text("utf-8"))
 SVG = "{http://www.w3.org/2000/svg}"
 

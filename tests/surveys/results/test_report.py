@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from fieldkit.extensions import db
+from fieldkit.surveys.models import Case, Mailing, SentMessage
 from fieldkit.surveys.results import report
 
 
@@ -109,8 +110,6 @@ def test_report_command(runner, survey, tmp_path):
 
 
 def test_method_counts_invitations_and_reminders_sent(app, survey):
-    from fieldkit.surveys.models import Case, Mailing, SentMessage
-
     mailing = Mailing(survey_id=survey.id, kind="invitation", status="done")
     db.session.add(mailing)
     db.session.flush()

@@ -6,12 +6,15 @@ The references were worked out by hand; the arithmetic is in the comments.
 import pytest
 
 from fieldkit.surveys.questionnaires import definition
-from fieldkit.surveys.results import tables
+from fieldkit.surveys.results import numbers, tables
 from fieldkit.surveys.results.dataset import Record
 from fieldkit.surveys.results.tables import Options
 from tests.paths import FIXTURES
 
 FIXTURES = FIXTURES
+#: The words of tables and figures come from the catalogue: in the app, in its default language
+#: (bokmål).
+pytestmark = pytest.mark.usefixtures("app")
 Q = definition.load((FIXTURES / "ansatteskjema_storbysatsingen.yaml").read_text("utf-8"))
 
 
@@ -32,12 +35,12 @@ def table(name, recs, **options):
 
 
 def test_numbers_print_the_norwegian_way():
-    assert tables.number(1234567.891, 1) == "1 234 567,9"
-    assert tables.number(12345) == "12 345"
-    assert tables.number(2.5) == "3"  # half up, not to even
-    assert tables.number(0.125, 2) == "0,13"
-    assert tables.number(-1500) == "-1 500"
-    assert tables.number(999) == "999"
+    assert numbers.number(1234567.891, 1) == "1 234 567,9"
+    assert numbers.number(12345) == "12 345"
+    assert numbers.number(2.5) == "3"  # half up, not to even
+    assert numbers.number(0.125, 2) == "0,13"
+    assert numbers.number(-1500) == "-1 500"
+    assert numbers.number(999) == "999"
 
 
 def test_frequency_whole_percentages_total_100():
@@ -119,7 +122,9 @@ def test_multiple_choice_share_of_respondents():
         ["Annet, i så fall hva", "1", "25"],
         ["Ingen av disse", "1", "25"],
     ]
-    assert t.notes == [tables.MULTIPLE_NOTE]
+    assert t.notes == [
+        "Kategoriene er ikke gjensidig utelukkende, så prosentene summerer ikke til 100."
+    ]
 
 
 def test_grid_rows_with_their_own_n():
@@ -191,7 +196,7 @@ def test_descriptives_and_bands():
     assert t.header == ["", "n", "Gjennomsnitt", "Median", "Min", "Maks"]
     assert t.rows == [["deltakere", "4", "26,3", "25,0", "10", "45"]]
     banded = tables.table_for(
-        Q, "q4", recs + records({"q4": 5}), Options(), band_list=tables.parse_bands("0,20,40")
+        Q, "q4", recs + records({"q4": 5}), Options(), band_list=numbers.parse_bands("0,20,40")
     )
     assert banded.rows == [
         ["0–19", "2", "40"],
@@ -214,7 +219,7 @@ def test_bad_requests_say_what_is_wrong(app):
         with pytest.raises(
             tables.TableError, match=r"grensene må være stigende tall \(ikke «10,5»\)"
         ):
-            tables.parse_bands("10,5")
+            numbers.parse_bands("10,5")
         total = "Sumlinjen er en av 100, sum, largest_remainder, ikke «rounded»."
         with pytest.raises(tables.TableError, match=total):
             Options(total="rounded")
@@ -269,7 +274,9 @@ def test_grid_with_several_choices_per_row():
         ["Arbeidspraksis", "0", "100", "0", "1"],
         ["Lønnstilskudd", "0", "0", "0", "0"],
     ]
-    assert t.notes == [tables.MULTIPLE_NOTE]
+    assert t.notes == [
+        "Kategoriene er ikke gjensidig utelukkende, så prosentene summerer ikke til 100."
+    ]
 
 
 def test_frequency_largest_remainder_with_one_decimal():
@@ -332,7 +339,7 @@ def test_crosstab_with_one_decimal_and_the_sum_of_rounded_figures():
 def test_bands_with_the_rounding_options():
     # 5 and 15 | 25 and 35 | 45 and 55: a third in each band of 0,20,40.
     recs = records(*[{"q4": v} for v in (5, 15, 25, 35, 45, 55)])
-    bands = tables.parse_bands("0,20,40")
+    bands = numbers.parse_bands("0,20,40")
     rows = tables.table_for(Q, "q4", recs, Options(total="sum"), band_list=bands).rows
     assert rows == [["0–19", "2", "33"], ["20–39", "2", "33"], ["40 eller flere", "2", "33"],
                     ["Sum", "6", "99"]]  # fmt: skip

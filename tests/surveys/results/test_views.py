@@ -4,9 +4,12 @@ import re
 
 import pyreadstat
 
-from fieldkit.core import operations
+from fieldkit.core import downloads, operations
 from fieldkit.core.models import Job
 from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork import operations as surveys
+from fieldkit.surveys.models import Survey
+from fieldkit.surveys.results import cleaning_steps
 
 
 def fill(survey, answer):
@@ -66,7 +69,6 @@ def test_export_runs_as_a_job_and_downloads(
     assert len(frame) == 16
     assert meta.variable_value_labels["q16"][2.0] == "Ganske høy"
     # Past the retention period the file is gone; the researcher is told, not shown a 404.
-    from fieldkit.core import downloads
 
     (downloads.folder("exports") / job.result["file"]).unlink()
     gone = client.get(f"{status_url}/download")
@@ -105,8 +107,6 @@ def test_other_projects_members_cannot_see_results_or_downloads(
 
 
 def test_cleaning_page_adds_and_undoes_steps(client, login, make_user, make_survey, answer):
-    from fieldkit.surveys.results import cleaning
-
     survey = member_with_answers(make_user, make_survey, answer, login)
     url = f"/p/storby/surveys/{survey.id}/results/cleaning"
     assert "Ingen steg ennå" in client.get(url).get_data(as_text=True)
@@ -122,7 +122,7 @@ def test_cleaning_page_adds_and_undoes_steps(client, login, make_user, make_surv
         },
     )
     assert recode.status_code == 302
-    steps = cleaning.all_steps(survey)
+    steps = cleaning_steps.all_steps(survey)
     assert [s.kind for s in steps] == ["filter", "recode"]
     assert steps[1].spec["rules"][0] == {
         "condition": "${q16} = '1' or ${q16} = '2'", "code": "1", "label": "Høy",
@@ -135,7 +135,7 @@ def test_cleaning_page_adds_and_undoes_steps(client, login, make_user, make_surv
     )
     assert bad.status_code == 400
     assert "linje 1: skriv vilkår =&gt; kode = tekst" in bad.get_data(as_text=True)
-    assert len(cleaning.all_steps(survey)) == 2
+    assert len(cleaning_steps.all_steps(survey)) == 2
     undo = client.post(f"{url}/{steps[0].id}/undo")
     assert undo.status_code == 302
     html = client.get(f"/p/storby/surveys/{survey.id}/results?item=hoy&min_cell=0").get_data(
@@ -195,7 +195,7 @@ def test_report_composed_on_its_page_and_compiled(client, login, make_user, make
     assert "Rapportens oppbygging er lagret." in client.get(url).get_data(as_text=True)
     status_url = client.post(f"{url}/compile", data={"format": "html"}).headers["Location"]
     html = client.get(f"{status_url}/download").get_data(as_text=True)
-    body = re.sub(r"<[^>]+>", "", html[html.index('id="resultater"') :])
+    body = re.sub(r"<[^>]+>", "", html[html.index('id="results"') :])
     assert body.index("Tabell 2.16. Hvor høy") < body.index("Kort om rapporten.")
     assert body.index("Kort om rapporten.") < body.index("Tabell 3.1. Hvilken etat")
     assert "Tabell 4." not in html and "Figur 1." not in html  # figures were not ticked
@@ -206,9 +206,6 @@ def test_report_composed_on_its_page_and_compiled(client, login, make_user, make
 
 
 def test_new_wave_and_side_by_side_on_the_page(client, login, make_user, make_survey, answer):
-    from fieldkit.surveys.fieldwork import operations as surveys
-    from fieldkit.surveys.models import Survey
-
     survey = member_with_answers(make_user, make_survey, answer, login)
     made = client.post(
         f"/p/storby/surveys/{survey.id}/results/new-wave", data={"title": "Kartlegging 2005"}
@@ -230,7 +227,6 @@ def test_new_wave_and_side_by_side_on_the_page(client, login, make_user, make_su
 def test_code_frame_in_the_browser_forms(client, login, make_user, make_survey, answer):
     user = make_user()
     survey = make_survey()
-    from fieldkit.surveys.results import cleaning
 
     operations.add_member(survey.project, user)
     db.session.commit()
@@ -251,5 +247,5 @@ def test_code_frame_in_the_browser_forms(client, login, make_user, make_survey, 
     assert '<th scope="row">Ikke kodet</th><td>1</td>' in page
     bad = client.post(frame_url, data={"codes": "1 = Telefon", "text-1": "5"})
     assert bad.status_code == 400
-    step = cleaning.all_steps(survey)[0]
+    step = cleaning_steps.all_steps(survey)[0]
     assert step.spec["assignments"] == {"Telefon": "1"}
