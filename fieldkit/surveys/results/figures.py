@@ -48,7 +48,8 @@ class Figure:
 
     def numbered(self, figure_number: int) -> str:
         """The caption after its label: "Figur 2. …"."""
-        return f"{_('Figure %(number)s.', number=figure_number)} {self.caption}"
+        label = _("Figure %(number)s.", number=figure_number)
+        return f"{label} {self.caption}"
 
 
 def _colours(choices: list[d.Choice]) -> list[str]:
