@@ -46,7 +46,7 @@ def test_compose_the_report_and_find_the_order_in_it(page, make_user, make_proje
     target = tmp_path / "rapport.html"
     info.value.save_as(target)
     html = target.read_text("utf-8")
-    body = re.sub(r"<[^>]+>", "", html[html.index('id="resultater"') :])
+    body = re.sub(r"<[^>]+>", "", html[html.index('id="results"') :])
     captions = re.findall(r"(Tabell \d+\.|Figur \d+\.)(\d+)\.", body)
     assert captions == [("Tabell 2.", "6"), ("Tabell 3.", "1"), ("Tabell 4.", "16")]
     assert body.index("Tabell 2.6.") < body.index("Samarbeidet først") < body.index("Tabell 3.1.")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -48,7 +47,8 @@ class Figure:
 
     def numbered(self, figure_number: int) -> str:
         """The caption after its label: "Figur 2. …"."""
-        return f"{_('Figure %(number)s.', number=figure_number)} {self.caption}"
+        label = _("Figure %(number)s.", number=figure_number)
+        return f"{label} {self.caption}"
 
 
 def _colours(choices: list[d.Choice]) -> list[str]:
@@ -98,7 +98,7 @@ def stacked_bars(item: Item, records: Iterable[Record], options: Options) -> Fig
         counts = [counters[name][code] for code in codes]
         base = sum(counts)
         n_all = max(n_all, base)
-        shares, _total = percentages_of(counts, base, options)
+        shares, _total = tables.percentages(counts, base, options)
         y = 10 + index * (BAR_HEIGHT + GAP)
         row_label = f"{label} (n={number(base)})" if label else f"n={number(base)}"
         parts.append(
@@ -191,12 +191,6 @@ def suppressed_note(options: Options, *, stacked: bool = True) -> str:
     )
 
 
-def percentages_of(counts: list[int], base: int, options: Options) -> tuple[list[Decimal], Decimal]:
-    """Shares as in the tables; bars always add up to 100, so the total row option is moot."""
-    shares, total = tables.percentages(counts, base, options)
-    return shares, total
-
-
 def distribution(item: Item, records: Iterable[Record], options: Options) -> Figure:
     """Vertical bars: the share at each point of a numbered scale (e.g. 1–7)."""
     if item.type != d.SINGLE:
@@ -210,7 +204,7 @@ def distribution(item: Item, records: Iterable[Record], options: Options) -> Fig
             counter[value] += 1
     counts = [counter[code] for code in codes]
     base = sum(counts)
-    shares, _total = percentages_of(counts, base, options)
+    shares, _total = tables.percentages(counts, base, options)
     plot_height, left, bottom = 180, 40, 210
     slot = (WIDTH - left - 20) / max(len(choices), 1)
     parts = [f'<line x1="{left}" y1="{bottom}" x2="{WIDTH - 10}" y2="{bottom}" stroke="#333"/>']

@@ -132,7 +132,7 @@ def survey_results_figure(project, sid: int, fmt: str):
     figure = None if error else operations.question_figure(survey, item, options)
     if figure is None:
         abort(404)
-    name = f"{_('figure')}_{item}.{fmt}"
+    name = _("figure") + f"_{item}.{fmt}"
     if fmt == "svg":
         content = str(figure.svg).encode()
         mimetype = "image/svg+xml"
