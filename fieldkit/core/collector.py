@@ -2,10 +2,9 @@
 
 Rendering a PDF (hundreds of thousands of WeasyPrint boxes that live until it is written) and
 building an export's data frame (a tuple per response and one object per value, a chunk at a
-time) made the collector run hundreds of times while it found little to free: a fifth of the
-rendering time of a large conference, and a third of the time to build the frame of 100,000
-responses (``docs/benchmarks.md``). Reference counting still frees everything that is not in a
-cycle, and peak memory did not grow when measured.
+time) made the collector run hundreds of times while it found little to free (the measurements
+are in ``docs/benchmarks.md``). Reference counting still frees everything that is not in a
+cycle.
 """
 
 from __future__ import annotations
