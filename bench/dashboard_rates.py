@@ -66,9 +66,10 @@ def main() -> int:
     from fieldkit.core.database import upgrade_schema
     from fieldkit.core.models import Role
     from fieldkit.extensions import db
-    from fieldkit.surveys.fieldwork import queries, operations as surveys
-    from fieldkit.surveys.questionnaires import operations as questionnaires
+    from fieldkit.surveys.fieldwork import operations as surveys
+    from fieldkit.surveys.fieldwork import queries
     from fieldkit.surveys.models import Case, Response
+    from fieldkit.surveys.questionnaires import operations as questionnaires
 
     app = create_app({"WTF_CSRF_ENABLED": False})
     rng = random.Random(2004)

@@ -79,9 +79,9 @@ def prepare(instance: Path, database_url: str | None, clients: int) -> list[str]
         from fieldkit.core import operations
         from fieldkit.core.database import upgrade_schema
         from fieldkit.extensions import db
-        from fieldkit.surveys.respond import links
-        from fieldkit.surveys.questionnaires import operations as questionnaires
         from fieldkit.surveys.fieldwork import operations as surveys
+        from fieldkit.surveys.questionnaires import operations as questionnaires
+        from fieldkit.surveys.respond import links
 
         app = create_app()
         with app.app_context():
