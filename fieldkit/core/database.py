@@ -82,5 +82,4 @@ def configure_engine_events() -> None:
 
 def upgrade_schema() -> None:
     """Bring the database schema to the newest migration (what ``fieldkit db upgrade`` does)."""
-    # "heads": feature branches of the migration history may each have their own head.
-    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="head")

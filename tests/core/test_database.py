@@ -32,6 +32,18 @@ def test_models_and_migrations_agree(app):
     assert differences == []
 
 
+def test_the_migration_history_has_one_head():
+    """A plain ``fieldkit db upgrade`` (and ``db migrate``) needs exactly one head."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from fieldkit import MIGRATIONS_PATH
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_PATH))
+    assert ScriptDirectory.from_config(config).get_heads() == ["m001"]
+
+
 def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
     from flask_migrate import downgrade
 
