@@ -7,11 +7,14 @@ another project's questionnaire, survey, case or conference by changing a number
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
 
+from fieldkit.core.jobs import func_path
+from fieldkit.core.models import Job, Project
 from fieldkit.extensions import db
 
 Model = TypeVar("Model")
@@ -30,3 +33,16 @@ def owned_or_404(
 def acting_user():
     """The logged-in user as a model instance, for operations and the audit log."""
     return current_user._get_current_object()
+
+
+def project_job(
+    project: Project, job_id: str | None, funcs: Iterable[Callable[..., Any]] | None = None
+) -> Job | None:
+    """The background job ``job_id`` of ``project`` (running one of ``funcs``, when given), or
+    None: a page shows a job's progress or its file only to the job's own project."""
+    job = db.session.get(Job, job_id) if job_id else None
+    if job is None or job.project_id != project.id:
+        return None
+    if funcs is not None and job.func not in {func_path(f) for f in funcs}:
+        return None
+    return job

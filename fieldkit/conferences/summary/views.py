@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from fieldkit.conferences.documents import page_language
-from fieldkit.conferences.loaders import project_job
 from fieldkit.conferences.models import Conference, SummaryDocument, SummaryLink
 from fieldkit.conferences.summary import compile as compiler
 from fieldkit.conferences.summary import links, mail, store
@@ -16,7 +15,7 @@ from fieldkit.conferences.summary.forms import SendSummaryForm, SummaryForm
 from fieldkit.core.access import require_project_access
 from fieldkit.core.forms import EmptyForm
 from fieldkit.core.jobs import enqueue
-from fieldkit.core.loaders import acting_user, owned_or_404
+from fieldkit.core.loaders import acting_user, owned_or_404, project_job
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 

@@ -16,7 +16,6 @@ from flask import (
 from flask_babel import gettext as _
 
 from fieldkit.conferences.documents import page_language
-from fieldkit.conferences.loaders import project_job
 from fieldkit.conferences.models import Tag, TagKind
 from fieldkit.conferences.synthesis import combined, export, tags
 from fieldkit.conferences.synthesis.forms import TagForm
@@ -25,7 +24,7 @@ from fieldkit.core import downloads
 from fieldkit.core.access import require_project_access
 from fieldkit.core.forms import EmptyForm
 from fieldkit.core.jobs import enqueue
-from fieldkit.core.loaders import acting_user, owned_or_404
+from fieldkit.core.loaders import acting_user, owned_or_404, project_job
 from fieldkit.extensions import db
 
 bp = Blueprint("synthesis", __name__, url_prefix="/synthesis")

@@ -17,8 +17,8 @@ from flask import (
 from flask_babel import gettext as _
 
 from fieldkit.core import access, downloads
-from fieldkit.core.jobs import enqueue, func_path
-from fieldkit.core.loaders import acting_user, owned_or_404
+from fieldkit.core.jobs import enqueue
+from fieldkit.core.loaders import acting_user, owned_or_404, project_job
 from fieldkit.core.models import Job, JobStatus
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import queries
@@ -246,14 +246,8 @@ def survey_new_wave(project, sid: int):
 
 
 def _export_job_or_404(project, survey, job_id: str) -> Job:
-    job = db.session.get(Job, job_id)
-    if (
-        job is None
-        or job.project_id != project.id
-        or job.func != func_path(exports.export_job)
-        or not job.args
-        or job.args[0] != survey.id
-    ):
+    job = project_job(project, job_id, [exports.export_job])
+    if job is None or not job.args or job.args[0] != survey.id:
         abort(404)
     return job
 
