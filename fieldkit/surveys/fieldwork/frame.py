@@ -58,9 +58,7 @@ class Issue:
     column: str | None = None
 
     def where(self, table: Table) -> str:
-        parts = [table.filename]
-        if table.sheet:
-            parts.append(_("sheet %(sheet)s", sheet=table.sheet))
+        parts = [table.where]
         if self.row is not None:
             parts.append(_("row %(row)d", row=self.row))
         if self.column:
