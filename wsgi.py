@@ -1,5 +1,5 @@
-"""WSGI entry point for gunicorn: ``gunicorn wsgi:app``."""
+"""WSGI entry point in a checkout: ``gunicorn wsgi:app`` (the same app as ``fieldkit.wsgi:app``)."""
 
-from fieldkit import create_app
+from fieldkit.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

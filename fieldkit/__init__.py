@@ -21,8 +21,8 @@ from fieldkit.extensions import babel, csrf, db, login_manager, migrate
 #: engines (``fieldkit.surveys.models``) does not import every page of every feature.
 FEATURES = ("fieldkit.surveys.feature", "fieldkit.conferences.feature")
 
-MIGRATIONS_PATH = cfg.PROJECT_ROOT / "migrations"
-TEMPLATES_PATH = cfg.PROJECT_ROOT / "templates"
+MIGRATIONS_PATH = cfg.MIGRATIONS_PATH
+TEMPLATES_PATH = cfg.TEMPLATES_PATH
 
 
 def feature_modules() -> list:

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The checkout's root folder (where ``templates/``, ``migrations/`` and ``instance/`` live).
+PROJECT_ROOT = PACKAGE_DIR.parent
+#: A wheel carries the checkout's ``templates/`` and ``migrations/`` inside the package (setup.py
+#: copies them there when it builds); a checkout, or an editable install of one, has them beside it.
+INSTALLED_FROM_WHEEL = (PACKAGE_DIR / "templates").is_dir()
+_DATA_ROOT = PACKAGE_DIR if INSTALLED_FROM_WHEEL else PROJECT_ROOT
+TEMPLATES_PATH = _DATA_ROOT / "templates"
+MIGRATIONS_PATH = _DATA_ROOT / "migrations"
 
 #: Environment variables read, with the config key each one sets and how its text is parsed.
 ENVIRONMENT = {
@@ -79,9 +88,17 @@ def defaults(instance_path: Path) -> dict[str, Any]:
 
 
 def instance_path_from_env() -> Path:
-    """The instance folder named by ``FIELDKIT_INSTANCE_PATH``, else ``instance/``."""
+    """The instance folder named by ``FIELDKIT_INSTANCE_PATH``, else the default.
+
+    The default is ``instance/`` in a checkout and, as Flask does for installed packages,
+    ``<prefix>/var/fieldkit-instance`` when installed from a wheel (never inside site-packages).
+    """
     raw = os.environ.get("FIELDKIT_INSTANCE_PATH")
-    return Path(raw).expanduser().resolve() if raw else PROJECT_ROOT / "instance"
+    if raw:
+        return Path(raw).expanduser().resolve()
+    if INSTALLED_FROM_WHEEL:
+        return Path(sys.prefix) / "var" / "fieldkit-instance"
+    return PROJECT_ROOT / "instance"
 
 
 def _parse(raw: str, kind: Any) -> Any:

@@ -152,3 +152,15 @@ def test_long_modules_say_why(module):
     if lines > MAX_LINES:
         docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
         assert LONG_MARKER in docstring, f"{module} has {lines} lines; split it or say why"
+
+
+def test_every_folder_of_modules_is_a_package():
+    """setuptools' ``find:`` leaves out folders without ``__init__.py``, so a wheel would lack
+    them (the conference areas once did: a wheel install failed at start-up)."""
+    folders = {path.parent for path in PACKAGE.rglob("*.py")}
+    missing = sorted(
+        folder.relative_to(ROOT).as_posix()
+        for folder in folders
+        if not (folder / "__init__.py").exists()
+    )
+    assert missing == []

@@ -1,0 +1,1 @@
+"""Facilitation: the live overview, the group pages, the plenary view and moderation."""

@@ -1,0 +1,1 @@
+"""Setting up a conference: rounds, participants, groups and the referents' cards."""

@@ -1,0 +1,1 @@
+"""The conference's summary document: compile, download, send and revoke."""

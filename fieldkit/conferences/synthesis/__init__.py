@@ -1,0 +1,1 @@
+"""The synthesis across a project's conferences: themes, tags and the combined document."""
