@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldkit import config as cfg
 from fieldkit.core import database, demo, i18n, security
@@ -54,6 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
+    trust_proxies(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_PATH))
     csrf.init_app(app)
@@ -82,3 +84,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # WeasyPrint reports every layout step at INFO; only its warnings are worth a line.
         logging.getLogger("weasyprint").setLevel(logging.WARNING)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe the forwarding headers of ``TRUSTED_PROXIES`` proxies in front of the app.
+
+    Behind nginx every request comes from 127.0.0.1; the client's own address (which rate
+    limits tell clients apart by) is the last one the trusted proxy appended to
+    ``X-Forwarded-For``. Without trusted proxies those headers are ignored, since any client
+    can send them.
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops < 0:
+        raise cfg.ConfigError("FIELDKIT_TRUSTED_PROXIES must be 0 or more")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -41,6 +41,7 @@ ENVIRONMENT = {
     "FIELDKIT_DOWNLOAD_RETENTION_HOURS": ("DOWNLOAD_RETENTION_HOURS", float),
     "FIELDKIT_SMTP_CA_FILE": ("SMTP_CA_FILE", str),
     "FIELDKIT_JOB_QUEUE": ("JOB_QUEUE", str),
+    "FIELDKIT_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
 }
 
 #: Secret keys that are known to the world and therefore never acceptable in production.
@@ -84,6 +85,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        #: How many reverse proxies (nginx …) stand in front of the app: their
+        #: ``X-Forwarded-For``/``-Proto``/``-Host`` are believed, anyone else's are ignored.
+        "TRUSTED_PROXIES": 0,
     }
 
 

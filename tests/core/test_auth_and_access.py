@@ -176,3 +176,59 @@ def test_failed_logins_are_rate_limited(app, client, make_user):
     assert other.get("/").status_code == 200  # logged in
     again = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert again.status_code == 429
+
+
+def _fail_logins(app, user, times, **environ):
+    client = app.test_client()
+    client.environ_base.update(environ)
+    for _ in range(times):
+        client.post("/login", data={"email": user.email, "password": "gjetning"})
+    return client
+
+
+def test_behind_a_trusted_proxy_clients_are_told_apart_by_their_forwarded_address(
+    app_config, make_user
+):
+    """Behind nginx every request comes from 127.0.0.1: without ``TRUSTED_PROXIES`` one
+    client's failures would lock everyone out."""
+    from fieldkit import create_app
+
+    app = create_app({**app_config, "TRUSTED_PROXIES": 1})
+    with app.app_context():
+        user = make_user()
+        proxy = {"REMOTE_ADDR": "127.0.0.1"}
+        _fail_logins(app, user, 10, **proxy, HTTP_X_FORWARDED_FOR="198.51.100.4")
+        locked = app.test_client()
+        locked.environ_base.update(proxy, HTTP_X_FORWARDED_FOR="198.51.100.4")
+        assert (
+            locked.post("/login", data={"email": user.email, "password": PASSWORD}).status_code
+            == 429
+        )
+        # Another client behind the same proxy logs in; a client that puts a made-up address
+        # first is known by the address the proxy appended, and stays locked.
+        other = app.test_client()
+        other.environ_base.update(proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+        assert (
+            other.post("/login", data={"email": user.email, "password": PASSWORD}).status_code
+            == 302
+        )
+        spoofing = app.test_client()
+        spoofing.environ_base.update(proxy, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.4")
+        assert (
+            spoofing.post("/login", data={"email": user.email, "password": PASSWORD}).status_code
+            == 429
+        )
+
+
+def test_without_trusted_proxies_forwarded_addresses_are_ignored(app, make_user):
+    """A client cannot escape its limit by sending a new ``X-Forwarded-For`` each time."""
+    user = make_user()
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.50"
+    for number in range(10):
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.0.0.{number}"
+        client.post("/login", data={"email": user.email, "password": "gjetning"})
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "10.0.0.99"
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+    )
