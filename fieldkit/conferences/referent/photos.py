@@ -33,6 +33,15 @@ def accepted_formats() -> frozenset[str]:
     return frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
 
 
+#: The brands of the ISO base media files iPhones and iPads write their HEIC photos as.
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+
+
+def looks_like_heif(content: bytes) -> bool:
+    """Whether ``content`` is a HEIC/HEIF photo (an ``ftyp`` box naming a HEIF brand)."""
+    return content[4:8] == b"ftyp" and content[8:12] in HEIF_BRANDS
+
+
 def folder() -> Path:
     """The folder of the photos' renditions (created when missing)."""
     path = Path(current_app.config["UPLOAD_PATH"]) / "conferences"
@@ -71,6 +80,15 @@ def save_photo(group: Group, content: bytes) -> Photo:
             width, height = probe.size
             probe.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        if looks_like_heif(content) and "HEIF" not in formats:
+            # Without the optional pillow-heif (``pip install 'fieldkit[heif]'``) Pillow cannot
+            # read HEIC: say so, rather than call an iPad's photo "not a photo".
+            raise OperationError(
+                _(
+                    "HEIC photos (iPhone, iPad) cannot be read on this server. Set the camera "
+                    "to \"Most Compatible\" (JPEG) or take a screenshot of the photo, and try again."
+                )
+            ) from None
         raise OperationError(_("The file is not a photo (JPEG, PNG or WebP).")) from None
     except Image.DecompressionBombError:
         raise OperationError(_("The photo has too many pixels.")) from None

@@ -251,6 +251,22 @@ def test_photos_are_checked_turned_resized_and_served_only_to_the_group(
     assert referent.get(f"/g/{other.id}/photos/{photo.id}/thumb").status_code == 403
 
 
+def test_a_heic_photo_without_pillow_heif_gets_its_own_message(referent, group, monkeypatch):
+    """pillow-heif is an optional extra (``fieldkit[heif]``); without it an iPad's HEIC photo
+    is refused as HEIC, not as "not a photo", and nothing is stored."""
+    from fieldkit.conferences.referent import photos
+
+    monkeypatch.setattr(photos, "accepted_formats", lambda: frozenset({"JPEG", "PNG", "WEBP"}))
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(200)
+    response = referent.post(
+        f"/g/{group.id}/api/photos", data={"photo": (io.BytesIO(heic), "IMG_0001.HEIC")}
+    )
+    assert response.status_code == 422
+    message = response.get_json()["message"]
+    assert message.startswith("HEIC-bilder (iPhone, iPad) kan ikke leses på denne serveren.")
+    assert group.photos == []
+
+
 def test_roles_and_phase_are_saved(referent, group):
     data = ops(
         referent,
