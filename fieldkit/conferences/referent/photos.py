@@ -86,7 +86,8 @@ def save_photo(group: Group, content: bytes) -> Photo:
             raise OperationError(
                 _(
                     "HEIC photos (iPhone, iPad) cannot be read on this server. Set the camera "
-                    "to \"Most Compatible\" (JPEG) or take a screenshot of the photo, and try again."
+                    'to "Most Compatible" (JPEG) or take a screenshot of the photo, '
+                    "and try again."
                 )
             ) from None
         raise OperationError(_("The file is not a photo (JPEG, PNG or WebP).")) from None
