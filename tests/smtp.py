@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email
 import email.policy
@@ -32,9 +33,13 @@ class RecordingHandler:
     sessions: set[int] = field(default_factory=set)
     #: Refuse every message after this many have been accepted (a server "crash" mid-send).
     fail_after: int | None = None
+    #: Seconds the server takes to accept each message (a slow mail server).
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.fail_after is not None and len(self.messages) >= self.fail_after:
                 return "421 Service not available, closing transmission channel"

@@ -64,7 +64,7 @@ class Stack:
     nodes: dict[int, subprocess.Popen] = field(default_factory=dict)
     workers: dict[str, subprocess.Popen] = field(default_factory=dict)
     nginx: subprocess.Popen | None = None
-    https_port: int = 0
+    https_port: int = field(default_factory=free_port)
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 - kept by the process
@@ -108,7 +108,6 @@ class Stack:
 
     def start_nginx(self, node_ports: list[int], certificate: Path, key: Path) -> None:
         """The shipped site, its ports and paths replaced, in a minimal main configuration."""
-        self.https_port = free_port()
         site = (DEPLOY / "nginx" / "fieldkit.conf").read_text()
         replacements = {
             "127.0.0.1:8001": f"127.0.0.1:{node_ports[0]}",
@@ -179,6 +178,8 @@ class Reply:
     status: int
     headers: http.client.HTTPMessage
     body: bytes
+    #: The path (and query) asked for.
+    url: str = ""
 
     @property
     def text(self) -> str:
@@ -238,7 +239,12 @@ class Browser:
         self.context = ssl.create_default_context(cafile=str(cafile))
 
     def request(
-        self, method: str, path: str, form: dict | None = None, timeout: float = 60
+        self,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        timeout: float = 60,
+        referer: str | None = None,
     ) -> Reply:
         connection = http.client.HTTPSConnection(
             "127.0.0.1",
@@ -248,6 +254,8 @@ class Browser:
             timeout=timeout,
         )
         headers = {"User-Agent": "fieldkit-deploy-test"}
+        if referer is not None:  # as browsers send it (Flask-WTF checks it over HTTPS)
+            headers["Referer"] = f"https://127.0.0.1:{self.port}{referer}"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -257,7 +265,7 @@ class Browser:
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
-            reply = Reply(response.status, response.headers, response.read())
+            reply = Reply(response.status, response.headers, response.read(), path)
         finally:
             connection.close()
         for header in reply.headers.get_all("Set-Cookie") or []:
@@ -277,10 +285,9 @@ class Browser:
     def submit(self, page: Reply, action: str, **values) -> Reply:
         """Send the form of ``page`` whose action ends with ``action``, as filled in."""
         for form in forms(page.text):
-            if form["action"].split("?")[0].endswith(action):
-                fields = {**form["fields"], **values}
-                target = local(form["action"]) or "/"
-                return self.request("POST", target, fields)
+            target = local(form["action"]) or page.url  # no action: the page's own address
+            if target.split("?")[0].endswith(action):
+                return self.request("POST", target, {**form["fields"], **values}, referer=page.url)
         raise AssertionError(f"no form posting to {action!r} on the page")
 
 
