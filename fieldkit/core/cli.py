@@ -163,14 +163,15 @@ def prune_downloads_command() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
     help="The archive to write, or a folder for it (default: instance/backups/).",
 )
 @with_appcontext
-def backup_command(output: Path | None) -> None:
+def backup_command(output: str | None) -> None:
     """Back up the database, uploaded files, outbox and secret key into one archive."""
+    if output and output.endswith("/") and not Path(output).is_dir():
+        fail(f"{output} is not a folder")
     try:
-        made = backup.create_backup(output)
+        made = backup.create_backup(Path(output) if output else None)
     except backup.BackupError as exc:
         fail(str(exc))
     size = made.path.stat().st_size
