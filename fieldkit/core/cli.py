@@ -1,5 +1,5 @@
-"""The core commands (users, projects, the demo, serving, the worker, old downloads, the
-translation catalogue) and
+"""The core commands (users, projects, the demo, serving, the worker, old downloads, backups,
+the translation catalogue) and
 ``fail``, which every command uses to stop with a message (the features' commands too).
 
 Commands are thin: they parse arguments, call operations and print.
@@ -8,6 +8,7 @@ Commands are thin: they parse arguments, call operations and print.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -16,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from flask.cli import run_command as flask_run
 
-from fieldkit.core import downloads, i18n, jobs, operations, server
+from fieldkit.core import backup, downloads, i18n, jobs, operations, restore, server
 from fieldkit.core.database import upgrade_schema
 from fieldkit.core.demo import DemoLogin, load_demo
 from fieldkit.core.models import Project, Role
@@ -158,6 +159,45 @@ def prune_downloads_command() -> None:
     click.echo(f"Deleted {removed} file(s) older than {hours} hours")
 
 
+@click.command("backup")
+@click.option(
+    "-o",
+    "--output",
+    help="The archive to write, or a folder for it (default: instance/backups/).",
+)
+@with_appcontext
+def backup_command(output: str | None) -> None:
+    """Back up the database, uploaded files, outbox and secret key into one archive."""
+    if output and output.endswith("/") and not Path(output).is_dir():
+        fail(f"{output} is not a folder")
+    try:
+        made = backup.create_backup(Path(output) if output else None)
+    except backup.BackupError as exc:
+        fail(str(exc))
+    size = made.path.stat().st_size
+    click.echo(f"Wrote {made.path} ({size} bytes): {made.rows} rows, {made.files} files")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that is not empty.")
+@with_appcontext
+def restore_command(archive: Path, force: bool) -> None:
+    """Restore a backup made by `fieldkit backup` into this installation."""
+    try:
+        done = restore.restore(archive, force=force)
+    except backup.BackupError as exc:
+        fail(str(exc))
+    made = done.manifest
+    click.echo(
+        f"Restored the backup of {made['created_at']} (fieldkit {made['fieldkit_version']}): "
+        f"{done.rows} rows, {done.files} files"
+    )
+    if done.upgraded_from is not None:
+        click.echo(f"Upgraded the schema from {', '.join(done.upgraded_from) or 'nothing'}")
+    click.echo(("Warning: " if done.key_warning else "Links: ") + done.key_note)
+
+
 i18n_cli = click.Group(
     "i18n", help="The translation catalogue (bokmål, nynorsk; English is the source)."
 )
@@ -191,7 +231,7 @@ def register_commands(app: Flask) -> None:
     """Add the core commands to the app's CLI."""
     commands = (
         user_cli, project_cli, demo_command, serve_command, worker_command,
-        prune_downloads_command, i18n_cli,
+        prune_downloads_command, backup_command, restore_command, i18n_cli,
     )  # fmt: skip
     for command in commands:
         app.cli.add_command(command)
