@@ -352,6 +352,12 @@ class _Heartbeat:
                 return
 
 
+def current_job_id() -> str | None:
+    """The id of the job running the calling code, or None outside a job."""
+    current = _current_job.get()
+    return current[0] if current is not None else None
+
+
 def report_progress(done: int, total: int | None = None, message: str | None = None) -> None:
     """Record the running job's progress (a sign of life too); does nothing outside a job.
 
