@@ -304,11 +304,14 @@ def _finish(
 
 
 def _rq_runner() -> str:
+    """The runner of a job ``execute`` was called for without one: an RQ worker's work horse
+    (or, outside RQ, whatever process called it)."""
     from rq import get_current_job
 
     rq_job = get_current_job()
-    name = rq_job.worker_name if rq_job is not None and rq_job.worker_name else "?"
-    return f"rq {name} {_here()}"
+    if rq_job is None:
+        return f"direct {_here()}"
+    return f"rq {rq_job.worker_name or '?'} {_here()}"
 
 
 class _Heartbeat:
