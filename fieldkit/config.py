@@ -42,6 +42,9 @@ ENVIRONMENT = {
     "FIELDKIT_SMTP_CA_FILE": ("SMTP_CA_FILE", str),
     "FIELDKIT_JOB_QUEUE": ("JOB_QUEUE", str),
     "FIELDKIT_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "FIELDKIT_JOBS_MODE": ("JOBS_MODE", str),
+    "FIELDKIT_JOB_HEARTBEAT_SECONDS": ("JOB_HEARTBEAT_SECONDS", float),
+    "FIELDKIT_JOB_ABANDONED_AFTER_SECONDS": ("JOB_ABANDONED_AFTER_SECONDS", float),
 }
 
 #: Secret keys that are known to the world and therefore never acceptable in production.
@@ -61,6 +64,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": None,
         "JOB_QUEUE": "fieldkit",
+        #: Where background jobs run: "thread" (a thread of the app process), "inline" (in the
+        #: caller, to the end) or "rq" (Redis workers); None: "rq" with REDIS_URL, else "thread".
+        "JOBS_MODE": None,
+        #: How often a running job writes its heartbeat, and how old the heartbeat of a
+        #: running job may get before the job is given up as abandoned (its process died).
+        "JOB_HEARTBEAT_SECONDS": 10.0,
+        "JOB_ABANDONED_AFTER_SECONDS": 60.0,
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_FROM": "fieldkit <fieldkit@localhost>",
         "SMTP_HOST": None,

@@ -28,7 +28,7 @@ PASSWORD = "correct horse battery"
 def pytest_report_header(config) -> list[str]:
     return [
         "fieldkit database: " + (os.environ.get("FIELDKIT_TEST_DATABASE_URL") or "SQLite"),
-        "fieldkit redis: " + (os.environ.get("FIELDKIT_TEST_REDIS_URL") or "none (inline jobs)"),
+        "fieldkit redis: " + (os.environ.get("FIELDKIT_TEST_REDIS_URL") or "none (jobs inline)"),
     ]
 
 
@@ -90,6 +90,9 @@ def make_config(database_url: str, instance_path: Path, **overrides) -> dict:
         "BASE_URL": "http://fieldkit.test",
         "SMTP_HOST": None,
         "REDIS_URL": None,
+        # Jobs run to the end inside enqueue(), so a test can assert right after starting one;
+        # tests/core/test_jobs_liveness.py and a browser test cover the thread mode.
+        "JOBS_MODE": "inline",
     }
     config.update(overrides)
     return config

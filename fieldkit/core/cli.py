@@ -1,5 +1,5 @@
-"""The core commands (users, projects, the demo, serving, the worker, old downloads, backups,
-the translation catalogue) and
+"""The core commands (users, projects, the demo, serving, the worker and the jobs sweep, old
+downloads, backups, the translation catalogue) and
 ``fail``, which every command uses to stop with a message (the features' commands too).
 
 Commands are thin: they parse arguments, call operations and print.
@@ -144,10 +144,23 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int, demo: 
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Run a background worker taking jobs from Redis (needs FIELDKIT_REDIS_URL)."""
+    """Run a background worker taking jobs from Redis (needs FIELDKIT_REDIS_URL); it first marks
+    the jobs that died with an earlier worker failed."""
     if not current_app.config.get("REDIS_URL"):
-        fail("FIELDKIT_REDIS_URL is not set: jobs run inline and no worker is needed")
+        fail("FIELDKIT_REDIS_URL is not set: jobs run in the app and no worker is needed")
     jobs.run_worker(burst=burst)
+
+
+jobs_cli = click.Group("jobs", help="Background jobs.")
+
+
+@jobs_cli.command("sweep")
+@with_appcontext
+def jobs_sweep_command() -> None:
+    """Mark failed the jobs whose process died (no heartbeat for JOB_ABANDONED_AFTER_SECONDS)
+    and the queued jobs that will never start, so that they can be started again."""
+    count = jobs.sweep()
+    click.echo(f"{count} abandoned or lost job(s) marked failed")
 
 
 @click.command("prune-downloads")
@@ -230,7 +243,7 @@ def i18n_compile_command() -> None:
 def register_commands(app: Flask) -> None:
     """Add the core commands to the app's CLI."""
     commands = (
-        user_cli, project_cli, demo_command, serve_command, worker_command,
+        user_cli, project_cli, demo_command, serve_command, worker_command, jobs_cli,
         prune_downloads_command, backup_command, restore_command, i18n_cli,
     )  # fmt: skip
     for command in commands:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 
-from fieldkit.core.jobs import func_path
+from fieldkit.core import jobs
 from fieldkit.core.models import Job, Project
 from fieldkit.extensions import db
 
@@ -39,10 +39,12 @@ def project_job(
     project: Project, job_id: str | None, funcs: Iterable[Callable[..., Any]] | None = None
 ) -> Job | None:
     """The background job ``job_id`` of ``project`` (running one of ``funcs``, when given), or
-    None: a page shows a job's progress or its file only to the job's own project."""
-    job = db.session.get(Job, job_id) if job_id else None
+    None: a page shows a job's progress or its file only to the job's own project.
+
+    The job is read afresh and, if its runner is gone, marked failed (``jobs.load``)."""
+    job = jobs.load(job_id)
     if job is None or job.project_id != project.id:
         return None
-    if funcs is not None and job.func not in {func_path(f) for f in funcs}:
+    if funcs is not None and job.func not in {jobs.func_path(f) for f in funcs}:
         return None
     return job

@@ -200,6 +200,11 @@ class Job(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, nullable=False, default=utcnow)
     started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
+    #: Last sign of life of a running job; a job whose heartbeat is too old is given up.
+    heartbeat_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
+    #: Who runs (or was to run) it: ``thread host:pid``, ``inline host:pid``, ``rq <worker>
+    #: host:pid``, or ``rq queue <name>`` while it waits in Redis.
+    runner: so.Mapped[str | None] = so.mapped_column(sa.String(200), nullable=True)
 
     @property
     def finished(self) -> bool:

@@ -20,10 +20,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from fieldkit.core import access, i18n, mail, operations, ratelimit
+from fieldkit.core import access, i18n, jobs, mail, operations, ratelimit
 from fieldkit.core.forms import EmptyForm, LanguageForm, LoginForm, MemberForm, ProjectForm
-from fieldkit.core.jobs import redis_connection
-from fieldkit.core.models import Job, JobStatus, Project, Role, User
+from fieldkit.core.models import JobStatus, Project, Role, User
 from fieldkit.extensions import csrf, db, login_manager
 
 bp = Blueprint("core", __name__)
@@ -160,8 +159,9 @@ def add_member(project):
 @bp.route("/jobs/<job_id>")
 @login_required
 def job_status(job_id: str):
-    """A background job's progress as JSON, for pages that show a progress bar."""
-    job = db.session.get(Job, job_id)
+    """A background job's progress as JSON, for pages that show a progress bar (a job whose
+    runner died is marked failed here)."""
+    job = jobs.load(job_id)
     if job is None:
         abort(404)
     allowed = current_user.is_admin or job.created_by_id == current_user.id
@@ -216,7 +216,7 @@ def healthz():
         db.session.rollback()
     if current_app.config.get("REDIS_URL"):
         try:
-            redis_connection().ping()
+            jobs.redis_connection().ping()
             checks["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = f"error: {type(exc).__name__}"

@@ -131,3 +131,41 @@ def test_code_frame_page(page, make_user, make_project):
     assert counts == ["1 = Telefon og e-post\t3", "2 = Møter\t1", "Ikke kodet\t0"]
     shot(page, "survey-results-code-frame")
     assert axe_violations(page) == []
+
+
+def test_on_the_embedded_default_the_export_page_shows_progress_until_ready(
+    page, app, make_user, make_project, monkeypatch
+):
+    """Without Redis the export runs in a thread of the app: the page polls, then offers it."""
+    import threading
+
+    from playwright.sync_api import expect
+
+    from fieldkit.core import jobs
+    from fieldkit.surveys.results import exports
+
+    app.config["JOBS_MODE"] = "thread"  # the default without Redis (the suite runs inline)
+    survey = make(make_user, make_project)
+    gate = threading.Event()
+    real_export = exports.export
+
+    def held_export(*args, **kwargs):
+        kwargs["progress"](3, 10)  # a progress report the page can show
+        gate.wait(30)  # held until the test has seen the progress page
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(exports, "export", held_export)
+    log_in(page, "forsker@example.no", PASSWORD)
+    page.goto(f"/p/storby/surveys/{survey.id}/results")
+    page.get_by_label("CSV (UTF-8, komma)").check()
+    page.get_by_role("button", name="Eksporter").click()
+    page.get_by_text("Eksporterer …").wait_for()
+    bar = page.locator("#export-status progress")
+    expect(bar).to_have_attribute("value", "3")
+    expect(bar).to_have_attribute("max", "10")
+    shot(page, "survey-results-export-progress")
+    gate.set()
+    page.get_by_text("Klar. Svar: 10").wait_for()  # the page reloaded itself when done
+    assert page.get_by_role("link", name="Last ned").count() == 1
+    for job_id in list(jobs._threads):
+        assert jobs.wait(job_id, timeout=30)

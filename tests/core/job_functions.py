@@ -1,5 +1,8 @@
 """Functions run as background jobs by the job tests (importable by a worker process)."""
 
+import threading
+import time
+
 import sqlalchemy as sa
 
 from fieldkit.core import audit
@@ -22,3 +25,29 @@ def explode(reason: str) -> None:
     audit.record("test.half_done", object_type="test")
     db.session.flush()
     raise RuntimeError(reason)
+
+
+#: Opened by a test to let ``wait_at_gate`` go on (thread mode: the job runs in this process).
+GATE = threading.Event()
+
+
+def wait_at_gate(label: str = "port") -> dict:
+    """Report 1 of 2, wait until the test opens ``GATE`` (at most a minute), then finish."""
+    report_progress(1, 2, f"{label} 1/2")
+    if not GATE.wait(60):
+        raise TimeoutError("the test never opened the gate")
+    report_progress(2, 2, f"{label} 2/2")
+    return {"label": label}
+
+
+def slow_count(n: int, seconds: float) -> dict:
+    """Count to n, sleeping ``seconds`` after each step (a job slow enough to kill midway)."""
+    for i in range(1, n + 1):
+        report_progress(i, n, f"{i}/{n}")
+        time.sleep(seconds)
+    return {"counted": n}
+
+
+def acts_for(survey_id: int, user_id: int | None = None) -> dict:
+    """Return whom it acted for (a retry acts for the user who starts it again)."""
+    return {"survey_id": survey_id, "user_id": user_id}

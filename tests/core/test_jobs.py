@@ -75,7 +75,7 @@ def test_a_job_runs_in_its_callers_app_context_only():
 @pytest.mark.skipif(not REDIS_URL, reason="FIELDKIT_TEST_REDIS_URL is not set")
 def test_with_redis_a_worker_process_runs_the_job(app, database_url, tmp_path):
     queue_name = f"fieldkit-test-{uuid.uuid4().hex[:8]}"
-    app.config.update(REDIS_URL=REDIS_URL, JOB_QUEUE=queue_name)
+    app.config.update(REDIS_URL=REDIS_URL, JOB_QUEUE=queue_name, JOBS_MODE="rq")
     job = enqueue(count_to, 3, label="rq")
     assert job.status == JobStatus.QUEUED  # nothing ran in this process
     env = {

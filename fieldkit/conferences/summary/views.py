@@ -12,10 +12,12 @@ from fieldkit.conferences.models import Conference, SummaryDocument, SummaryLink
 from fieldkit.conferences.summary import compile as compiler
 from fieldkit.conferences.summary import links, mail, store
 from fieldkit.conferences.summary.forms import SendSummaryForm, SummaryForm
+from fieldkit.core import jobs
 from fieldkit.core.access import require_project_access
 from fieldkit.core.forms import EmptyForm
 from fieldkit.core.jobs import enqueue
 from fieldkit.core.loaders import acting_user, owned_or_404, project_job
+from fieldkit.core.models import JobStatus
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 
@@ -49,6 +51,7 @@ def index(project, conference_id: int):
         return redirect(
             url_for(".index", slug=project.slug, conference_id=conference.id, job=job.id)
         )
+    job = project_job(project, request.args.get("job"), [compiler.compile_job])
     documents = db.session.scalars(
         sa.select(SummaryDocument)
         .where(SummaryDocument.conference_id == conference.id)
@@ -61,7 +64,8 @@ def index(project, conference_id: int):
         form=form,
         documents=documents,
         logs={d.id: mail.send_log(d) for d in documents},
-        job=project_job(project, request.args.get("job")),
+        job=job,
+        retry_url=_retry_url(project, job, ".retry_compile", conference_id=conference.id),
     ), (422 if form.errors else 200)
 
 
@@ -108,13 +112,17 @@ def send(project, conference_id: int, document_id: int):
         )
     log = mail.send_log(document)
     done = mail.already_sent(document)
+    job = project_job(project, request.args.get("job"), [mail.send_summary_job])
     return render_template(
         "conferences/summary/send.html",
         project=project,
         conference=conference,
         document=document,
         form=form,
-        job=project_job(project, request.args.get("job")),
+        job=job,
+        retry_url=_retry_url(
+            project, job, ".retry_send", conference_id=conference.id, document_id=document.id
+        ),
         log=log,
         links=[
             {
@@ -128,6 +136,59 @@ def send(project, conference_id: int, document_id: int):
         # Those a sending now reaches: with an address, and not sent this document yet.
         with_address=sum(1 for p in conference.participants if p.email and p.id not in done),
         already=len(done),
+    )
+
+
+def _retry_url(project, job, endpoint: str, **values) -> str | None:
+    """Where the page's "Try again" button posts, when its job failed."""
+    if job is None or job.status != JobStatus.FAILED:
+        return None
+    return url_for(endpoint, slug=project.slug, job_id=job.id, **values)
+
+
+def _job_or_404(project, job_id: str, func, owner_id: int):
+    """The project's job ``job_id`` running ``func`` for the object ``owner_id``, or 404."""
+    job = project_job(project, job_id, [func])
+    if job is None or not job.args or job.args[0] != owner_id:
+        abort(404)
+    return job
+
+
+def _retry(job):
+    """Start ``job`` again; the new job, or the old one (with a message) if it cannot be."""
+    try:
+        return jobs.retry(job, acting_user())
+    except OperationError as exc:
+        flash(str(exc), "error")
+        return job
+
+
+@bp.route("/<int:conference_id>/summary/jobs/<job_id>/retry", methods=["POST"])
+@require_project_access
+def retry_compile(project, conference_id: int, job_id: str):
+    """Compile again with the same choices, after the compilation failed."""
+    conference = owned_or_404(Conference, conference_id, project)
+    job = _retry(_job_or_404(project, job_id, compiler.compile_job, conference.id))
+    return redirect(url_for(".index", slug=project.slug, conference_id=conference.id, job=job.id))
+
+
+@bp.route(
+    "/<int:conference_id>/summary/<int:document_id>/send/jobs/<job_id>/retry", methods=["POST"]
+)
+@require_project_access
+def retry_send(project, conference_id: int, document_id: int, job_id: str):
+    """Send again after the sending failed: only participants not sent to yet get it."""
+    conference = owned_or_404(Conference, conference_id, project)
+    document = owned_or_404(SummaryDocument, document_id, conference, by="conference_id")
+    job = _retry(_job_or_404(project, job_id, mail.send_summary_job, document.id))
+    return redirect(
+        url_for(
+            ".send",
+            slug=project.slug,
+            conference_id=conference.id,
+            document_id=document.id,
+            job=job.id,
+        )
     )
 
 

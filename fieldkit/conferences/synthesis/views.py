@@ -20,11 +20,12 @@ from fieldkit.conferences.models import Tag, TagKind
 from fieldkit.conferences.synthesis import combined, export, tags
 from fieldkit.conferences.synthesis.forms import TagForm
 from fieldkit.conferences.synthesis.overview import project_overview
-from fieldkit.core import downloads
+from fieldkit.core import downloads, jobs
 from fieldkit.core.access import require_project_access
 from fieldkit.core.forms import EmptyForm
 from fieldkit.core.jobs import enqueue
 from fieldkit.core.loaders import acting_user, owned_or_404, project_job
+from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 
 bp = Blueprint("synthesis", __name__, url_prefix="/synthesis")
@@ -56,9 +57,11 @@ def overview(project):
                 flash(_("Tag added."), "success")
                 return redirect(url_for(".overview", slug=project.slug))
     job = project_job(project, request.args.get("job"), JOBS)
-    job_download = None
+    job_download = retry_url = None
     if job is not None and job.status.value == "done":
         job_download = url_for(".download", slug=project.slug, job_id=job.id)
+    elif job is not None and job.status.value == "failed":
+        retry_url = url_for(".retry", slug=project.slug, job_id=job.id)
     return render_template(
         "conferences/synthesis/overview.html",
         project=project,
@@ -69,6 +72,7 @@ def overview(project):
         job_form=EmptyForm(prefix="job"),
         job=job,
         job_download=job_download,
+        retry_url=retry_url,
     ), (422 if form.errors else 200)
 
 
@@ -117,6 +121,20 @@ def combined_document(project, fmt: str):
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/jobs/<job_id>/retry", methods=["POST"])
+@require_project_access
+def retry(project, job_id: str):
+    """Make the combined document or the export again, after it failed."""
+    job = project_job(project, job_id, JOBS)
+    if job is None or not job.args or job.args[0] != project.id:
+        abort(404)
+    try:
+        job = jobs.retry(job, acting_user())
+    except OperationError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".overview", slug=project.slug, job=job.id))
 
 
 @bp.route("/jobs/<job_id>/download")

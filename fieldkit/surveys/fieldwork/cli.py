@@ -11,7 +11,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from fieldkit.core import uploads
+from fieldkit.core import jobs, uploads
 from fieldkit.core.cli import fail
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
@@ -256,7 +256,8 @@ def _send_command(survey_id, dry_run, strata, kind) -> None:
     survey = survey_or_fail(survey_id)
     send = sending.send_invitations if kind == "invitation" else sending.send_reminders
     try:
-        result = send(survey, strata=values or None, dry_run=dry_run)
+        with jobs.run_inline():  # the command sends, to the end, and reports what it sent
+            result = send(survey, strata=values or None, dry_run=dry_run)
     except OperationError as exc:
         fail(str(exc))
     if dry_run:

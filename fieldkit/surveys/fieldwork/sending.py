@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from fieldkit.core import audit
+from fieldkit.core import audit, jobs
 from fieldkit.core.jobs import enqueue, report_progress
 from fieldkit.core.mail import build_message, mail_connection
-from fieldkit.core.models import User, utcnow
+from fieldkit.core.models import JobStatus, User, utcnow
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import texts
@@ -108,7 +108,8 @@ def create_mailing(
 
 
 def start(mailing: Mailing, *, actor: User | None = None) -> Mailing:
-    """Hand the mailing to a background job (inline without Redis); commits."""
+    """Hand the mailing to a background job (``core.jobs``: a thread of the app, an RQ worker,
+    or inline in commands); commits."""
     # Queued: no longer "scheduled", so run-schedule never picks it up a second time.
     mailing.status = MailingStatus.QUEUED.value
     db.session.commit()
@@ -244,6 +245,8 @@ def run_mailing(mailing_id: int) -> dict:
     if mailing is None or mailing.status == MailingStatus.CANCELLED.value:
         return {"sent": 0, "failed": 0}
     mailing.status = MailingStatus.RUNNING.value
+    # The job sending it, known before a message goes out (so a run that dies is found).
+    mailing.job_id = jobs.current_job_id() or mailing.job_id
     mailing.started_at = mailing.started_at or utcnow()
     mailing.error = ""
     db.session.commit()
@@ -311,7 +314,8 @@ def run_mailing(mailing_id: int) -> dict:
         db.session.commit()
         raise
     mailing = db.session.get(Mailing, mailing_id)
-    mailing.sent_count = (mailing.sent_count or 0) + sent
+    # From the log, so that messages a run sent before its process died are counted too.
+    mailing.sent_count = _count(mailing, "sent")
     mailing.failed_count = _count(mailing, "failed")
     mailing.finished_at = utcnow()
     mailing.status = (MailingStatus.INTERRUPTED if fatal else MailingStatus.DONE).value
@@ -355,6 +359,47 @@ def resume(mailing: Mailing, *, actor: User | None = None) -> Mailing:
     _check_survey(mailing.survey)
     audit.record("survey.mailing_resumed", mailing.survey, actor=actor, mailing=mailing.id)
     return start(mailing, actor=actor)
+
+
+def interrupt_stopped(survey: Survey) -> int:
+    """Mark interrupted the survey's mailings whose job stopped without finishing them (its
+    process died, or it never started), so the page offers to continue; commits; how many.
+
+    The job's status is read afresh, which gives up a job whose runner is gone
+    (``core.jobs.load``). Only a mailing still sent by that same job changes.
+    """
+    count = 0
+    waiting = [MailingStatus.QUEUED.value, MailingStatus.RUNNING.value]
+    for mailing in db.session.scalars(
+        sa.select(Mailing).where(
+            Mailing.survey_id == survey.id,
+            Mailing.status.in_(waiting),
+            Mailing.job_id.is_not(None),
+        )
+    ).all():
+        job = jobs.load(mailing.job_id)
+        if job is None or job.status != JobStatus.FAILED:
+            continue
+        stopped = db.session.execute(
+            sa.update(Mailing)
+            .where(
+                Mailing.id == mailing.id,
+                Mailing.status.in_(waiting),
+                Mailing.job_id == job.id,
+            )
+            .values(
+                status=MailingStatus.INTERRUPTED.value,
+                error=(job.error or "")[:2000],
+                finished_at=utcnow(),
+                # What the dead run sent, from the send log (it never got to count).
+                sent_count=_count(mailing, "sent"),
+                failed_count=_count(mailing, "failed"),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        count += stopped.rowcount
+    db.session.commit()
+    return count
 
 
 def cancel(mailing: Mailing, *, actor: User | None = None) -> Mailing:

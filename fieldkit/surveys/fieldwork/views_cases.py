@@ -191,7 +191,9 @@ def cases_send(project, sid: int):
             db.session.rollback()
             flash(str(exc), "error")
         else:
-            flash(mailing_message(mailing), "success" if mailing.status == "done" else "error")
+            flash(
+                mailing_message(mailing), "error" if mailing.status == "interrupted" else "success"
+            )
     back = request.form.get("back", "")
     prefix = url_for(".cases", slug=project.slug, sid=sid)
     return redirect(back if back.startswith(prefix) else prefix)  # only back to this list
@@ -300,7 +302,9 @@ def case_action(project, sid: int, cid: int, action: str):
         elif action in ("invite", "remind"):
             kind = recipients.INVITATION if action == "invite" else recipients.REMINDER
             mailing = sending.send_to_case(case, kind, actor=acting_user())
-            flash(mailing_message(mailing), "success" if mailing.status == "done" else "error")
+            flash(
+                mailing_message(mailing), "error" if mailing.status == "interrupted" else "success"
+            )
             return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))
         else:
             abort(404)

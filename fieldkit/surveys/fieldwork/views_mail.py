@@ -122,6 +122,7 @@ def _scheduled(form) -> datetime | None:
 def mail(project, sid: int):
     """Sending: invitations, reminders with a dry run, the schedule, bounces, the log."""
     survey = owned_or_404(Survey, sid, project)
+    sending.interrupt_stopped(survey)
     invite_form = SendForm(prefix="invite")
     remind_form = SendForm(prefix="remind")
     choices = _stratum_choices(survey)

@@ -16,10 +16,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from fieldkit.core import access, downloads
+from fieldkit.core import access, downloads, jobs
 from fieldkit.core.jobs import enqueue
 from fieldkit.core.loaders import acting_user, owned_or_404, project_job
 from fieldkit.core.models import Job, JobStatus
+from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import queries
 from fieldkit.surveys.models import Survey
@@ -268,6 +269,20 @@ def survey_results_job(project, sid: int, job_id: str):
         done=job.status == JobStatus.DONE,
         failed=job.status == JobStatus.FAILED,
     )
+
+
+@bp.route("/surveys/<int:sid>/results/exports/<job_id>/retry", methods=["POST"])
+@access.require_project_access
+def survey_results_retry(project, sid: int, job_id: str):
+    """Start a failed export (or report) again and go to the new one's progress page."""
+    survey = owned_or_404(Survey, sid, project)
+    job = _export_job_or_404(project, survey, job_id)
+    try:
+        job = jobs.retry(job, acting_user())
+    except OperationError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".survey_results_job", slug=project.slug, sid=survey.id,
+                            job_id=job.id))  # fmt: skip
 
 
 @bp.route("/surveys/<int:sid>/results/exports/<job_id>/download")

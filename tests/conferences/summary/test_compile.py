@@ -18,7 +18,9 @@ from fieldkit.conferences.summary import compile as compiler
 from fieldkit.conferences.synthesis.overview import project_overview
 from fieldkit.conferences.synthesis.tags import add_suggested_tags, project_tags, set_tag
 from fieldkit.core import pdf
+from fieldkit.core.models import Job
 from fieldkit.extensions import db
+from tests import dead_jobs
 from tests.conferences.summary_data import NAMES, POINTS_G1_T1, fill
 
 
@@ -239,6 +241,29 @@ def test_compile_from_the_page_as_a_job_and_download(
     outsider = make_user("utenfor@example.no", "Ute Forbi")
     login(outsider)
     assert client.get(f"{url}/{document.id}").status_code in (403, 404)
+
+
+def test_a_compilation_whose_process_died_can_be_started_again(
+    client, login, facilitator, conference, filled
+):
+    login(facilitator)
+    url = f"/p/{conference.project.slug}/conferences/{conference.id}/summary"
+    started = client.post(url, data={"format": "html", "points": "plenum"})
+    first = started.headers["Location"].rpartition("job=")[2]
+    dead_jobs.die(first)
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "Jobben stoppet uventet" in page
+    retry_url = f"{url}/jobs/{first}/retry"
+    assert f'action="{retry_url}"' in page and "Prøv igjen" in page
+    retried = client.post(retry_url)
+    assert retried.status_code == 302
+    again = db.session.get(Job, retried.headers["Location"].rpartition("job=")[2])
+    assert again.id != first and again.status.value == "done"
+    assert again.args[:2] == [conference.id, "html"]
+    assert "Ferdig." in client.get(retried.headers["Location"]).get_data(as_text=True)
+    assert len(db.session.scalars(db.select(SummaryDocument)).all()) == 2
+    # The address names a job of this conference's compilation only.
+    assert client.post(f"{url}/jobs/{again.id}x/retry").status_code == 404
 
 
 def test_demo_conference_compiles_to_all_four_formats(app, make_project, facilitator):

@@ -9,6 +9,7 @@ from fieldkit.conferences.summary import compile as compiler
 from fieldkit.conferences.summary import mail, store
 from fieldkit.core.models import AuditEvent, Job
 from fieldkit.extensions import db
+from tests import dead_jobs
 from tests.conferences.summary_data import NAMES, fill
 
 
@@ -72,4 +73,24 @@ def test_a_refused_message_is_logged_and_the_rest_are_sent(
     smtp_server.handler.fail_after = None
     counts = mail.send_summary_job(document_id, facilitator.id)
     assert counts == {"sent": 2, "failed": 0, "no_address": 1, "skipped": 2}
+    assert len(smtp_server.messages) == 4
+
+
+def test_a_sending_whose_process_died_is_started_again_without_second_copies(
+    app, client, login, facilitator, conference, smtp_server
+):
+    app.config.update(smtp_server.config)
+    fill(conference, photo=False)
+    document_id = compiler.compile_job(conference.id, "pdf", {}, facilitator.id)
+    login(facilitator)
+    url = f"/p/{conference.project.slug}/conferences/{conference.id}/summary/{document_id}/send"
+    started = client.post(url)
+    first = started.headers["Location"].rpartition("job=")[2]
+    dead_jobs.die(first)  # say the process died after the last message
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    retry_url = f"{url}/jobs/{first}/retry"
+    assert "Jobben stoppet uventet" in page and f'action="{retry_url}"' in page
+    retried = client.post(retry_url)
+    again = db.session.get(Job, retried.headers["Location"].rpartition("job=")[2])
+    assert again.result == {"sent": 0, "failed": 0, "no_address": 1, "skipped": 4}
     assert len(smtp_server.messages) == 4

@@ -13,6 +13,7 @@ from fieldkit.core import downloads
 from fieldkit.core.jobs import enqueue
 from fieldkit.core.models import AuditEvent, Job
 from fieldkit.extensions import db
+from tests import dead_jobs
 from tests.conferences.synthesis_data import two_conferences
 
 
@@ -115,3 +116,24 @@ def test_job_downloads_stay_in_their_project(client, login, make_project, make_u
     )
     # A GET no longer makes files inside the request.
     assert client.get(f"/p/{other.slug}/conferences/synthesis/points.csv").status_code == 405
+
+
+def test_an_export_whose_process_died_can_be_started_again(
+    client, login, facilitator, project, make_user
+):
+    two_conferences(project)
+    login(facilitator)
+    job = start(client, "/p/storby/conferences/synthesis/points.csv")
+    dead_jobs.die(job.id)
+    page = client.get(f"/p/storby/conferences/synthesis?job={job.id}").get_data(as_text=True)
+    assert "Jobben stoppet uventet" in page and "Prøv igjen" in page
+    retry_url = f"/p/storby/conferences/synthesis/jobs/{job.id}/retry"
+    assert f'action="{retry_url}"' in page
+    again = start(client, retry_url)
+    assert again.id != job.id and again.args == [project.id, "csv", facilitator.id]
+    assert download(client, again).data == export.export_csv(project)
+    # A job that did not fail is not started again; an outsider cannot start it.
+    assert start(client, f"/p/storby/conferences/synthesis/jobs/{again.id}/retry").id == again.id
+    client.post("/logout")
+    login(make_user("utenfor@example.no", "Ute Forbi"))
+    assert client.post(retry_url).status_code in (403, 404)

@@ -98,3 +98,13 @@ def test_run_schedule_sends_what_is_due(runner, smtp_app, smtp_server, office_su
     assert result.exit_code == 0
     assert result.output.endswith(": 160 sent, 0 failed\n")
     assert runner.invoke(args=["survey", "run-schedule"]).output == ""
+
+
+def test_the_send_command_sends_to_the_end_whatever_the_jobs_mode(
+    app, runner, smtp_app, smtp_server, office_survey
+):
+    """In thread mode (the app's default without Redis) a command still sends before it ends."""
+    app.config["JOBS_MODE"] = "thread"
+    sent = runner.invoke(args=["survey", "send-invitations", str(office_survey.id)])
+    assert sent.output == "160 sent, 0 failed (done)\n"
+    assert len(smtp_server.messages) == 160

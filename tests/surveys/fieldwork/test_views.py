@@ -15,6 +15,7 @@ from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import texts
 from fieldkit.surveys.models import Case, EmailTemplate, ReminderSchedule, SentMessage
 from fieldkit.surveys.respond import links
+from tests import dead_jobs
 from tests.surveys.fieldwork.conftest import FIXTURES, OFFICES
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -322,3 +323,60 @@ def test_invite_the_ticked_cases(client, researcher, smtp_app, smtp_server, offi
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == sorted(c.email for c in chosen)
     nothing = client.post(url(office_survey, "/cases/send"), data={"action": "invite"})
     assert nothing.status_code == 302 and len(smtp_server.messages) == 3
+
+
+class ProcessDied(BaseException):
+    """What a killed process looks like from inside: nothing after it runs (no except)."""
+
+
+def test_a_mailing_whose_process_died_is_interrupted_and_continues_without_second_copies(
+    client, researcher, smtp_app, smtp_server, office_survey, monkeypatch
+):
+    from contextlib import contextmanager
+
+    from fieldkit.core import operations
+    from fieldkit.surveys.fieldwork import sending
+    from fieldkit.surveys.models import Mailing
+
+    operations.add_member(office_survey.project, researcher)
+    db.session.commit()
+    real_connection = sending.mail_connection
+
+    @contextmanager
+    def dies_at_the_58th_message():
+        with real_connection() as connection:
+            handed = []
+            real_send = connection.send
+
+            def send(message):
+                handed.append(message)
+                if len(handed) == 58:  # killed while the server takes the 58th
+                    raise ProcessDied
+                return real_send(message)
+
+            connection.send = send
+            yield connection
+
+    monkeypatch.setattr(sending, "mail_connection", dies_at_the_58th_message)
+    with pytest.raises(ProcessDied):
+        sending.send_invitations(office_survey, actor=researcher)
+    db.session.rollback()
+    monkeypatch.setattr(sending, "mail_connection", real_connection)
+    mailing = db.session.scalars(sa.select(Mailing)).one()
+    assert mailing.status == "running" and len(smtp_server.messages) == 57
+    dead_jobs.die(mailing.job_id)  # a minute later nothing has beaten
+
+    page = client.get(url(office_survey, "/mail")).get_data(as_text=True)
+    db.session.refresh(mailing)
+    assert (mailing.status, mailing.sent_count, mailing.failed_count) == ("interrupted", 57, 0)
+    assert mailing.error.startswith("Jobben stoppet uventet")
+    assert "Avbrutt" in page and "Fortsett utsendingen" in page
+    assert 'class="job-progress"' not in page  # nothing left to poll
+    assert len(sending.uncertain_messages(office_survey)) == 1  # the 58th: did it go out?
+
+    resumed = client.post(url(office_survey, f"/mail/mailings/{mailing.id}/resume"))
+    assert resumed.status_code == 302
+    db.session.refresh(mailing)
+    assert (mailing.status, mailing.sent_count) == ("done", 159)
+    addressees = [m.rcpt_tos[0] for m in smtp_server.messages]
+    assert len(addressees) == len(set(addressees)) == 159  # nobody twice, one left uncertain

@@ -24,7 +24,7 @@ REDIS_URL = os.environ.get("FIELDKIT_TEST_REDIS_URL")
 @pytest.mark.skipif(not REDIS_URL, reason="FIELDKIT_TEST_REDIS_URL is not set")
 def test_a_worker_sends_the_invitations(app, database_url, tmp_path, smtp_server, office_survey):
     queue_name = f"fieldkit-test-{uuid.uuid4().hex[:8]}"
-    app.config.update(REDIS_URL=REDIS_URL, JOB_QUEUE=queue_name)
+    app.config.update(REDIS_URL=REDIS_URL, JOB_QUEUE=queue_name, JOBS_MODE="rq")
     mailing = sending.send_invitations(office_survey)
     assert mailing.status == "queued" and smtp_server.messages == []
     assert sending.run_schedule() == []  # the schedule does not send it a second time

@@ -10,6 +10,7 @@ from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.models import Survey
 from fieldkit.surveys.results import cleaning_steps
+from tests import dead_jobs
 
 
 def fill(survey, answer):
@@ -82,6 +83,46 @@ def test_export_runs_as_a_job_and_downloads(
             f"/p/storby/surveys/{survey.id}/results/export", data={"format": "exe"}
         ).status_code
         == 400
+    )
+
+
+def test_an_export_whose_process_died_is_shown_failed_and_can_be_started_again(
+    client, login, make_user, make_survey, answer, make_project
+):
+    survey = member_with_answers(make_user, make_survey, answer, login)
+    status_url = client.post(
+        f"/p/storby/surveys/{survey.id}/results/export", data={"format": "csv"}
+    ).headers["Location"]
+    first = status_url.rstrip("/").split("/")[-1]
+    dead_jobs.die(first)  # e.g. the app node was restarted while it exported
+    page = client.get(status_url).get_data(as_text=True)
+    assert (
+        "Eksporten feilet: Jobben stoppet uventet (prosessen som kjørte den, forsvant). "
+        "Start den på nytt." in page
+    )
+    retry_url = f"{status_url}/retry"
+    assert f'<form method="post" action="{retry_url}">' in page and "Prøv igjen" in page
+    retried = client.post(retry_url)
+    assert retried.status_code == 302
+    again = db.session.get(Job, retried.headers["Location"].rstrip("/").split("/")[-1])
+    assert again.id != first and (again.func, again.args[:2]) == (
+        "fieldkit.surveys.results.exports:export_job",
+        [survey.id, "csv"],
+    )
+    assert again.status == "done" and again.result["rows"] == 16
+    assert "Klar. Svar: 16" in client.get(retried.headers["Location"]).get_data(as_text=True)
+    # Only a failed export is started again; a stranger cannot.
+    done_retry = client.post(f"/p/storby/surveys/{survey.id}/results/exports/{again.id}/retry")
+    assert done_retry.headers["Location"].endswith(f"/results/exports/{again.id}")
+    assert db.session.scalar(db.select(db.func.count(Job.id))) == 2
+    client.post("/logout")
+    stranger = make_user()
+    make_project("annet", "Annet prosjekt", members=[stranger])
+    login(stranger)
+    assert client.post(retry_url).status_code in (403, 404)
+    assert (
+        client.post(f"/p/annet/surveys/{survey.id}/results/exports/{first}/retry").status_code
+        == 404
     )
 
 
