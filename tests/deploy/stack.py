@@ -100,10 +100,24 @@ class Stack:
         self.workers[name] = self._spawn(f"worker-{name}", command)
         return self.workers[name]
 
-    def kill_worker(self, name: str) -> None:
-        """``kill -9`` of a worker and its work horse (the machine lost the process)."""
+    def worker_of(self, pid: int) -> str:
+        """The name of the worker whose process (or work horse) ``pid`` is."""
+        for _level in range(3):
+            for name, process in self.workers.items():
+                if process.pid == pid:
+                    return name
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            pid = int(stat.rsplit(")", 1)[1].split()[1])  # the parent
+        raise LookupError(f"process {pid} is none of the workers")
+
+    def kill_worker(self, name: str, horse: int | None = None) -> None:
+        """``kill -9`` of a worker and of the work horse running its job (RQ starts the horse
+        in a session of its own): the machine lost both."""
         process = self.workers.pop(name)
         os.killpg(process.pid, signal.SIGKILL)
+        if horse is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(horse, signal.SIGKILL)
         process.wait(timeout=10)
 
     def start_nginx(self, node_ports: list[int], certificate: Path, key: Path) -> None:
@@ -282,7 +296,7 @@ class Browser:
             limit -= 1
         return reply
 
-    def submit(self, page: Reply, action: str, **values) -> Reply:
+    def submit(self, page: Reply, action: str, /, **values) -> Reply:
         """Send the form of ``page`` whose action ends with ``action``, as filled in."""
         for form in forms(page.text):
             target = local(form["action"]) or page.url  # no action: the page's own address
