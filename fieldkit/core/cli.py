@@ -190,7 +190,7 @@ def i18n_compile_command() -> None:
 def register_commands(app: Flask) -> None:
     """Add the core commands to the app's CLI."""
     commands = (
-        user_cli, project_cli, demo_command, serve_command, worker_command,
+        run_command, user_cli, project_cli, demo_command, serve_command, worker_command,
         prune_downloads_command, i18n_cli,
     )  # fmt: skip
     for command in commands:
