@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, routes_command, shell_command
 
 import fieldkit
@@ -196,7 +197,7 @@ class FieldkitGroup(FlaskGroup):
         return command
 
 
-def create_app():
+def create_app() -> Flask:
     """The app, built when a command needs it: ``fieldkit.create_app`` imports the factory,
     which imports every model and page. Python's collector is paused meanwhile: it made two
     full passes over those modules' objects and freed nothing (about a sixth of the time)."""
