@@ -339,9 +339,10 @@ def weasyprint_alone(page: str, stems: set[str]) -> bytes:
     """WeasyPrint's own ``write_pdf`` (Python's defaults), fetching the bundled fonts and photos."""
     from weasyprint import HTML
 
-    from fieldkit.conferences.summary.compile import SummaryFetcher
+    from fieldkit.conferences.summary.compile import photo_files
+    from fieldkit.core.pdf import BundledFontFetcher
 
-    fetcher = SummaryFetcher(stems)
+    fetcher = BundledFontFetcher(photo_files(stems))
     return HTML(string=page, base_url="fieldkit-font:", url_fetcher=fetcher).write_pdf()
 
 

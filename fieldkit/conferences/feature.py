@@ -1,7 +1,7 @@
 """The conference feature's entry: its pages, the project-page helper, the ``conference``
 commands and the demo conferences.
 
-Imported by the app factory (``fieldkit.FEATURES``), not by the areas, so that importing a
+Imported by the app factory (``fieldkit.factory.FEATURES``), not by the areas, so that importing a
 module of the feature (its models, in a job or a migration) does not load every page.
 """
 

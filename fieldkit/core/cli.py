@@ -243,8 +243,8 @@ def i18n_compile_command() -> None:
 def register_commands(app: Flask) -> None:
     """Add the core commands to the app's CLI."""
     commands = (
-        user_cli, project_cli, demo_command, serve_command, worker_command, jobs_cli,
-        prune_downloads_command, backup_command, restore_command, i18n_cli,
+        run_command, user_cli, project_cli, demo_command, serve_command, worker_command,
+        jobs_cli, prune_downloads_command, backup_command, restore_command, i18n_cli,
     )  # fmt: skip
     for command in commands:
         app.cli.add_command(command)

@@ -7,7 +7,9 @@ serves those from ``fieldkit/static/fonts`` and refuses every other address (``f
 or call a server.
 
 WeasyPrint is imported when the first document is printed, not when the app starts: so the
-fetcher class ``BundledFontFetcher`` (a subclass of WeasyPrint's) is made on first use.
+fetcher class ``BundledFontFetcher`` (a subclass of WeasyPrint's) is made on first use, and a
+document that prints more than fonts (a summary's photos) passes those files to it rather than
+subclassing it (a subclass made at import would import WeasyPrint with every page).
 """
 
 from __future__ import annotations
@@ -40,9 +42,17 @@ def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class BundledFontFetcher(URLFetcher):
-        """Serves the bundled fonts and nothing else."""
+        """Serves the bundled fonts, and ``files`` (address → (path, content type)), the
+        document's own files; nothing else."""
+
+        def __init__(self, files: dict[str, tuple[Path, str]] | None = None):
+            super().__init__()
+            self.files = dict(files or {})
 
         def fetch(self, url, headers=None):
+            if url in self.files:
+                path, content_type = self.files[url]
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
             if not url.startswith(SCHEME):
                 raise RefusedURL(
                     f"refused to fetch {url[:80]!r}: print documents use bundled files"
@@ -85,11 +95,11 @@ def page_counter_css(text: str) -> str:
     return " ".join(parts)
 
 
-def write_pdf(html: str, fetcher: Any = None) -> bytes:
-    """The PDF of ``html`` (a filled-in print template); ``fetcher`` (a ``BundledFontFetcher``)
-    may serve more than the bundled fonts (e.g. a summary's own photos)."""
+def write_pdf(html: str, files: dict[str, tuple[Path, str]] | None = None) -> bytes:
+    """The PDF of ``html`` (a filled-in print template), fetching the bundled fonts and
+    ``files`` (address → (path, content type): e.g. a summary's own photos)."""
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher or _fetcher_class()())
+    document = HTML(string=html, base_url=SCHEME, url_fetcher=_fetcher_class()(files))
     with collector_paused():
         return document.write_pdf()

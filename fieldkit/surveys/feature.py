@@ -1,6 +1,6 @@
 """The survey feature's entry: its pages, template helpers, commands and demo data.
 
-Imported by the app factory (``fieldkit.FEATURES``), not by the areas.
+Imported by the app factory (``fieldkit.factory.FEATURES``), not by the areas.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -198,24 +199,11 @@ def render_html(context: dict, *, standalone: bool = False) -> str:
         )
 
 
-class SummaryFetcher(pdf.BundledFontFetcher):
-    """Serves the bundled fonts and the print renditions of the document's own photos."""
-
-    def __init__(self, stems: set[str]):
-        super().__init__()
-        self.stems = stems
-
-    def fetch(self, url, headers=None):
-        from weasyprint.urls import URLFetcherResponse
-
-        if url.startswith(PHOTO_SCHEME):
-            name = url[len(PHOTO_SCHEME) :]
-            stem = name.removesuffix(".jpg")
-            if stem not in self.stems or name != f"{stem}.jpg":
-                raise pdf.RefusedURL(f"refused to fetch {url[:80]!r}")
-            path = photo_store.folder() / name
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "image/jpeg"})
-        return super().fetch(url, headers)
+def photo_files(stems: set[str]) -> dict[str, tuple[Path, str]]:
+    """The print renditions of the document's own photos, by their address in the template:
+    all the PDF renderer may fetch besides the bundled fonts."""
+    folder = photo_store.folder()
+    return {f"{PHOTO_SCHEME}{stem}.jpg": (folder / f"{stem}.jpg", "image/jpeg") for stem in stems}
 
 
 def photo_stems(context: dict) -> set[str]:
@@ -224,7 +212,7 @@ def photo_stems(context: dict) -> set[str]:
 
 def write_pdf(html: str, stems: set[str]) -> bytes:
     """The PDF of a filled-in summary template."""
-    return pdf.write_pdf(html, SummaryFetcher(stems))
+    return pdf.write_pdf(html, photo_files(stems))
 
 
 def summary_pdf(context: dict) -> bytes:

@@ -190,7 +190,12 @@ def test_docx_and_pptx_and_html_have_no_names(conference, filled):
 
 
 def test_pdf_fetcher_serves_only_the_documents_photos(conference, filled):
-    fetcher = compiler.SummaryFetcher({"abc"})
+    files = compiler.photo_files({"abc"})
+    path, content_type = files["fieldkit-photo:abc.jpg"]
+    path.write_bytes(b"\xff\xd8 a photo")
+    fetcher = pdf.BundledFontFetcher(files)
+    response = fetcher.fetch("fieldkit-photo:abc.jpg")
+    assert (response.read(), content_type) == (b"\xff\xd8 a photo", "image/jpeg")
     with pytest.raises(pdf.RefusedURL):
         fetcher.fetch("file:///etc/passwd")
     with pytest.raises(pdf.RefusedURL):
