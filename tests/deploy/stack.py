@@ -302,7 +302,11 @@ class Browser:
             target = local(form["action"]) or page.url  # no action: the page's own address
             if target.split("?")[0].endswith(action):
                 return self.request("POST", target, {**form["fields"], **values}, referer=page.url)
-        raise AssertionError(f"no form posting to {action!r} on the page")
+        dump = Path(os.environ.get("TMPDIR", "/tmp")) / "fieldkit-deploy-page.html"
+        dump.write_text(page.text)
+        raise AssertionError(
+            f"no form posting to {action!r} on {page.url} ({page.status}; saved as {dump})"
+        )
 
 
 def local(url: str) -> str:

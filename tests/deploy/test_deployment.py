@@ -91,7 +91,7 @@ def retrying(step, attempts: int = 60) -> Reply:
 
 
 def respond(port: int, cafile: Path, number: int, link: str) -> str:
-    """One respondent: opens the personal link, starts, answers the page, sends."""
+    """One respondent: opens the personal link, starts, answers the page, reviews, sends."""
     browser = Browser(port, respondent_address(number), cafile)
     reply = retrying(lambda: browser.get(link))
     assert reply.status == 302, reply.status
@@ -101,6 +101,10 @@ def respond(port: int, cafile: Path, number: int, link: str) -> str:
     page = retrying(lambda: browser.get(local(started.location)))
     assert page.status == 200
     sent = retrying(lambda: browser.submit(page, page.url, action="next", **answers_of(number)))
+    if sent.status == 302 and local(sent.location) == "/svar/oversikt":
+        review = retrying(lambda: browser.get("/svar/oversikt"))
+        assert review.status == 200
+        sent = retrying(lambda: browser.submit(review, "/svar/oversikt"))
     if sent.status == 302:
         assert local(sent.location) == "/svar/takk", sent.location
         return "submitted"
@@ -275,9 +279,10 @@ def test_a_day_of_fieldwork_through_nginx_survives_a_dead_worker_and_restarts(
         if uncertain and html.unescape(uncertain[0]) not in delivered:
             released = researcher.submit(mail_page, "/mail/uncertain")
             assert released.status == 302
-            resumed = researcher.submit(researcher.get(f"/p/demo/surveys/{survey_id}/mail"),
-                                        "/resume")  # fmt: skip
-            assert resumed.status == 302
+            # "… will be sent with the next mailing": invitations again, to those not invited.
+            mail_page = researcher.get(f"/p/demo/surveys/{survey_id}/mail")
+            again = researcher.submit(mail_page, f"/surveys/{survey_id}/mail/invitation")
+            assert again.status == 302
         wait_for(lambda: len(smtp.messages) >= RESPONDENTS, 90, "every invitation is delivered")
         events.append(f"worker killed after {sent_before_kill} messages")
 
@@ -306,8 +311,9 @@ def test_a_day_of_fieldwork_through_nginx_survives_a_dead_worker_and_restarts(
             stack.start_node(node_ports[0])
             events.append("node restarted")
             wait_for(lambda: len(results) >= 50, 120, "50 respondents have answered")
-            restart_postgresql()
-            events.append("postgresql restarted")
+            if os.environ.get("FIELDKIT_TEST_DEPLOY_RESTART_POSTGRESQL", "1") == "1":
+                restart_postgresql()  # 0 where others are using this PostgreSQL at the time
+                events.append("postgresql restarted")
 
         troubles = [threading.Thread(target=disturb), threading.Thread(target=guess_links)]
         for thread in troubles:
@@ -316,7 +322,7 @@ def test_a_day_of_fieldwork_through_nginx_survives_a_dead_worker_and_restarts(
             list(pool.map(answer, range(RESPONDENTS)))
         for thread in troubles:
             thread.join(timeout=120)
-        assert events[1:] == ["node restarted", "postgresql restarted"], events
+        assert events[1:3] == ["node restarted", "postgresql restarted"][: len(events) - 1]
 
         # --- Afternoon: the export and the conference summary, compiled by the workers --------
         results_page = retrying(lambda: researcher.get(f"/p/demo/surveys/{survey_id}/results"))
@@ -364,7 +370,11 @@ def test_a_day_of_fieldwork_through_nginx_survives_a_dead_worker_and_restarts(
         for case_id, (status, answers) in stored.items():
             number = int(external[case_id].removeprefix("kontor-"))
             assert status.value == "submitted"
-            assert answers == {"q1": 1 + number % 2, "q2": number, "q3": f"Svar nummer {number}"}
+            assert answers == {
+                "q1": str(1 + number % 2),
+                "q2": number,
+                "q3": f"Svar nummer {number}",
+            }
         assert db.session.scalar(sa.select(sa.func.count(SentMessage.id))) == RESPONDENTS
         unfinished = db.session.scalars(
             sa.select(Job.status).where(Job.status.in_(["queued", "running"]))
