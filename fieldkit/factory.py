@@ -8,12 +8,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldkit import config as cfg
 from fieldkit.core import database, demo, i18n, security
 from fieldkit.core.cli import register_commands
+from fieldkit.core.redaction import redact
 from fieldkit.core.views import bp as core_bp
 from fieldkit.extensions import babel, csrf, db, login_manager, migrate
 
@@ -27,6 +28,16 @@ MIGRATIONS_PATH = cfg.MIGRATIONS_PATH
 TEMPLATES_PATH = cfg.TEMPLATES_PATH
 
 
+class App(Flask):
+    """Flask, logging a request's failure without the link token its path may carry (Flask
+    writes ``Exception on /s/<token> [GET]``: a respondent's personal link in the log)."""
+
+    def log_exception(self, exc_info) -> None:
+        self.logger.error(
+            "Exception on %s [%s]", redact(request.path), request.method, exc_info=exc_info
+        )
+
+
 def feature_modules() -> list:
     """The imported feature entry modules, in ``FEATURES`` order."""
     return [importlib.import_module(name) for name in FEATURES]
@@ -36,7 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints and CLI commands."""
     overrides = dict(overrides or {})
     instance_path = Path(overrides.pop("INSTANCE_PATH", None) or cfg.instance_path_from_env())
-    app = Flask(
+    app = App(
         __name__,
         instance_path=str(instance_path),
         instance_relative_config=True,

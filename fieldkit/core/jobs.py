@@ -42,6 +42,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
@@ -66,6 +67,12 @@ MODES = ("thread", "inline", "rq")
 #: What a user reads on a job given up because its process died while running it.
 ABANDONED = N_("The job stopped unexpectedly (its worker process disappeared). Start it again.")
 #: … and on a queued job that will never start.
+DATABASE_LOST = N_(
+    "The database could not be reached while the job ran (was it restarted?). Start it again."
+)
+#: How long the end of a job keeps trying to reach a database that went away (a restart),
+#: so that the job's row says what happened instead of being given up as abandoned later.
+END_PATIENCE_SECONDS = 60.0
 LOST = N_(
     "The job never started (it was lost from the queue, or the process that was to run it "
     "stopped). Start it again."
@@ -240,7 +247,11 @@ def execute(job_id: str, runner: str | None = None) -> Any:
         )
     )
     db.session.commit()
-    job = db.session.get(Job, job_id, populate_existing=True)
+    try:
+        job = db.session.get(Job, job_id, populate_existing=True)
+    except sa.exc.DBAPIError as exc:  # it is ours now: it must not stay "running"
+        _fail_reaching_the_database(job_id, runner, exc)
+        return None
     if job is None:
         raise LookupError(f"no job {job_id}")
     if started.rowcount != 1:
@@ -255,9 +266,11 @@ def execute(job_id: str, runner: str | None = None) -> Any:
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
         db.session.rollback()
         logger.exception("job %s (%s) failed", job_id, job.func)
-        _finish(
+        if _lost_the_database(exc):
+            _fail_reaching_the_database(job_id, runner, exc)
+            return None
+        _finish_patiently(
             job_id,
-            JobStatus.RUNNING,
             runner,
             error=f"{type(exc).__name__}: {exc}",
             message=traceback.format_exc(limit=20)[-4000:],
@@ -266,8 +279,50 @@ def execute(job_id: str, runner: str | None = None) -> Any:
     finally:
         _current_job.reset(token)
         heartbeat.stop()
-    _finish(job_id, JobStatus.RUNNING, runner, result=result if _is_json(result) else repr(result))
+    try:
+        # Commits what the job left in the session with the row: both or neither.
+        _finish(
+            job_id, JobStatus.RUNNING, runner, result=result if _is_json(result) else repr(result)
+        )
+    except sa.exc.DBAPIError as exc:
+        _fail_reaching_the_database(job_id, runner, exc)
+        return None
     return result
+
+
+def _lost_the_database(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is the database connection failing."""
+    while exc is not None:
+        if isinstance(exc, sa.exc.OperationalError) or (
+            isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _fail_reaching_the_database(job_id: str, runner: str | None, exc: BaseException) -> None:
+    """Record that the database went away under the job, once it answers again."""
+    db.session.rollback()
+    logger.warning("job %s lost the database: %s", job_id, exc)
+    _finish_patiently(job_id, runner, error=gettext(DATABASE_LOST), message=str(exc)[-4000:])
+
+
+def _finish_patiently(job_id: str, runner: str | None, **end: Any) -> bool:
+    """``_finish`` a failed job, trying again for ``END_PATIENCE_SECONDS`` while the database
+    does not answer (a restart takes seconds); after that the row is left to be given up."""
+    deadline = time.monotonic() + END_PATIENCE_SECONDS
+    pause = 0.5
+    while True:
+        try:
+            return _finish(job_id, JobStatus.RUNNING, runner, **end)
+        except sa.exc.DBAPIError:
+            db.session.rollback()
+            if time.monotonic() + pause > deadline:
+                logger.exception("job %s: its end could not be recorded", job_id)
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def _finish(

@@ -3,7 +3,6 @@ the access log (use it in production too: ``gunicorn -c python:fieldkit.core.gun
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,13 +10,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-#: Paths that carry a link token in them: respondents' links, declining, summary downloads.
-TOKEN_PATH = re.compile(r"^/(s|o|r|n|d)/[^/?]+")
-
-
-def redact(path: str) -> str:
-    """``path`` with any link token replaced, e.g. ``/s/abc…`` → ``/s/…``."""
-    return TOKEN_PATH.sub(lambda m: f"/{m.group(1)}/…", path)
+from fieldkit.core.redaction import redact
 
 
 class RedactingLogger(Logger):

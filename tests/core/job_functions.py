@@ -51,3 +51,10 @@ def slow_count(n: int, seconds: float) -> dict:
 def acts_for(survey_id: int, user_id: int | None = None) -> dict:
     """Return whom it acted for (a retry acts for the user who starts it again)."""
     return {"survey_id": survey_id, "user_id": user_id}
+
+
+def lose_the_database() -> None:
+    """Fail as a query does when PostgreSQL restarts under it."""
+    raise sa.exc.OperationalError(
+        "SELECT 1", {}, Exception("terminating connection due to administrator command")
+    )

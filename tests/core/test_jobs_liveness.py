@@ -425,3 +425,39 @@ def test_a_killed_worker_leaves_a_failed_job_that_a_new_worker_runs_again(
         20,
     )
     assert fresh(job.id).status == JobStatus.FAILED  # the first run stays failed
+
+
+DATABASE_LOST_NB = (
+    "Databasen svarte ikke mens jobben kjørte (ble den startet på nytt?). Start den på nytt."
+)
+
+
+def test_a_job_the_database_went_away_under_says_so_not_that_its_process_died(app):
+    """A PostgreSQL restart under a running job: the row says what happened, at once."""
+    job = enqueue(job_functions.lose_the_database)
+    job = fresh(job.id)
+    assert job.status == JobStatus.FAILED
+    assert job.error == DATABASE_LOST_NB
+    assert "terminating connection" in job.message
+
+
+def test_the_end_of_a_job_waits_for_the_database_to_come_back(app, monkeypatch):
+    """While the database restarts, recording the end fails; it is tried again, not lost (a
+    row left "running" would only be given up as abandoned a minute later)."""
+    monkeypatch.setattr(jobs.time, "sleep", lambda seconds: None)
+    real_finish = jobs._finish
+    refusals = []
+
+    def finish_when_back(*args, **kwargs):
+        if len(refusals) < 3:
+            refusals.append(kwargs.get("error"))
+            raise sa.exc.OperationalError("UPDATE jobs", {}, Exception("connection refused"))
+        return real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "_finish", finish_when_back)
+    job = enqueue(count_to, 2)
+    job = fresh(job.id)
+    # The first refusal was the job's own end (its work and its row commit together): that
+    # work is not there, so the job failed; the failure was recorded on the third try.
+    assert refusals == [None, DATABASE_LOST_NB, DATABASE_LOST_NB]
+    assert (job.status, job.error) == (JobStatus.FAILED, DATABASE_LOST_NB)

@@ -137,3 +137,19 @@ def test_the_access_log_never_holds_a_link_token(served):
     log, _ = process.communicate(timeout=30)
     assert '"GET /s/… HTTP/1.1" 404' in log
     assert token not in log and "kilde" not in log
+
+
+def test_a_failing_request_is_logged_without_its_link_token(app, caplog):
+    """Flask logs ``Exception on <path>``; under a personal link that path is the token."""
+    token = "Tok3n" + "y" * 38
+
+    @app.route("/s/<token>/boom")
+    def boom(token):
+        raise RuntimeError("the database went away")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with caplog.at_level("ERROR"):
+        assert app.test_client().get(f"/s/{token}/boom").status_code == 500
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("Exception on")]
+    assert record.getMessage() == "Exception on /s/…/boom [GET]"
+    assert token not in caplog.text
