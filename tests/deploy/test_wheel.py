@@ -10,6 +10,9 @@ import subprocess
 import sys
 import urllib.request
 import venv
+from pathlib import Path
+
+import pytest
 
 from tests.deploy.stack import free_port, wait_for_port
 from tests.paths import ROOT
@@ -21,14 +24,21 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
-def test_the_wheel_installs_upgrades_loads_the_demo_and_serves(tmp_path_factory):
-    build = tmp_path_factory.mktemp("wheel")
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """The README's first steps: the wheel built in the checkout, installed in a new venv."""
+    build = tmp_path_factory.mktemp("dist")
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(build), str(ROOT)])
     (wheel,) = build.glob("fieldkit-*.whl")
     prefix = tmp_path_factory.mktemp("venv")
     venv.create(prefix, with_pip=True)
+    run([str(prefix / "bin" / "pip"), "install", "-q", str(wheel)])
+    return prefix
+
+
+def test_the_wheel_installs_upgrades_loads_the_demo_and_serves(installed, tmp_path_factory):
+    prefix = installed
     bin_dir = prefix / "bin"
-    run([str(bin_dir / "pip"), "install", "-q", str(wheel)])
 
     # Run from a folder of its own, with no setting but the defaults: nothing of the checkout.
     elsewhere = tmp_path_factory.mktemp("elsewhere")
@@ -79,3 +89,53 @@ def test_the_wheel_installs_upgrades_loads_the_demo_and_serves(tmp_path_factory)
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_the_readme_production_steps_with_the_shipped_settings(installed, tmp_path):
+    """The shipped ``deploy/fieldkit.env`` (its values filled in) read by a shell, ``db
+    upgrade``, the first admin, and an app node started as its systemd unit starts it."""
+    bin_dir = installed / "bin"
+    settings = (ROOT / "deploy" / "fieldkit.env").read_text()
+    filled = {
+        "FIELDKIT_SECRET_KEY": "a" * 64,
+        "FIELDKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'fieldkit.sqlite'}",
+        "FIELDKIT_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    lines = []
+    for line in settings.splitlines():
+        name = line.partition("=")[0]
+        if name in ("FIELDKIT_REDIS_URL", "FIELDKIT_SMTP_HOST"):
+            continue  # no Redis or mail server in this test: jobs in threads, mail to the outbox
+        lines.append(f"{name}={filled[name]}" if name in filled else line)
+    env_file = tmp_path / "fieldkit.env"
+    env_file.write_text("\n".join(lines) + "\n")
+    port = free_port()
+    script = f"""
+set -eu
+set -a; . {env_file}; set +a
+{bin_dir}/fieldkit db upgrade
+printf 'hemmelig-passord-1\\nhemmelig-passord-1\\n' | \\
+  {bin_dir}/fieldkit user create admin@example.no --name "Admin" --role admin
+exec {bin_dir}/gunicorn -c {ROOT / "deploy" / "gunicorn.conf.py"} --bind 127.0.0.1:{port} \\
+  fieldkit.wsgi:app
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FIELDKIT_", "PYTHON"))}
+    server = subprocess.Popen(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for_port(port, server, seconds=60)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as reply:
+            assert reply.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as reply:
+            # Production mode: the session cookie is only ever sent over HTTPS.
+            assert "Secure" in reply.headers["Set-Cookie"]
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "Created admin admin@example.no" in output, output
