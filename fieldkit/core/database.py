@@ -4,6 +4,7 @@ the SQL expressions that differ between SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -78,6 +79,38 @@ def configure_engine_events() -> None:
         sa.event.listen(sa.engine.Engine, "connect", _sqlite_pragmas)
         sa.event.listen(sa.engine.Engine, "before_cursor_execute", _binary_results)
         _configured = True
+
+
+#: A pooled connection that has not been used for this many seconds is tested with a round
+#: trip before it is handed out (a server restarted or a connection dropped by a firewall in
+#: the meantime is then replaced, not met by the request). Connections of a busy server go
+#: back and forth within milliseconds and are not tested: SQLAlchemy's ``pool_pre_ping``
+#: tested every one, a round trip per request that halved PostgreSQL's submits per second
+#: (docs/benchmarks.md).
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED_AT = "fieldkit_returned_at"
+
+
+def ping_idle_connections(engine: sa.engine.Engine) -> None:
+    """Test a connection on its way out of ``engine``'s pool when it has been idle for more
+    than ``PING_AFTER_IDLE_SECONDS``; a dead one invalidates the pool (its other connections
+    date from before the same restart) and a fresh connection is handed out instead."""
+    dialect = engine.dialect
+
+    def returned(_dbapi_connection, record) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    def checked_out(dbapi_connection, record, _proxy) -> None:
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return  # new, or back from a request a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.InvalidatePoolError(f"idle connection is gone: {exc}") from exc
+
+    sa.event.listen(engine, "checkin", returned)
+    sa.event.listen(engine, "checkout", checked_out)
 
 
 def upgrade_schema() -> None:
