@@ -28,7 +28,7 @@ from fieldkit.core import access, audit
 from fieldkit.core.loaders import acting_user
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys.models import Case, Response, ResponseMode, Survey, SurveyState
+from fieldkit.surveys.models import Case, Response, ResponseMode, SurveyState
 from fieldkit.surveys.questionnaires import logic
 from fieldkit.surveys.respond import links, navigation
 from fieldkit.surveys.respond import operations as responses
@@ -107,22 +107,35 @@ def resume_link(token: str):
 
 
 class Visit:
-    """The respondent's session: the survey, the case or response, the mode, the language."""
+    """The respondent's session: the survey, the case or response, the mode, the language.
+
+    Every page needs the survey with its questionnaire and the response, so they come in one
+    query; the case row only when something asks for it (a personal link's response is found
+    by the case's id, which the session holds).
+    """
 
     def __init__(self, state: dict[str, Any]):
         self.state = state
-        self.survey: Survey | None = db.session.get(Survey, state.get("survey"))
-        self.case: Case | None = db.session.get(Case, state["case"]) if state.get("case") else None
+        self.case_id: int | None = state.get("case") or None
+        self.survey, response = responses.survey_with_response(
+            state.get("survey"), case_id=self.case_id, response_id=state.get("response")
+        )
+        if self.survey is not None and not (self.case_id is not None and self.survey.anonymous):
+            self.response = response  # what ``response`` would look up (not needed again)
         self.mode = ResponseMode(state.get("mode", "web"))
         self.staff = state.get("staff")
 
     @cached_property
+    def case(self) -> Case | None:
+        """The case of a personal link (looked up once per request, when needed)."""
+        return db.session.get(Case, self.case_id) if self.case_id is not None else None
+
+    @cached_property
     def response(self) -> Response | None:
-        """The response of this visit (looked up once per request)."""
-        if self.case is not None and self.survey is not None:
-            return responses.response_for_case(self.survey, self.case)
-        response_id = self.state.get("response")
-        return db.session.get(Response, response_id) if response_id else None
+        """The response of this visit: found with the survey, except the one an anonymous
+        survey's case holds while it is in progress."""
+        case = self.case
+        return responses.response_for_case(self.survey, case) if case is not None else None
 
     @property
     def language(self) -> str:
@@ -184,7 +197,7 @@ def _gate(visit: Visit):
     if state == SurveyState.CLOSED:
         return _message(visit, "closed", 410)
     response = visit.response
-    if visit.case is not None and visit.survey.anonymous:
+    if visit.survey.anonymous and visit.case is not None:
         submitted = visit.case.submitted_at is not None
     else:
         submitted = response is not None and response.submitted

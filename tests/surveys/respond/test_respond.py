@@ -304,3 +304,66 @@ def test_researcher_enters_a_paper_form(client, field_survey, make_user, login):
             "staff": researcher.id,
         }
     assert other.get("/svar").status_code == 403
+
+
+class Statements:
+    """The SQL statements and commits the app sends while it is listening."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.sql: list[str] = []
+        self.commits = 0
+
+    def _statement(self, _connection, _cursor, statement, *_args) -> None:
+        self.sql.append(statement.split(None, 1)[0].upper())
+
+    def _commit(self, _connection) -> None:
+        self.commits += 1
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._statement)
+        sa.event.listen(self.engine, "commit", self._commit)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._statement)
+        sa.event.remove(self.engine, "commit", self._commit)
+
+
+def as_a_new_request(client, method: str, path: str, **kwargs):
+    """A request with nothing loaded beforehand, as each request of a real server starts (the
+    test's session would otherwise still hold what earlier requests loaded)."""
+    db.session.remove()
+    with Statements(db.engine) as statements:
+        response = client.open(path, method=method, **kwargs)
+    return response, statements
+
+
+def test_a_page_is_shown_with_one_query_and_saved_with_one_update_and_one_commit(
+    client, field_survey
+):
+    survey = field_survey()
+    case = surveys.add_case(survey, "1")
+    db.session.commit()
+    enter(client, case)
+    client.post("/svar/start")
+    # The survey, its questionnaire and the response come in one query.
+    shown, statements = as_a_new_request(client, "GET", "/svar/side/om_kontoret")
+    assert shown.status_code == 200
+    assert statements.sql == ["SELECT"] and statements.commits == 0
+    # Saving the page and moving on: that query, the conditional UPDATE, one commit; what
+    # was read is not read again after the commit.
+    moved, statements = as_a_new_request(
+        client, "POST", "/svar/side/om_kontoret", data={**PAGE1, "action": "next"}
+    )
+    assert moved.headers["Location"] == "/svar/side/samarbeid"
+    assert statements.sql == ["SELECT", "UPDATE"] and statements.commits == 1
+    # A page sent back with a message is saved and shown again from the same query.
+    refused, statements = as_a_new_request(
+        client, "POST", "/svar/side/om_kontoret", data={**PAGE1, "q1": "", "action": "next"}
+    )
+    assert refused.status_code == 422
+    assert statements.sql == ["SELECT", "UPDATE"] and statements.commits == 1
+    stored = db.session.scalar(sa.select(Response))
+    assert stored.revision == 2 and stored.current_section == "om_kontoret"
+    assert "q1" not in stored.answers and stored.answers["q2.3"] == "Rådgiver"
