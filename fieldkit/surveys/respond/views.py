@@ -24,7 +24,7 @@ from flask import (
 from flask_babel import force_locale
 from flask_login import current_user
 
-from fieldkit.core import access, audit
+from fieldkit.core import access, audit, database
 from fieldkit.core.loaders import acting_user
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
@@ -32,7 +32,7 @@ from fieldkit.surveys.models import Case, Response, ResponseMode, SurveyState
 from fieldkit.surveys.questionnaires import logic
 from fieldkit.surveys.respond import links, navigation
 from fieldkit.surveys.respond import operations as responses
-from fieldkit.surveys.respond.answers import page_fields, read_page
+from fieldkit.surveys.respond.answers import read_page
 from fieldkit.surveys.respond.rendering import PageView, answer_texts
 
 respond_bp = Blueprint("respond", __name__)
@@ -289,6 +289,9 @@ def _require_response(visit: Visit) -> Response:
 @respond_bp.route("/svar/side/<section>", methods=["GET", "POST"])
 def page(section: str):
     """One page of the questionnaire; on submit it is checked and saved, then next or back."""
+    # Reads, then at most one save before anything else writes (``_submit`` comes after the
+    # save's commit): no transaction block needed around them.
+    database.autocommit_until_commit()
     visit = _visit()
     blocked = _gate(visit)
     if blocked:
@@ -304,7 +307,6 @@ def page(section: str):
     if request.method == "POST":
         result = read_page(q, current, request.form, visit.language, response.answers)
         going_back = request.form.get("action") == "back"
-        fields = [name for item in current.items for name in page_fields(item)]
         moves = result.ok or going_back
         if going_back:
             target = navigation.previous_page(q, result.answers, current.name)
@@ -314,7 +316,7 @@ def page(section: str):
         stay = current.name if not moves or target is None else target.name
         try:
             responses.save_answers(
-                response, result.page_answers, fields, section=stay, warned=result.warned
+                response, result.page_answers, result.fields, section=stay, warned=result.warned
             )
         except responses.ResponseError:
             return _message(visit, "already_answered", 200)
@@ -346,6 +348,7 @@ def page(section: str):
 @respond_bp.route("/svar/autosave", methods=["POST"])
 def autosave():
     """Save what the respondent has typed on a page so far (called by the page's script)."""
+    database.autocommit_until_commit()  # reads and one save, as on ``page``
     visit = _visit()
     if _gate(visit) is not None:
         return jsonify(saved=False, reason="closed"), 409
@@ -357,9 +360,7 @@ def autosave():
         visit.survey.definition, section, request.form, visit.language, response.answers
     )
     # Only what can be read is saved; what has a message waits for the respondent.
-    fields = [
-        name for item in section.items for name in page_fields(item) if name not in result.errors
-    ]
+    fields = [name for name in result.fields if name not in result.errors]
     try:
         responses.save_answers(response, result.page_answers, fields, section=section.name)
     except responses.ResponseError as exc:
