@@ -1,17 +1,23 @@
 """The floor for bench/respond_load.py: a bare Flask + SQLAlchemy app that renders a page of
 the same size as a 30-item questionnaire page and inserts one row per POST.
 
-Run by gunicorn as ``bench.floor_app:app`` with ``FLOOR_DATABASE_URL`` and ``FLOOR_PAGE_BYTES``.
+Run by gunicorn as ``bench.floor_app:app`` with ``FLOOR_DATABASE_URL`` and ``FLOOR_PAGE_BYTES``,
+after ``create_table(url)`` made its table (once, before the workers start: two workers
+creating it at the same time on PostgreSQL made one of them fail to boot). Without
+``FLOOR_DATABASE_URL`` the rows go to a SQLite file in the system's temporary folder.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, render_template_string, request
 
-engine = sa.create_engine(os.environ.get("FLOOR_DATABASE_URL", "sqlite:///floor.sqlite"))
+DEFAULT_DATABASE_URL = f"sqlite:///{Path(tempfile.gettempdir()) / 'fieldkit-floor.sqlite'}"
+
 metadata = sa.MetaData()
 rows = sa.Table(
     "floor_rows",
@@ -19,7 +25,19 @@ rows = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("answers", sa.JSON, nullable=False),
 )
-metadata.create_all(engine)
+
+
+def create_table(url: str = DEFAULT_DATABASE_URL) -> None:
+    """The floor's table, new and empty, so that every run's page counts the same rows."""
+    setup = sa.create_engine(url)
+    try:
+        metadata.drop_all(setup)
+        metadata.create_all(setup)
+    finally:
+        setup.dispose()
+
+
+engine = sa.create_engine(os.environ.get("FLOOR_DATABASE_URL") or DEFAULT_DATABASE_URL)
 
 PAGE_BYTES = int(os.environ.get("FLOOR_PAGE_BYTES", "40000"))
 TEMPLATE = """<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>Side</title></head>

@@ -272,11 +272,14 @@ def main() -> int:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
 
+        from bench import floor_app
+
         floor_env = dict(env)
-        floor_env["FLOOR_DATABASE_URL"] = f"sqlite:///{Path(scratch) / 'floor.sqlite'}"
-        if args.database_url:
-            floor_env["FLOOR_DATABASE_URL"] = args.database_url
+        floor_env["FLOOR_DATABASE_URL"] = (
+            args.database_url or f"sqlite:///{Path(scratch) / 'floor.sqlite'}"
+        )
         floor_env["FLOOR_PAGE_BYTES"] = str(page_bytes)
+        floor_app.create_table(floor_env["FLOOR_DATABASE_URL"])
         port = free_port()
         server = start_gunicorn("bench.floor_app:app", port, floor_env)
         try:

@@ -61,7 +61,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PRODUCTION": False,
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'fieldkit.sqlite'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: No ``pool_pre_ping``: ``core.database.ping_idle_connections`` tests only the
+        #: connections that sat idle, not every one on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": None,
         "JOB_QUEUE": "fieldkit",
         #: Where background jobs run: "thread" (a thread of the app process), "inline" (in the

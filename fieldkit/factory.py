@@ -74,6 +74,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     database.configure_engine_events()
+    with app.app_context():
+        database.ping_idle_connections(db.engine)
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,

@@ -4,12 +4,15 @@ the SQL expressions that differ between SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from fieldkit.extensions import db
 
 _configured = False
 
@@ -78,6 +81,53 @@ def configure_engine_events() -> None:
         sa.event.listen(sa.engine.Engine, "connect", _sqlite_pragmas)
         sa.event.listen(sa.engine.Engine, "before_cursor_execute", _binary_results)
         _configured = True
+
+
+#: A pooled connection that has not been used for this many seconds is tested with a round
+#: trip before it is handed out (a server restarted or a connection dropped by a firewall in
+#: the meantime is then replaced, not met by the request). Connections of a busy server go
+#: back and forth within milliseconds and are not tested: SQLAlchemy's ``pool_pre_ping``
+#: tested every one, a round trip per request that halved PostgreSQL's submits per second
+#: (docs/benchmarks.md).
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED_AT = "fieldkit_returned_at"
+
+
+def ping_idle_connections(engine: sa.engine.Engine) -> None:
+    """Test a connection on its way out of ``engine``'s pool when it has been idle for more
+    than ``PING_AFTER_IDLE_SECONDS``; a dead one invalidates the pool (its other connections
+    date from before the same restart) and a fresh connection is handed out instead."""
+    dialect = engine.dialect
+
+    def returned(_dbapi_connection, record) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    def checked_out(dbapi_connection, record, _proxy) -> None:
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return  # new, or back from a request a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.InvalidatePoolError(f"idle connection is gone: {exc}") from exc
+
+    sa.event.listen(engine, "checkin", returned)
+    sa.event.listen(engine, "checkout", checked_out)
+
+
+def autocommit_until_commit() -> None:
+    """Run the session's statements from now until its next commit each in a transaction of
+    its own (autocommit): no BEGIN, no COMMIT, two round trips to PostgreSQL fewer.
+
+    For requests that read and then make at most one write, a single statement (the
+    respondent's page: ``respond.operations.save_answers``' conditional UPDATE): each statement
+    is atomic and durable when it returns, and under READ COMMITTED the reads never shared a
+    snapshot anyway. The commit ends it: whatever comes after it in the request (a submission,
+    the audit log) runs in a transaction again. Called after the session began a transaction
+    (it has read or written something not yet committed), it changes nothing.
+    """
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def upgrade_schema() -> None:

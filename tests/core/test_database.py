@@ -104,3 +104,41 @@ def test_binary_results_give_the_same_values_and_use_psycopg_binary_format(make_
     assert isinstance(created, datetime) and created.tzinfo is None
     assert created == user.created_at.replace(tzinfo=None)
     assert formats == [{Format.TEXT}, {Format.BINARY}]
+
+
+def test_only_connections_that_sat_idle_are_pinged_before_use(app, monkeypatch):
+    """No round trip of its own per request (``pool_pre_ping`` made one on every checkout):
+    a connection is tested only when it comes back into use after
+    ``PING_AFTER_IDLE_SECONDS``."""
+    from fieldkit.core import database
+
+    pings = []
+    real_ping = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda c: pings.append(c) or real_ping(c))
+    for _ in range(3):  # requests one after the other, as on a busy server
+        db.session.execute(sa.text("SELECT 1"))
+        db.session.remove()
+    assert pings == []
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)  # as if long unused
+    db.session.execute(sa.text("SELECT 1"))
+    db.session.remove()
+    assert len(pings) == 1
+
+
+def test_an_idle_connection_the_server_dropped_is_replaced_before_use(app, monkeypatch):
+    """A restart of PostgreSQL (or a firewall) ends a pooled connection while it is idle: the
+    next request gets a new connection instead of an error."""
+    from fieldkit.core import database
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("an SQLite connection is a file, not a server's session")
+    backend = sa.text("SELECT pg_backend_pid()")
+    with db.engine.connect() as connection:
+        dropped = connection.execute(backend).scalar()
+    killer = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    with killer.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+    killer.dispose()
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)  # it sat idle meanwhile
+    with db.engine.connect() as connection:
+        assert connection.execute(backend).scalar() != dropped

@@ -303,19 +303,22 @@ def visibility(questionnaire: Questionnaire, answers: dict[str, Any]) -> tuple[s
     Conditions are evaluated in questionnaire order against the answers of items that are
     themselves shown, so hiding a question also hides whatever depends on it.
     """
+    # Every page view and save works this out several times: plain loops, no ``holds()``
+    # call for the many items without a condition.
     effective: dict[str, Any] = {}
     shown_sections: set[str] = set()
     shown_items: set[str] = set()
     for section in questionnaire.sections:
-        section_shown = holds(section.relevant, effective)
-        if section_shown:
-            shown_sections.add(section.name)
+        if section.relevant and not evaluate(parse(section.relevant), effective):
+            continue  # its items are hidden with it
+        shown_sections.add(section.name)
         for item in section.items:
-            if section_shown and holds(item.relevant, effective):
-                shown_items.add(item.name)
-                for name in item.variable_names():
-                    if name in answers:
-                        effective[name] = answers[name]
+            if item.relevant and not evaluate(parse(item.relevant), effective):
+                continue
+            shown_items.add(item.name)
+            for name in item.variable_names():
+                if name in answers:
+                    effective[name] = answers[name]
     return shown_sections, shown_items
 
 
@@ -323,13 +326,19 @@ def prune(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, An
     """``answers`` without those of hidden items (stale answers are never stored)."""
     _sections, shown = visibility(questionnaire, answers)
     keep: set[str] = set()
-    for _section, item in questionnaire.items():
-        if item.name not in shown:
-            continue
-        keep.update(item.variable_names())
-        value = answers.get(item.name)
-        chosen = value if isinstance(value, list) else [value]
-        # The text of an "Annet" choice is kept only while that choice is chosen.
-        keep.update(f"{item.name}.{c.code}" for c in item.choices if c.other and c.code in chosen)
-        keep.update(f"{row.name}.other" for row in item.rows if row.other)
+    for section in questionnaire.sections:
+        for item in section.items:
+            if item.name not in shown:
+                continue
+            keep.update(item.variable_names())
+            if item.choices:
+                value = answers.get(item.name)
+                chosen = value if isinstance(value, list) else [value]
+                # The text of an "Annet" choice is kept only while that choice is chosen.
+                for choice in item.choices:
+                    if choice.other and choice.code in chosen:
+                        keep.add(f"{item.name}.{choice.code}")
+            for row in item.rows:
+                if row.other:
+                    keep.add(f"{row.name}.other")
     return {name: value for name, value in answers.items() if name in keep}

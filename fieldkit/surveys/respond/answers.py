@@ -78,6 +78,8 @@ class PageResult:
     shown: list[str] = field(default_factory=list)
     #: Soft-required items the respondent had been warned about before this submission.
     warned_before: list[str] = field(default_factory=list)
+    #: Every form field name the page's items may submit (``page_fields``), in page order.
+    fields: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -416,7 +418,8 @@ def _read_page(questionnaire, section, formdata, language, answers_so_far) -> Pa
     for item in section.items:
         reader.item(item)
 
-    own = {name for item in section.items for name in page_fields(item)}
+    fields = [name for item in section.items for name in page_fields(item)]
+    own = set(fields)
     candidate = {k: v for k, v in answers_so_far.items() if k not in own}
     candidate.update(reader.values)
     shown_sections, shown_items = logic.visibility(questionnaire, candidate)
@@ -474,6 +477,7 @@ def _read_page(questionnaire, section, formdata, language, answers_so_far) -> Pa
         raw=reader.raw,
         shown=shown,
         warned_before=sorted(warned),
+        fields=fields,
     )
 
 

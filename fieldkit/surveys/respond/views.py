@@ -24,15 +24,15 @@ from flask import (
 from flask_babel import force_locale
 from flask_login import current_user
 
-from fieldkit.core import access, audit
+from fieldkit.core import access, audit, database
 from fieldkit.core.loaders import acting_user
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
-from fieldkit.surveys.models import Case, Response, ResponseMode, Survey, SurveyState
+from fieldkit.surveys.models import Case, Response, ResponseMode, SurveyState
 from fieldkit.surveys.questionnaires import logic
 from fieldkit.surveys.respond import links, navigation
 from fieldkit.surveys.respond import operations as responses
-from fieldkit.surveys.respond.answers import page_fields, read_page
+from fieldkit.surveys.respond.answers import read_page
 from fieldkit.surveys.respond.rendering import PageView, answer_texts
 
 respond_bp = Blueprint("respond", __name__)
@@ -107,22 +107,35 @@ def resume_link(token: str):
 
 
 class Visit:
-    """The respondent's session: the survey, the case or response, the mode, the language."""
+    """The respondent's session: the survey, the case or response, the mode, the language.
+
+    Every page needs the survey with its questionnaire and the response, so they come in one
+    query; the case row only when something asks for it (a personal link's response is found
+    by the case's id, which the session holds).
+    """
 
     def __init__(self, state: dict[str, Any]):
         self.state = state
-        self.survey: Survey | None = db.session.get(Survey, state.get("survey"))
-        self.case: Case | None = db.session.get(Case, state["case"]) if state.get("case") else None
+        self.case_id: int | None = state.get("case") or None
+        self.survey, response = responses.survey_with_response(
+            state.get("survey"), case_id=self.case_id, response_id=state.get("response")
+        )
+        if self.survey is not None and not (self.case_id is not None and self.survey.anonymous):
+            self.response = response  # what ``response`` would look up (not needed again)
         self.mode = ResponseMode(state.get("mode", "web"))
         self.staff = state.get("staff")
 
     @cached_property
+    def case(self) -> Case | None:
+        """The case of a personal link (looked up once per request, when needed)."""
+        return db.session.get(Case, self.case_id) if self.case_id is not None else None
+
+    @cached_property
     def response(self) -> Response | None:
-        """The response of this visit (looked up once per request)."""
-        if self.case is not None and self.survey is not None:
-            return responses.response_for_case(self.survey, self.case)
-        response_id = self.state.get("response")
-        return db.session.get(Response, response_id) if response_id else None
+        """The response of this visit: found with the survey, except the one an anonymous
+        survey's case holds while it is in progress."""
+        case = self.case
+        return responses.response_for_case(self.survey, case) if case is not None else None
 
     @property
     def language(self) -> str:
@@ -184,7 +197,7 @@ def _gate(visit: Visit):
     if state == SurveyState.CLOSED:
         return _message(visit, "closed", 410)
     response = visit.response
-    if visit.case is not None and visit.survey.anonymous:
+    if visit.survey.anonymous and visit.case is not None:
         submitted = visit.case.submitted_at is not None
     else:
         submitted = response is not None and response.submitted
@@ -276,6 +289,9 @@ def _require_response(visit: Visit) -> Response:
 @respond_bp.route("/svar/side/<section>", methods=["GET", "POST"])
 def page(section: str):
     """One page of the questionnaire; on submit it is checked and saved, then next or back."""
+    # Reads, then at most one save before anything else writes (``_submit`` comes after the
+    # save's commit): no transaction block needed around them.
+    database.autocommit_until_commit()
     visit = _visit()
     blocked = _gate(visit)
     if blocked:
@@ -291,7 +307,6 @@ def page(section: str):
     if request.method == "POST":
         result = read_page(q, current, request.form, visit.language, response.answers)
         going_back = request.form.get("action") == "back"
-        fields = [name for item in current.items for name in page_fields(item)]
         moves = result.ok or going_back
         if going_back:
             target = navigation.previous_page(q, result.answers, current.name)
@@ -301,7 +316,7 @@ def page(section: str):
         stay = current.name if not moves or target is None else target.name
         try:
             responses.save_answers(
-                response, result.page_answers, fields, section=stay, warned=result.warned
+                response, result.page_answers, result.fields, section=stay, warned=result.warned
             )
         except responses.ResponseError:
             return _message(visit, "already_answered", 200)
@@ -333,6 +348,7 @@ def page(section: str):
 @respond_bp.route("/svar/autosave", methods=["POST"])
 def autosave():
     """Save what the respondent has typed on a page so far (called by the page's script)."""
+    database.autocommit_until_commit()  # reads and one save, as on ``page``
     visit = _visit()
     if _gate(visit) is not None:
         return jsonify(saved=False, reason="closed"), 409
@@ -344,9 +360,7 @@ def autosave():
         visit.survey.definition, section, request.form, visit.language, response.answers
     )
     # Only what can be read is saved; what has a message waits for the respondent.
-    fields = [
-        name for item in section.items for name in page_fields(item) if name not in result.errors
-    ]
+    fields = [name for name in result.fields if name not in result.errors]
     try:
         responses.save_answers(response, result.page_answers, fields, section=section.name)
     except responses.ResponseError as exc:

@@ -304,3 +304,103 @@ def test_researcher_enters_a_paper_form(client, field_survey, make_user, login):
             "staff": researcher.id,
         }
     assert other.get("/svar").status_code == 403
+
+
+class Statements:
+    """The SQL statements and commits the app sends while it is listening."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.sql: list[str] = []
+        #: Each statement's verb, with "+" when it committed by itself (autocommit).
+        self.modes: list[str] = []
+        self.commits = 0
+
+    def _statement(self, connection, _cursor, statement, *_args) -> None:
+        verb = statement.split(None, 1)[0].upper()
+        self.sql.append(verb)
+        autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        self.modes.append(verb + ("+" if autocommit else ""))
+
+    def _commit(self, _connection) -> None:
+        self.commits += 1
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._statement)
+        sa.event.listen(self.engine, "commit", self._commit)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._statement)
+        sa.event.remove(self.engine, "commit", self._commit)
+
+
+def as_a_new_request(client, method: str, path: str, **kwargs):
+    """A request with nothing loaded beforehand, as each request of a real server starts (the
+    test's session would otherwise still hold what earlier requests loaded)."""
+    db.session.remove()
+    with Statements(db.engine) as statements:
+        response = client.open(path, method=method, **kwargs)
+    return response, statements
+
+
+def test_a_page_is_shown_with_one_query_and_saved_with_one_update(client, field_survey):
+    survey = field_survey()
+    case = surveys.add_case(survey, "1")
+    db.session.commit()
+    enter(client, case)
+    client.post("/svar/start")
+    # The survey, its questionnaire and the response come in one query, outside a
+    # transaction block (nothing to begin, nothing to roll back).
+    shown, statements = as_a_new_request(client, "GET", "/svar/side/om_kontoret")
+    assert shown.status_code == 200
+    assert statements.modes == ["SELECT+"] and statements.commits == 0
+    # Saving the page and moving on: that query and the conditional UPDATE, which commits as
+    # it runs; what was read is not read again after the save.
+    moved, statements = as_a_new_request(
+        client, "POST", "/svar/side/om_kontoret", data={**PAGE1, "action": "next"}
+    )
+    assert moved.headers["Location"] == "/svar/side/samarbeid"
+    assert statements.modes == ["SELECT+", "UPDATE+"]
+    # A page sent back with a message is saved and shown again from the same query.
+    refused, statements = as_a_new_request(
+        client, "POST", "/svar/side/om_kontoret", data={**PAGE1, "q1": "", "action": "next"}
+    )
+    assert refused.status_code == 422
+    assert statements.modes == ["SELECT+", "UPDATE+"]
+    # Autosave too.
+    saved, statements = as_a_new_request(
+        client, "POST", "/svar/autosave", data={**PAGE1, "_section": "om_kontoret", "q4": "121"}
+    )
+    assert saved.get_json() == {"saved": True, "revision": 3}
+    assert statements.modes == ["SELECT+", "UPDATE+"]
+    # Every save is committed: a new session reads it.
+    db.session.remove()
+    stored = db.session.scalar(sa.select(Response))
+    assert stored.revision == 3 and stored.current_section == "om_kontoret"
+    assert stored.answers["q1"] == "1" and stored.answers["q4"] == 121
+
+
+def test_submitting_from_the_last_page_is_one_transaction_after_the_save(client, field_survey):
+    """Without a review page the last page's save is followed by the submission: its two
+    writes in an anonymous survey (the response, and the case that answered) go together."""
+    survey = field_survey("deltakerskjema_storbysatsingen.yaml", review_page=False, anonymous=True)
+    case = surveys.add_case(survey, "1")
+    db.session.commit()
+    enter(client, case)
+    client.post("/svar/start")
+    last = survey.definition.sections[-1]
+    for section in survey.definition.sections[:-1]:
+        client.post(f"/svar/side/{section.name}", data={"action": "next"})
+    sent, statements = as_a_new_request(
+        client, "POST", f"/svar/side/{last.name}", data={"action": "next"}
+    )
+    assert sent.headers["Location"] == "/svar/takk"
+    # The survey, the case, its response (an anonymous one is found from the case), the save.
+    assert statements.modes[:4] == ["SELECT+", "SELECT+", "SELECT+", "UPDATE+"]
+    # Then the submission: the response and the case in one transaction, then read back.
+    assert statements.modes[4:] == ["UPDATE", "UPDATE", "SELECT"]
+    assert statements.commits == 2
+    db.session.remove()
+    assert db.session.scalar(sa.select(Response.status)) == ResponseStatus.SUBMITTED
+    assert db.session.get(Case, case.id).submitted_class is not None
