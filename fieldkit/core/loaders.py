@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, flash
 from flask_login import current_user
 
 from fieldkit.core import jobs
 from fieldkit.core.models import Job, Project
+from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 
 Model = TypeVar("Model")
@@ -48,3 +49,24 @@ def project_job(
     if funcs is not None and job.func not in {jobs.func_path(f) for f in funcs}:
         return None
     return job
+
+
+def object_job_or_404(
+    project: Project, job_id: str, funcs: Iterable[Callable[..., Any]], object_id: int
+) -> Job:
+    """The project's job ``job_id`` running one of ``funcs`` for the object ``object_id`` (the
+    job's first argument: the survey, conference, document or project it works on), or 404."""
+    job = project_job(project, job_id, funcs)
+    if job is None or not job.args or job.args[0] != object_id:
+        abort(404)
+    return job
+
+
+def retry_job(job: Job) -> Job:
+    """Start the failed ``job`` again for the logged-in user: the new job, or ``job`` itself
+    with the reason flashed when it cannot be (the caller checked the user may start it)."""
+    try:
+        return jobs.retry(job, acting_user())
+    except OperationError as exc:
+        flash(str(exc), "error")
+        return job

@@ -12,11 +12,16 @@ from fieldkit.conferences.models import Conference, SummaryDocument, SummaryLink
 from fieldkit.conferences.summary import compile as compiler
 from fieldkit.conferences.summary import links, mail, store
 from fieldkit.conferences.summary.forms import SendSummaryForm, SummaryForm
-from fieldkit.core import jobs
 from fieldkit.core.access import require_project_access
 from fieldkit.core.forms import EmptyForm
 from fieldkit.core.jobs import enqueue
-from fieldkit.core.loaders import acting_user, owned_or_404, project_job
+from fieldkit.core.loaders import (
+    acting_user,
+    object_job_or_404,
+    owned_or_404,
+    project_job,
+    retry_job,
+)
 from fieldkit.core.models import JobStatus
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
@@ -146,29 +151,12 @@ def _retry_url(project, job, endpoint: str, **values) -> str | None:
     return url_for(endpoint, slug=project.slug, job_id=job.id, **values)
 
 
-def _job_or_404(project, job_id: str, func, owner_id: int):
-    """The project's job ``job_id`` running ``func`` for the object ``owner_id``, or 404."""
-    job = project_job(project, job_id, [func])
-    if job is None or not job.args or job.args[0] != owner_id:
-        abort(404)
-    return job
-
-
-def _retry(job):
-    """Start ``job`` again; the new job, or the old one (with a message) if it cannot be."""
-    try:
-        return jobs.retry(job, acting_user())
-    except OperationError as exc:
-        flash(str(exc), "error")
-        return job
-
-
 @bp.route("/<int:conference_id>/summary/jobs/<job_id>/retry", methods=["POST"])
 @require_project_access
 def retry_compile(project, conference_id: int, job_id: str):
     """Compile again with the same choices, after the compilation failed."""
     conference = owned_or_404(Conference, conference_id, project)
-    job = _retry(_job_or_404(project, job_id, compiler.compile_job, conference.id))
+    job = retry_job(object_job_or_404(project, job_id, [compiler.compile_job], conference.id))
     return redirect(url_for(".index", slug=project.slug, conference_id=conference.id, job=job.id))
 
 
@@ -180,7 +168,7 @@ def retry_send(project, conference_id: int, document_id: int, job_id: str):
     """Send again after the sending failed: only participants not sent to yet get it."""
     conference = owned_or_404(Conference, conference_id, project)
     document = owned_or_404(SummaryDocument, document_id, conference, by="conference_id")
-    job = _retry(_job_or_404(project, job_id, mail.send_summary_job, document.id))
+    job = retry_job(object_job_or_404(project, job_id, [mail.send_summary_job], document.id))
     return redirect(
         url_for(
             ".send",

@@ -20,12 +20,17 @@ from fieldkit.conferences.models import Tag, TagKind
 from fieldkit.conferences.synthesis import combined, export, tags
 from fieldkit.conferences.synthesis.forms import TagForm
 from fieldkit.conferences.synthesis.overview import project_overview
-from fieldkit.core import downloads, jobs
+from fieldkit.core import downloads
 from fieldkit.core.access import require_project_access
 from fieldkit.core.forms import EmptyForm
 from fieldkit.core.jobs import enqueue
-from fieldkit.core.loaders import acting_user, owned_or_404, project_job
-from fieldkit.core.operations import OperationError
+from fieldkit.core.loaders import (
+    acting_user,
+    object_job_or_404,
+    owned_or_404,
+    project_job,
+    retry_job,
+)
 from fieldkit.extensions import db
 
 bp = Blueprint("synthesis", __name__, url_prefix="/synthesis")
@@ -127,13 +132,7 @@ def combined_document(project, fmt: str):
 @require_project_access
 def retry(project, job_id: str):
     """Make the combined document or the export again, after it failed."""
-    job = project_job(project, job_id, JOBS)
-    if job is None or not job.args or job.args[0] != project.id:
-        abort(404)
-    try:
-        job = jobs.retry(job, acting_user())
-    except OperationError as exc:
-        flash(str(exc), "error")
+    job = retry_job(object_job_or_404(project, job_id, JOBS, project.id))
     return redirect(url_for(".overview", slug=project.slug, job=job.id))
 
 

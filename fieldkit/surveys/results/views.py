@@ -16,11 +16,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from fieldkit.core import access, downloads, jobs
+from fieldkit.core import access, downloads
 from fieldkit.core.jobs import enqueue
-from fieldkit.core.loaders import acting_user, owned_or_404, project_job
+from fieldkit.core.loaders import acting_user, object_job_or_404, owned_or_404, retry_job
 from fieldkit.core.models import Job, JobStatus
-from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import queries
 from fieldkit.surveys.models import Survey
@@ -247,10 +246,7 @@ def survey_new_wave(project, sid: int):
 
 
 def _export_job_or_404(project, survey, job_id: str) -> Job:
-    job = project_job(project, job_id, [exports.export_job])
-    if job is None or not job.args or job.args[0] != survey.id:
-        abort(404)
-    return job
+    return object_job_or_404(project, job_id, [exports.export_job], survey.id)
 
 
 @bp.route("/surveys/<int:sid>/results/exports/<job_id>")
@@ -276,11 +272,7 @@ def survey_results_job(project, sid: int, job_id: str):
 def survey_results_retry(project, sid: int, job_id: str):
     """Start a failed export (or report) again and go to the new one's progress page."""
     survey = owned_or_404(Survey, sid, project)
-    job = _export_job_or_404(project, survey, job_id)
-    try:
-        job = jobs.retry(job, acting_user())
-    except OperationError as exc:
-        flash(str(exc), "error")
+    job = retry_job(_export_job_or_404(project, survey, job_id))
     return redirect(url_for(".survey_results_job", slug=project.slug, sid=survey.id,
                             job_id=job.id))  # fmt: skip
 
