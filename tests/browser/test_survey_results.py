@@ -169,3 +169,50 @@ def test_on_the_embedded_default_the_export_page_shows_progress_until_ready(
     assert page.get_by_role("link", name="Last ned").count() == 1
     for job_id in list(jobs._threads):
         assert jobs.wait(job_id, timeout=30)
+
+
+def test_an_export_whose_process_died_is_shown_failed_and_try_again_makes_it(
+    page, app, make_user, make_project
+):
+    """A worker that died mid-export left its job running: the page says so (the heartbeat
+    stopped) and "Prøv igjen" makes the export after all, on the embedded default's thread."""
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    from fieldkit.core import jobs
+    from fieldkit.core.models import Job, JobStatus, User, utcnow
+    from fieldkit.extensions import db
+    from fieldkit.surveys.results import exports
+
+    app.config["JOBS_MODE"] = "thread"
+    survey = make(make_user, make_project)
+    user = db.session.scalar(db.select(User).where(User.email == "forsker@example.no"))
+    long_ago = utcnow() - timedelta(minutes=10)
+    dead = Job(
+        id="0b0e6a52-0d1e-4f5e-9a51-2c0ffee00001",
+        func=jobs.func_path(exports.export_job),
+        args=[survey.id, "csv", user.id],
+        kwargs={},
+        status=JobStatus.RUNNING,
+        progress_done=4,
+        progress_total=10,
+        runner="rq worker-that-died elsewhere:999999",
+        created_by_id=user.id,
+        project_id=survey.project_id,
+        created_at=long_ago,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+    )
+    db.session.add(dead)
+    db.session.commit()
+    log_in(page, "forsker@example.no", PASSWORD)
+    page.goto(f"/p/storby/surveys/{survey.id}/results/exports/{dead.id}")
+    expect(page.get_by_text("Jobben stoppet uventet")).to_be_visible()
+    shot(page, "survey-results-export-abandoned")
+    page.get_by_role("button", name="Prøv igjen").click()
+    page.get_by_text("Klar. Svar: 10").wait_for()
+    assert page.get_by_role("link", name="Last ned").count() == 1
+    assert dead.id not in page.url
+    for job_id in list(jobs._threads):
+        assert jobs.wait(job_id, timeout=30)
