@@ -66,8 +66,9 @@ COMMANDS: dict[str, str | tuple[str, dict[str, str]]] = {
             "create": "Create a project with short name SLUG.",
         },
     ),
-    "prune-downloads": "Delete exports and other job downloads older than "
-    "DOWNLOAD_RETENTION_HOURS.",
+    "prune-downloads": "Delete what is kept for a while only: job downloads older than "
+    "DOWNLOAD_RETENTION_HOURS, outbox messages older than OUTBOX_RETENTION_DAYS and frame "
+    "uploads awaiting import older than PREVIEW_RETENTION_HOURS.",
     "questionnaire": (
         "Import and export questionnaires.",
         {
