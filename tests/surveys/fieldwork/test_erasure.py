@@ -1,0 +1,188 @@
+"""Erasing a person for good: afterwards neither the database nor the instance folder holds
+their name, address or answers anywhere (GDPR art. 17)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from fieldkit.core import audit
+from fieldkit.core.jobs import enqueue
+from fieldkit.core.models import AuditEvent, Job, JobStatus, Role, utcnow
+from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork import erasure, frame, sending
+from fieldkit.surveys.fieldwork import operations as surveys
+from fieldkit.surveys.models import Case, Mailing, Response, SentMessage
+from fieldkit.surveys.respond import operations as responses
+from fieldkit.surveys.results import exports
+
+NAME = "Kari Nordmann-Testesen"
+EMAIL = "kari.nordmann-testesen@eksempel.no"
+EXTERNAL_ID = "KNT-4711"
+ANSWER = "Saksbehandleren min heter Zyxwvut og var til stor hjelp"
+NEEDLES = (NAME, EMAIL, ANSWER)
+
+
+def _texts_of(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace") + value.decode("latin-1")
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def database_hits() -> dict[str, int]:
+    """Every text, JSON and binary column of every table, searched for the needles."""
+    hits: dict[str, int] = {}
+    db.session.expire_all()
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(sa.select(table)).mappings():
+            text = "\n".join(_texts_of(v) for v in row.values()).lower()
+            if any(needle.lower() in text for needle in NEEDLES):
+                hits[table.name] = hits.get(table.name, 0) + 1
+    return hits
+
+
+def _file_texts(path: Path) -> list[str]:
+    raw = path.read_bytes()
+    texts = [_texts_of(raw)]
+    if zipfile.is_zipfile(path):  # XLSX, DOCX: the text is compressed inside
+        with zipfile.ZipFile(path) as archive:
+            texts += [_texts_of(archive.read(name)) for name in archive.namelist()]
+    if path.suffix == ".eml":  # quoted-printable and encoded headers
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        texts += [f"{k}: {v}" for k, v in message.items()]
+        texts += [p.get_content() for p in message.walk() if p.get_content_maintype() == "text"]
+    return texts
+
+
+def instance_hits(app) -> dict[str, int]:
+    """Every file under the instance folder, searched for the needles (by folder)."""
+    hits: dict[str, int] = {}
+    root = Path(app.instance_path)
+    for path in root.rglob("*"):
+        if path.is_file():
+            text = "\n".join(_file_texts(path)).lower()
+            if any(n.lower() in text for n in NEEDLES):
+                folder = path.parent.relative_to(root).as_posix()
+                hits[folder] = hits.get(folder, 0) + 1
+    return hits
+
+
+@pytest.fixture
+def seeded(app, make_user, make_project, make_survey):
+    """Kari is invited, reminded, answers, is exported, and is named in the audit log and a
+    job record; Ola, in the same survey, must keep everything."""
+    researcher = make_user("forsker@nibr.no", role=Role.RESEARCHER)
+    project = make_project(members=[researcher])
+    survey = make_survey(project)
+    kari = surveys.add_case(
+        survey, EXTERNAL_ID, name=NAME, email=EMAIL, contact_person=NAME, actor=researcher
+    )
+    ola = surveys.add_case(survey, "OB-1", name="Ola Beholdes", email="ola.beholdes@eksempel.no")
+    db.session.commit()
+    sending.send_invitations(survey)
+    db.session.execute(sa.update(SentMessage).values(sent_at=utcnow() - timedelta(days=8)))
+    db.session.commit()
+    sending.send_reminders(survey)
+    for case, text in ((kari, ANSWER), (ola, "Ola sitt svar blir stående")):
+        response = responses.start_for_case(survey, case)
+        responses.save_answers(response, {"q16": "2", "q18": text}, ["q16", "q18"])
+        responses.submit(response)
+    db.session.commit()
+    for fmt in ("csv", "xlsx", "sav"):
+        job = enqueue(exports.export_job, survey.id, fmt, researcher.id, project=project)
+        assert job.status == JobStatus.DONE, job.error
+    audit.record("case.phoned", kari, actor=researcher, note=f"{NAME} ringte fra {EMAIL}")
+    audit.record("survey.noted", survey, actor=researcher, note=f"Purret på {EMAIL} og Ola")
+    db.session.add(
+        Job(
+            id="00000000-0000-4000-8000-000000000001",
+            func="fieldkit.surveys.fieldwork.sending:run_mailing",
+            args=[1],
+            kwargs={},
+            status=JobStatus.FAILED,
+            project_id=project.id,
+            message=f"Sender til {NAME}",
+            error=f"SMTPRecipientsRefused: {{'{EMAIL}': (550, b'no such user')}}",
+        )
+    )
+    mailing = db.session.scalars(sa.select(Mailing).order_by(Mailing.id)).first()
+    mailing.error = f"550 {EMAIL}: no such user"
+    frame.store_upload(
+        survey, "utvalg.csv", f"Nr;Navn;E-post\n{EXTERNAL_ID};{NAME};{EMAIL}\n".encode()
+    )
+    db.session.commit()
+    return researcher, survey, kari, ola
+
+
+def _ola_keeps_everything(app, survey, ola) -> None:
+    ola = db.session.get(Case, ola.id)
+    assert ola is not None and ola.email == "ola.beholdes@eksempel.no"
+    assert (
+        db.session.scalar(sa.select(Response).where(Response.case_id == ola.id)).answers["q18"]
+        == "Ola sitt svar blir stående"
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(SentMessage).where(SentMessage.case_id == ola.id)
+        )
+        == 2
+    )
+    to = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["To"]
+        for p in Path(app.config["OUTBOX_PATH"]).glob("*.eml")
+    ]
+    assert sorted(to) == ["ola.beholdes@eksempel.no"] * 2
+
+
+def test_erasing_a_case_leaves_nothing_of_the_person(app, seeded):
+    researcher, survey, kari, ola = seeded
+    before_db, before_files = database_hits(), instance_hits(app)
+    assert before_db == {
+        "audit_events": 2,
+        "jobs": 1,
+        "cases": 1,
+        "responses": 1,
+        "survey_mailings": 1,
+        "survey_sent_messages": 2,
+    }
+    assert before_files == {"outbox": 2, "uploads/exports": 3, "uploads/frames": 1}
+
+    result = erasure.erase_case(kari, actor=researcher)
+    db.session.commit()
+
+    assert database_hits() == {} and instance_hits(app) == {}
+    assert result.counts == {
+        "responses_deleted": 1,
+        "sent_messages_deleted": 2,
+        "exports_deleted": 3,
+        "frame_uploads_deleted": 1,
+        "outbox_messages_deleted": 2,
+        "audit_events_scrubbed": 2,
+        "job_records_scrubbed": 1,
+    }
+    _ola_keeps_everything(app, survey, ola)
+    # The mailings keep their counts: the response rates stay explainable.
+    assert [m.sent_count for m in db.session.scalars(sa.select(Mailing).order_by(Mailing.id))] == [
+        2,
+        2,
+    ]
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "case.erased")
+    ).one()
+    assert event.actor_id == researcher.id and event.object_id == str(kari.id)
+    assert event.details == {"survey": survey.id, "disposition": "2.12", **result.counts}
+    noted = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "survey.noted"))
+    assert noted.one().details == {"note": "Purret på [slettet] og Ola"}
+    phoned = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.phoned"))
+    assert phoned.one().details == {}
