@@ -88,6 +88,9 @@ COMMANDS: dict[str, str | tuple[str, dict[str, str]]] = {
             "add-case": "Add one case by hand and print its personal link.",
             "create": "Create a survey of a questionnaire's current version; prints its id (and "
             "open link).",
+            "erase": "Erase a person for good: a case (or every case with an e-mail address) "
+            "with its answers, send log, outbox messages, the survey's exports, and their traces "
+            "in the audit log and job records; prints what was erased.",
             "export": "Export the valid responses (submitted, not discarded) with labels.",
             "launch": "Put a draft survey in the field.",
             "link": "Print the personal link of the case with id CASE_ID (the frame's id).",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -186,3 +187,106 @@ def test_erasing_a_case_leaves_nothing_of_the_person(app, seeded):
     assert noted.one().details == {"note": "Purret på [slettet] og Ola"}
     phoned = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.phoned"))
     assert phoned.one().details == {}
+
+
+def test_the_case_page_erases_after_a_confirmation(app, client, login, make_user, seeded):
+    researcher, survey, kari, ola = seeded
+    base = f"/p/{survey.project.slug}/surveys/{survey.id}/cases/{kari.id}"
+    facilitator = make_user("fasilitator@nibr.no", role=Role.FACILITATOR)
+    from fieldkit.core import operations
+
+    operations.add_member(survey.project, facilitator)
+    db.session.commit()
+    login(facilitator)
+    assert client.get(base + "/erase").status_code == 403
+    assert client.post(base + "/erase", data={"confirm": "y"}).status_code == 403
+    client.post("/logout")
+    login(researcher)
+    case_page = client.get(base).get_data(as_text=True)
+    assert "Slett saken for godt" in case_page and "Slett bare svaret for godt" in case_page
+    page = client.get(base + "/erase").get_data(as_text=True)
+    assert "Slett for godt" in page and "Jeg forstår at dette ikke kan angres" in page
+    unconfirmed = client.post(base + "/erase", data={})
+    assert unconfirmed.status_code == 422
+    assert "Kryss av for å bekrefte." in unconfirmed.get_data(as_text=True)
+    assert db.session.get(Case, kari.id) is not None
+    done = client.post(base + "/erase", data={"confirm": "y"})
+    assert done.status_code == 302 and done.location.endswith(f"/surveys/{survey.id}/cases")
+    assert database_hits() == {} and instance_hits(app) == {}
+    _ola_keeps_everything(app, survey, ola)
+
+
+def test_the_erase_form_needs_its_csrf_token(app, client, login, seeded):
+    researcher, survey, kari, _ola = seeded
+    app.config["WTF_CSRF_ENABLED"] = True
+    login_page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    client.post("/login", data={"email": researcher.email, "password": "correct horse battery",
+                                "csrf_token": token})  # fmt: skip
+    base = f"/p/{survey.project.slug}/surveys/{survey.id}/cases/{kari.id}/erase"
+    assert client.post(base, data={"confirm": "y"}).status_code in (400, 422)
+    assert db.session.get(Case, kari.id) is not None
+
+
+def test_erasing_only_the_response_keeps_the_case(app, client, login, seeded):
+    researcher, survey, kari, _ola = seeded
+    response = db.session.scalar(sa.select(Response).where(Response.case_id == kari.id))
+    login(researcher)
+    done = client.post(
+        f"/p/{survey.project.slug}/surveys/{survey.id}/responses/{response.id}/erase",
+        data={"confirm": "y"},
+    )
+    assert done.status_code == 302 and done.location.endswith(f"/cases/{kari.id}")
+    assert db.session.get(Response, response.id) is None
+    assert db.session.get(Case, kari.id).email == EMAIL
+    text = json.dumps([_texts_of(r) for r in db.session.scalars(sa.select(AuditEvent))])
+    assert ANSWER not in text
+    assert ANSWER.lower() not in "\n".join(
+        "\n".join(_file_texts(p)).lower() for p in Path(app.instance_path).rglob("*") if p.is_file()
+    )
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "response.erased")
+    ).one()
+    assert event.details == {
+        "survey": survey.id,
+        "responses_deleted": 1,
+        "exports_deleted": 3,
+        "frame_uploads_deleted": 1,
+        "audit_events_scrubbed": 0,
+        "job_records_scrubbed": 0,
+    }
+
+
+def test_the_command_erases_a_person_in_every_survey_by_address(app, runner, seeded, make_survey):
+    researcher, survey, kari, ola = seeded
+    second = make_survey(survey.project)
+    again = surveys.add_case(second, "X-1", name=NAME, email=EMAIL.upper())
+    db.session.commit()
+    refused = runner.invoke(args=["survey", "erase", "--email", EMAIL], input="n\n")
+    assert refused.exit_code == 1 and db.session.get(Case, again.id) is not None
+    result = runner.invoke(args=["survey", "erase", "--email", EMAIL, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Erased case {kari.id}:\n  responses_deleted: 1\n  sent_messages_deleted: 2\n"
+        "  exports_deleted: 3\n  frame_uploads_deleted: 1\n  outbox_messages_deleted: 2\n"
+        "  audit_events_scrubbed: 2\n  job_records_scrubbed: 1\n"
+        f"Erased case {again.id}:\n  responses_deleted: 0\n  sent_messages_deleted: 0\n"
+        "  exports_deleted: 0\n  frame_uploads_deleted: 0\n  outbox_messages_deleted: 0\n"
+        "  audit_events_scrubbed: 0\n  job_records_scrubbed: 0\n"
+    )
+    assert database_hits() == {} and instance_hits(app) == {}
+    _ola_keeps_everything(app, survey, ola)
+
+
+def test_the_command_erases_one_case_of_a_survey(app, runner, seeded):
+    researcher, survey, kari, ola = seeded
+    missing = runner.invoke(args=["survey", "erase", "--case", EXTERNAL_ID, "--yes"])
+    assert missing.exit_code == 1 and "--case needs --survey" in missing.output
+    unknown = runner.invoke(args=["survey", "erase", "--survey", str(survey.id), "--case", "Z"])
+    assert unknown.exit_code == 1 and f"survey {survey.id} has no case Z" in unknown.output
+    result = runner.invoke(
+        args=["survey", "erase", "--survey", str(survey.id), "--case", EXTERNAL_ID, "--yes"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Erased case {kari.id}:\n  responses_deleted: 1\n")
+    assert database_hits() == {} and instance_hits(app) == {}
