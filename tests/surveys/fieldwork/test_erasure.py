@@ -7,7 +7,6 @@ import email
 import email.policy
 import json
 import re
-import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.models import Case, Mailing, Response, SentMessage
 from fieldkit.surveys.respond import operations as responses
 from fieldkit.surveys.results import exports
+from tests import erasure_search as search
+from tests.erasure_search import file_texts, texts_of
 
 NAME = "Kari Nordmann-Testesen"
 EMAIL = "kari.nordmann-testesen@eksempel.no"
@@ -31,52 +32,12 @@ ANSWER = "Saksbehandleren min heter Zyxwvut og var til stor hjelp"
 NEEDLES = (NAME, EMAIL, ANSWER)
 
 
-def _texts_of(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace") + value.decode("latin-1")
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
 def database_hits() -> dict[str, int]:
-    """Every text, JSON and binary column of every table, searched for the needles."""
-    hits: dict[str, int] = {}
-    db.session.expire_all()
-    for table in db.metadata.sorted_tables:
-        for row in db.session.execute(sa.select(table)).mappings():
-            text = "\n".join(_texts_of(v) for v in row.values()).lower()
-            if any(needle.lower() in text for needle in NEEDLES):
-                hits[table.name] = hits.get(table.name, 0) + 1
-    return hits
-
-
-def _file_texts(path: Path) -> list[str]:
-    raw = path.read_bytes()
-    texts = [_texts_of(raw)]
-    if zipfile.is_zipfile(path):  # XLSX, DOCX: the text is compressed inside
-        with zipfile.ZipFile(path) as archive:
-            texts += [_texts_of(archive.read(name)) for name in archive.namelist()]
-    if path.suffix == ".eml":  # quoted-printable and encoded headers
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        texts += [f"{k}: {v}" for k, v in message.items()]
-        texts += [p.get_content() for p in message.walk() if p.get_content_maintype() == "text"]
-    return texts
+    return search.database_hits(NEEDLES)
 
 
 def instance_hits(app) -> dict[str, int]:
-    """Every file under the instance folder, searched for the needles (by folder)."""
-    hits: dict[str, int] = {}
-    root = Path(app.instance_path)
-    for path in root.rglob("*"):
-        if path.is_file():
-            text = "\n".join(_file_texts(path)).lower()
-            if any(n.lower() in text for n in NEEDLES):
-                folder = path.parent.relative_to(root).as_posix()
-                hits[folder] = hits.get(folder, 0) + 1
-    return hits
+    return search.instance_hits(app, NEEDLES)
 
 
 @pytest.fixture
@@ -239,10 +200,10 @@ def test_erasing_only_the_response_keeps_the_case(app, client, login, seeded):
     assert done.status_code == 302 and done.location.endswith(f"/cases/{kari.id}")
     assert db.session.get(Response, response.id) is None
     assert db.session.get(Case, kari.id).email == EMAIL
-    text = json.dumps([_texts_of(r) for r in db.session.scalars(sa.select(AuditEvent))])
+    text = json.dumps([texts_of(r) for r in db.session.scalars(sa.select(AuditEvent))])
     assert ANSWER not in text
     assert ANSWER.lower() not in "\n".join(
-        "\n".join(_file_texts(p)).lower() for p in Path(app.instance_path).rglob("*") if p.is_file()
+        "\n".join(file_texts(p)).lower() for p in Path(app.instance_path).rglob("*") if p.is_file()
     )
     event = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "response.erased")
