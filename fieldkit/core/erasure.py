@@ -244,3 +244,14 @@ def record(
         **details,
         **erasure.counts,
     )
+
+
+def forget_erased() -> None:
+    """After an erasure is committed on SQLite: write the log into the database file and empty
+    it, so that no copy of the erased rows stays in the write-ahead log (``secure_delete``,
+    set on every connection, zeroes what a delete frees in the database file itself).
+    PostgreSQL removes dead rows by (auto)vacuum."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -25,6 +25,7 @@ from fieldkit.conferences.setup.forms import (
     RoundForm,
 )
 from fieldkit.core.access import require_project_access, roles_required
+from fieldkit.core.erasure import forget_erased
 from fieldkit.core.forms import EmptyForm, EraseForm
 from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.models import Role
@@ -232,6 +233,7 @@ def erase_participant(project, conference_id: int, participant_id: int):
     if form.validate_on_submit():
         erasure.erase_participant(participant, actor=acting_user())
         db.session.commit()
+        forget_erased()
         flash(_("The participant is erased for good."), "success")
         return redirect(url_for(".participants", slug=project.slug, conference_id=conference.id))
     return render_template(

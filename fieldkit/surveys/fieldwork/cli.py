@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 
 from fieldkit.core import jobs, uploads
 from fieldkit.core.cli import fail
+from fieldkit.core.erasure import forget_erased
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import erasure, frame, rates_output, sending
@@ -330,6 +331,7 @@ def erase_command(
         else:
             result = erasure.erase_response(target)
         db.session.commit()
+        forget_erased()
         click.echo(f"Erased {result.kind} {result.object_id}:")
         for line in result.lines():
             click.echo(line)

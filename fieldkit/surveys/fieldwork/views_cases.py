@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from fieldkit.core import access, uploads
+from fieldkit.core import erasure as core_erasure
 from fieldkit.core.forms import EraseForm
 from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.models import Role
@@ -333,6 +334,7 @@ def case_erase(project, sid: int, cid: int):
     if form.validate_on_submit():
         erasure.erase_case(case, actor=acting_user())
         db.session.commit()
+        core_erasure.forget_erased()
         flash(_("The case is erased for good."), "success")
         return redirect(url_for(".cases", slug=project.slug, sid=survey.id))
     return render_template(
@@ -364,6 +366,7 @@ def response_erase(project, sid: int, rid: str):
     if form.validate_on_submit():
         erasure.erase_response(response, actor=acting_user())
         db.session.commit()
+        core_erasure.forget_erased()
         flash(_("The response is erased for good."), "success")
         if case_id is not None:
             return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case_id))

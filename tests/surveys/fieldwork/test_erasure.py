@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from fieldkit.core import audit
+from fieldkit.core import erasure as erasure_core
 from fieldkit.core.jobs import enqueue
 from fieldkit.core.models import AuditEvent, Job, JobStatus, Role, utcnow
 from fieldkit.extensions import db
@@ -38,6 +39,17 @@ def database_hits() -> dict[str, int]:
 
 def instance_hits(app) -> dict[str, int]:
     return search.instance_hits(app, NEEDLES)
+
+
+def sqlite_file_hits() -> list[str]:
+    """The needles in the bytes of the SQLite database file and its write-ahead log (on
+    PostgreSQL: none looked for)."""
+    if db.engine.dialect.name != "sqlite":
+        return []
+    database = Path(db.engine.url.database)
+    files = [database, database.with_name(database.name + "-wal")]
+    raw = b"".join(f.read_bytes() for f in files if f.exists()).lower()
+    return [n for n in NEEDLES if n.lower().encode() in raw]
 
 
 @pytest.fixture
@@ -174,6 +186,7 @@ def test_the_case_page_erases_after_a_confirmation(app, client, login, make_user
     done = client.post(base + "/erase", data={"confirm": "y"})
     assert done.status_code == 302 and done.location.endswith(f"/surveys/{survey.id}/cases")
     assert database_hits() == {} and instance_hits(app) == {}
+    assert sqlite_file_hits() == []
     _ola_keeps_everything(app, survey, ola)
 
 
@@ -251,3 +264,15 @@ def test_the_command_erases_one_case_of_a_survey(app, runner, seeded):
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Erased case {kari.id}:\n  responses_deleted: 1\n")
     assert database_hits() == {} and instance_hits(app) == {}
+
+
+def test_on_sqlite_the_database_file_keeps_no_copy_of_the_erased_rows(app, seeded):
+    """Deleted rows linger in free pages and the write-ahead log unless overwritten."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's dead rows are removed by (auto)vacuum; see docs/security.md")
+    researcher, survey, kari, _ola = seeded
+    assert sqlite_file_hits() == list(NEEDLES)
+    erasure.erase_case(kari, actor=researcher)
+    db.session.commit()
+    erasure_core.forget_erased()
+    assert sqlite_file_hits() == []
