@@ -269,7 +269,7 @@ def test_the_command_erases_one_case_of_a_survey(app, runner, seeded):
 def test_on_sqlite_the_database_file_keeps_no_copy_of_the_erased_rows(app, seeded):
     """Deleted rows linger in free pages and the write-ahead log unless overwritten."""
     if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's dead rows are removed by (auto)vacuum; see docs/security.md")
+        pytest.skip("PostgreSQL's dead rows are removed by (auto)vacuum; see docs/fieldwork.md")
     researcher, survey, kari, _ola = seeded
     assert sqlite_file_hits() == list(NEEDLES)
     erasure.erase_case(kari, actor=researcher)
