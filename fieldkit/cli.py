@@ -66,8 +66,9 @@ COMMANDS: dict[str, str | tuple[str, dict[str, str]]] = {
             "create": "Create a project with short name SLUG.",
         },
     ),
-    "prune-downloads": "Delete exports and other job downloads older than "
-    "DOWNLOAD_RETENTION_HOURS.",
+    "prune-downloads": "Delete what is kept for a while only: job downloads older than "
+    "DOWNLOAD_RETENTION_HOURS, outbox messages older than OUTBOX_RETENTION_DAYS and frame "
+    "uploads awaiting import older than PREVIEW_RETENTION_HOURS.",
     "questionnaire": (
         "Import and export questionnaires.",
         {
@@ -87,6 +88,9 @@ COMMANDS: dict[str, str | tuple[str, dict[str, str]]] = {
             "add-case": "Add one case by hand and print its personal link.",
             "create": "Create a survey of a questionnaire's current version; prints its id (and "
             "open link).",
+            "erase": "Erase a person for good: a case (or every case with an e-mail address) "
+            "with its answers, send log, outbox messages, the survey's exports, and their traces "
+            "in the audit log and job records; prints what was erased.",
             "export": "Export the valid responses (submitted, not discarded) with labels.",
             "launch": "Put a draft survey in the field.",
             "link": "Print the personal link of the case with id CASE_ID (the frame's id).",

@@ -39,6 +39,8 @@ ENVIRONMENT = {
     "FIELDKIT_SMTP_SSL": ("SMTP_SSL", "bool"),
     "FIELDKIT_SMTP_TIMEOUT": ("SMTP_TIMEOUT", float),
     "FIELDKIT_DOWNLOAD_RETENTION_HOURS": ("DOWNLOAD_RETENTION_HOURS", float),
+    "FIELDKIT_OUTBOX_RETENTION_DAYS": ("OUTBOX_RETENTION_DAYS", float),
+    "FIELDKIT_PREVIEW_RETENTION_HOURS": ("PREVIEW_RETENTION_HOURS", float),
     "FIELDKIT_SMTP_CA_FILE": ("SMTP_CA_FILE", str),
     "FIELDKIT_JOB_QUEUE": ("JOB_QUEUE", str),
     "FIELDKIT_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
@@ -88,6 +90,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "UPLOAD_PATH": str(instance_path / "uploads"),
         #: How long exports and other one-off downloads made by jobs are kept.
         "DOWNLOAD_RETENTION_HOURS": 72,
+        #: How long messages written to the outbox folder are kept (they hold names, addresses
+        #: and personal links).
+        "OUTBOX_RETENTION_DAYS": 30,
+        #: How long an uploaded sampling frame awaiting confirmation of its import is kept.
+        "PREVIEW_RETENTION_HOURS": 24,
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         "LANGUAGES": {"nb": "Norsk (bokmål)", "nn": "Norsk (nynorsk)", "en": "English"},

@@ -211,7 +211,7 @@ def test_listed_commands_and_groups_run_on_the_app(app, make_project):
 
     pruned = invoke(app, "prune-downloads")
     assert pruned.exit_code == 0, pruned.output
-    assert pruned.output.startswith("Deleted 0 file(s) older than ")
+    assert pruned.output.startswith("Deleted 0 download(s) older than ")
 
     # A listed command shows its own options (the real command parses the arguments).
     serve_help = invoke(app, "serve", "--help")

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from flask.cli import run_command as flask_run
 
-from fieldkit.core import backup, downloads, i18n, jobs, operations, restore, server
+from fieldkit.core import backup, i18n, jobs, operations, restore, retention, server
 from fieldkit.core.database import upgrade_schema
 from fieldkit.core.demo import DemoLogin, load_demo
 from fieldkit.core.models import Project, Role
@@ -166,10 +166,17 @@ def jobs_sweep_command() -> None:
 @click.command("prune-downloads")
 @with_appcontext
 def prune_downloads_command() -> None:
-    """Delete exports and other job downloads older than DOWNLOAD_RETENTION_HOURS."""
-    removed = downloads.prune_all()
-    hours = current_app.config["DOWNLOAD_RETENTION_HOURS"]
-    click.echo(f"Deleted {removed} file(s) older than {hours} hours")
+    """Delete what is kept for a while only: job downloads older than
+    DOWNLOAD_RETENTION_HOURS, outbox messages older than OUTBOX_RETENTION_DAYS and frame
+    uploads awaiting import older than PREVIEW_RETENTION_HOURS."""
+    removed = retention.prune_all()
+    config = current_app.config
+    click.echo(
+        f"Deleted {removed['downloads']} download(s) older than "
+        f"{config['DOWNLOAD_RETENTION_HOURS']:g} hours, {removed['outbox']} outbox message(s) "
+        f"older than {config['OUTBOX_RETENTION_DAYS']:g} days, {removed['previews']} upload "
+        f"preview file(s) older than {config['PREVIEW_RETENTION_HOURS']:g} hours"
+    )
 
 
 @click.command("backup")

@@ -32,6 +32,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+        # Deleted rows are overwritten with zeros, not left in free pages (erasure, GDPR);
+        # Debian's SQLite does this by default, other builds do not.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
 
@@ -43,3 +50,12 @@ class LanguageForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
+
+
+class EraseForm(FlaskForm):
+    """The confirmation of an erasure for good: the box must be ticked."""
+
+    confirm = BooleanField(
+        _l("I understand that this cannot be undone"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )

@@ -134,3 +134,23 @@ def test_case_page_on_a_phone(page, survey):
     page.goto(f"/p/storby/surveys/{survey.id}/mail")
     shot(page, "fieldwork-mail-phone")
     assert axe_violations(page) == []
+
+
+def test_erasing_a_case_for_good_asks_for_a_confirmation(page, survey):
+    case = surveys.add_case(survey, "KNT-1", name="Kari Nordmann-Testesen", email="k@eksempel.no")
+    db.session.commit()
+    case_id = case.id
+    log_in(page, "forsker@example.no", PASSWORD)
+    page.goto(f"/p/storby/surveys/{survey.id}/cases/{case_id}")
+    page.get_by_role("link", name="Slett saken for godt").click()
+    assert page.locator("h1").inner_text() == "Slett sak KNT-1 for godt"
+    page.get_by_role("button", name="Slett for godt").click()
+    assert page.locator("#confirm-error").inner_text() == "Kryss av for å bekrefte."
+    assert db.session.scalar(sa.select(Case.id).where(Case.id == case_id)) == case_id
+    shot(page, "fieldwork-case-erase-unconfirmed")
+    assert axe_violations(page) == []
+    page.get_by_label("Jeg forstår at dette ikke kan angres").check()
+    page.get_by_role("button", name="Slett for godt").click()
+    assert "Saken er slettet for godt." in page.content()
+    assert page.url.endswith(f"/surveys/{survey.id}/cases")
+    assert db.session.scalar(sa.select(Case.id).where(Case.id == case_id)) is None

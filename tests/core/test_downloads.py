@@ -45,7 +45,10 @@ def test_the_command_prunes_and_says_how_many(app, runner):
     _file(downloads.folder("exports"), "b.csv", 0)
     result = runner.invoke(args=["prune-downloads"])
     assert result.exit_code == 0, result.output
-    assert result.output == "Deleted 1 file(s) older than 1 hours\n"
+    assert result.output == (
+        "Deleted 1 download(s) older than 1 hours, 0 outbox message(s) older than 30 days, "
+        "0 upload preview file(s) older than 24 hours\n"
+    )
 
 
 def test_documents_of_record_are_never_pruned(app):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from fieldkit.conferences.models import Conference, Group, Participant, Round
 from fieldkit.conferences.setup import cards as referent_cards
-from fieldkit.conferences.setup import links, operations
+from fieldkit.conferences.setup import erasure, links, operations
 from fieldkit.conferences.setup.design import (
     DEMO_DESIGN,
     DesignError,
@@ -24,9 +24,11 @@ from fieldkit.conferences.setup.forms import (
     ParticipantImportForm,
     RoundForm,
 )
-from fieldkit.core.access import require_project_access
-from fieldkit.core.forms import EmptyForm
+from fieldkit.core.access import require_project_access, roles_required
+from fieldkit.core.erasure import forget_erased
+from fieldkit.core.forms import EmptyForm, EraseForm
 from fieldkit.core.loaders import acting_user, owned_or_404
+from fieldkit.core.models import Role
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 
@@ -218,6 +220,34 @@ def remove_participant(project, conference_id: int, participant_id: int):
     operations.remove_participant(participant, actor=acting_user())
     db.session.commit()
     return redirect(url_for(".participants", slug=project.slug, conference_id=conference.id))
+
+
+@bp.route("/<int:conference_id>/participants/<int:participant_id>/erase", methods=["GET", "POST"])
+@require_project_access
+@roles_required(Role.RESEARCHER)
+def erase_participant(project, conference_id: int, participant_id: int):
+    """Erase a participant for good (GDPR), after a confirmation; researchers and admins only."""
+    conference = owned_or_404(Conference, conference_id, project)
+    participant = owned_or_404(Participant, participant_id, conference, by="conference_id")
+    form = EraseForm()
+    if form.validate_on_submit():
+        erasure.erase_participant(participant, actor=acting_user())
+        db.session.commit()
+        forget_erased()
+        flash(_("The participant is erased for good."), "success")
+        return redirect(url_for(".participants", slug=project.slug, conference_id=conference.id))
+    return render_template(
+        "core/erase.html",
+        form=form,
+        heading=_("Erase participant %(name)s for good", name=participant.name),
+        back=url_for(".participants", slug=project.slug, conference_id=conference.id),
+        what=_(
+            "The participant, their places in groups and the messages to them in the outbox "
+            "are deleted; their name and e-mail address are removed from the audit log, the "
+            "job records, the send log of summaries and what the groups wrote (role labels, "
+            "minutes, points, notes). Backups already made are not changed."
+        ),
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:conference_id>/rounds/<int:round_id>/groups", methods=["GET", "POST"])

@@ -13,12 +13,13 @@ from flask.cli import with_appcontext
 
 from fieldkit.core import jobs, uploads
 from fieldkit.core.cli import fail
+from fieldkit.core.erasure import forget_erased
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
-from fieldkit.surveys.fieldwork import frame, rates_output, sending
+from fieldkit.surveys.fieldwork import erasure, frame, rates_output, sending
 from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.fieldwork.operations import start_of_day
-from fieldkit.surveys.models import Case, Questionnaire, Survey
+from fieldkit.surveys.models import Case, Questionnaire, Response, Survey
 from fieldkit.surveys.respond import links
 
 survey_cli = click.Group("survey", help="Surveys: create, links, fieldwork and results.")
@@ -277,3 +278,60 @@ def survey_run_schedule_command() -> None:
             f"survey {mailing.survey_id} {mailing.kind} #{mailing.id}: "
             f"{result['sent']} sent, {result['failed']} failed"
         )
+
+
+@survey_cli.command("erase")
+@click.option("--survey", "survey_id", type=int, help="The survey of --case.")
+@click.option("--case", "external_id", help="The case's id in the frame (with --survey).")
+@click.option("--response", "response_id", help="A response's id: erase only its answers.")
+@click.option("--email", "address", help="Erase every case with this e-mail, in every survey.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def erase_command(
+    survey_id: int | None,
+    external_id: str | None,
+    response_id: str | None,
+    address: str | None,
+    yes: bool,
+) -> None:
+    """Erase a person for good: a case (or every case with an e-mail address) with its answers,
+    send log, outbox messages, the survey's exports, and their traces in the audit log and job
+    records; prints what was erased."""
+    if sum(bool(x) for x in (external_id, response_id, address)) != 1:
+        fail("give one of --case (with --survey), --response or --email")
+    targets: list = []
+    if external_id:
+        if survey_id is None:
+            fail("--case needs --survey")
+        survey = survey_or_fail(survey_id)
+        case = db.session.scalar(
+            sa.select(Case).where(Case.survey_id == survey.id, Case.external_id == external_id)
+        )
+        if case is None:
+            fail(f"survey {survey.id} has no case {external_id}")
+        targets = [case]
+    elif response_id:
+        response = db.session.get(Response, response_id)
+        if response is None:
+            fail(f"no response has id {response_id}")
+        targets = [response]
+    else:
+        targets = erasure.cases_with_email(address)
+        if not targets:
+            fail(f"no case has the e-mail address {address}")
+    described = ", ".join(
+        f"case {t.id} of survey {t.survey_id}" if isinstance(t, Case) else f"response {t.id}"
+        for t in targets
+    )
+    if not yes:
+        click.confirm(f"Erase for good: {described}?", abort=True)
+    for target in targets:
+        if isinstance(target, Case):
+            result = erasure.erase_case(target)
+        else:
+            result = erasure.erase_response(target)
+        db.session.commit()
+        forget_erased()
+        click.echo(f"Erased {result.kind} {result.object_id}:")
+        for line in result.lines():
+            click.echo(line)

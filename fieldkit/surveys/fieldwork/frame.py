@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
-from fieldkit.core import audit
+from fieldkit.core import audit, retention
 from fieldkit.core.models import User
 from fieldkit.core.operations import OperationError
 from fieldkit.core.uploads import Table
@@ -310,19 +308,15 @@ UPLOAD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 def _upload_folder() -> Path:
-    folder = Path(current_app.config["UPLOAD_PATH"]) / "frames"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return retention.preview_folder("frames")
 
 
 def store_upload(survey: Survey, filename: str, content: bytes) -> str:
-    """Keep an uploaded frame until the researcher confirms the import; returns its token."""
+    """Keep an uploaded frame until the researcher confirms the import (at most
+    PREVIEW_RETENTION_HOURS); returns its token."""
     token = secrets.token_urlsafe(24)
     folder = _upload_folder()
-    stale = time.time() - 24 * 3600  # previews nobody confirmed within a day
-    for old in folder.iterdir():
-        if old.suffix in (".bin", ".name") and old.stat().st_mtime < stale:
-            old.unlink(missing_ok=True)
+    retention.prune_previews()  # previews nobody confirmed in time
     safe_name = re.sub(r"[^\w.\- ]+", "_", filename)[-120:] or "frame.csv"
     (folder / f"{token}.name").write_text(f"{survey.id}\n{safe_name}", encoding="utf-8")
     (folder / f"{token}.bin").write_bytes(content)
@@ -345,7 +339,23 @@ def load_upload(survey: Survey, token: str) -> tuple[str, bytes]:
 
 
 def discard_upload(token: str) -> None:
+    """Delete a stored upload (imported, or given up)."""
     if UPLOAD_TOKEN.match(token or ""):
         folder = _upload_folder()
         for suffix in (".name", ".bin"):
             (folder / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def discard_uploads_of(survey: Survey) -> int:
+    """Delete every stored upload of ``survey`` awaiting confirmation; returns how many."""
+    removed = 0
+    folder = _upload_folder()
+    for name_file in folder.glob("*.name"):
+        try:
+            survey_id = name_file.read_text(encoding="utf-8").split("\n", 1)[0]
+        except OSError:
+            continue
+        if survey_id == str(survey.id):
+            discard_upload(name_file.stem)
+            removed += 1
+    return removed

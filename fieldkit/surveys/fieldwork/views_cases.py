@@ -7,11 +7,14 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from fieldkit.core import access, uploads
+from fieldkit.core import erasure as core_erasure
+from fieldkit.core.forms import EraseForm
 from fieldkit.core.loaders import acting_user, owned_or_404
+from fieldkit.core.models import Role
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import cases as case_ops
-from fieldkit.surveys.fieldwork import frame, recipients, sending
+from fieldkit.surveys.fieldwork import erasure, frame, recipients, sending
 from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.fieldwork.forms import (
     CaseForm,
@@ -25,7 +28,7 @@ from fieldkit.surveys.fieldwork.views_mail import (
     mailing_message,
     message_status_labels,
 )
-from fieldkit.surveys.models import Case, Survey
+from fieldkit.surveys.models import Case, Response, Survey
 from fieldkit.surveys.respond import links
 from fieldkit.surveys.respond import operations as responses
 
@@ -315,3 +318,74 @@ def case_action(project, sid: int, cid: int, action: str):
         db.session.commit()
         flash(_("The case is saved."), "success")
     return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))
+
+
+# --- Erasure for good ---------------------------------------------------------------------------
+
+
+@bp.route("/surveys/<int:sid>/cases/<int:cid>/erase", methods=["GET", "POST"])
+@access.require_project_access
+@access.roles_required(Role.RESEARCHER)
+def case_erase(project, sid: int, cid: int):
+    """Erase a case for good (GDPR), after a confirmation; researchers and admins only."""
+    survey = owned_or_404(Survey, sid, project)
+    case = owned_or_404(Case, cid, survey, by="survey_id")
+    form = EraseForm()
+    if form.validate_on_submit():
+        erasure.erase_case(case, actor=acting_user())
+        db.session.commit()
+        core_erasure.forget_erased()
+        flash(_("The case is erased for good."), "success")
+        return redirect(url_for(".cases", slug=project.slug, sid=survey.id))
+    return render_template(
+        "core/erase.html",
+        project=project,
+        survey=survey,
+        form=form,
+        heading=_("Erase case %(id)s for good", id=case.external_id),
+        back=url_for(".case", slug=project.slug, sid=survey.id, cid=case.id),
+        what=_(
+            "The case, its answers, its send log and the messages to it in the outbox are "
+            "deleted, as are the survey's exports already made (make them again). Its name, "
+            "e-mail address and answers are removed from the audit log and the job records. "
+            "The counts of mailings and the audit log keep only numbers. Backups already made "
+            "are not changed."
+        ),
+    ), 422 if form.errors else 200
+
+
+@bp.route("/surveys/<int:sid>/responses/<rid>/erase", methods=["GET", "POST"])
+@access.require_project_access
+@access.roles_required(Role.RESEARCHER)
+def response_erase(project, sid: int, rid: str):
+    """Erase a response's answers for good (GDPR), after a confirmation."""
+    survey = owned_or_404(Survey, sid, project)
+    response = owned_or_404(Response, rid, survey, by="survey_id")
+    case_id = response.case_id
+    form = EraseForm()
+    if form.validate_on_submit():
+        erasure.erase_response(response, actor=acting_user())
+        db.session.commit()
+        core_erasure.forget_erased()
+        flash(_("The response is erased for good."), "success")
+        if case_id is not None:
+            return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case_id))
+        return redirect(url_for(".cases", slug=project.slug, sid=survey.id))
+    back = (
+        url_for(".case", slug=project.slug, sid=survey.id, cid=case_id)
+        if case_id is not None
+        else url_for(".cases", slug=project.slug, sid=survey.id)
+    )
+    return render_template(
+        "core/erase.html",
+        project=project,
+        survey=survey,
+        form=form,
+        heading=_("Erase the response for good"),
+        back=back,
+        what=_(
+            "The answers are deleted, as are the survey's exports already made (make them "
+            "again), and the answers' texts are removed from the audit log and the job "
+            "records. The case stays in the frame. Backups already made are not changed."
+        ),
+    ), 422 if form.errors else 200

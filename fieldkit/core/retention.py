@@ -1,0 +1,75 @@
+"""Files kept for a while only, and their removal when their time is up.
+
+- One-off downloads made by jobs (``core.downloads``): ``DOWNLOAD_RETENTION_HOURS``.
+- The mail outbox (``.eml`` files in ``OUTBOX_PATH``, written when no SMTP server is set):
+  ``OUTBOX_RETENTION_DAYS``. They hold names, addresses and personal links.
+- Uploads kept between their preview and their confirmation (a sampling frame awaiting
+  import, in ``UPLOAD_PATH/frames``): ``PREVIEW_RETENTION_HOURS``.
+
+``prune_all`` removes what is past its time; ``fieldkit prune-downloads`` runs it (nightly from
+``fieldkit-maintenance.timer``), and each store also prunes its own kind when it adds a file.
+Age is the file's modification time.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from flask import current_app
+
+from fieldkit.core import downloads
+
+#: Folders under ``UPLOAD_PATH`` of uploads awaiting confirmation.
+PREVIEW_AREAS = ("frames",)
+
+
+def preview_folder(area: str) -> Path:
+    """The folder of one kind of upload awaiting confirmation (created when missing)."""
+    if area not in PREVIEW_AREAS:
+        raise ValueError(f"unknown preview area {area!r}")
+    path = Path(current_app.config["UPLOAD_PATH"]) / area
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _prune_folder(folder: Path, max_age_seconds: float, now: float | None, suffixes) -> int:
+    if not folder.is_dir():
+        return 0
+    limit = (time.time() if now is None else now) - max_age_seconds
+    removed = 0
+    for path in folder.iterdir():
+        if not path.name.endswith(suffixes):
+            continue
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another process pruned it first
+            continue
+    return removed
+
+
+def prune_previews(*, now: float | None = None) -> int:
+    """Delete the uploads awaiting confirmation older than ``PREVIEW_RETENTION_HOURS``."""
+    hours = float(current_app.config["PREVIEW_RETENTION_HOURS"])
+    return sum(
+        _prune_folder(preview_folder(area), hours * 3600, now, (".bin", ".name"))
+        for area in PREVIEW_AREAS
+    )
+
+
+def prune_outbox(*, now: float | None = None) -> int:
+    """Delete the outbox messages older than ``OUTBOX_RETENTION_DAYS``."""
+    days = float(current_app.config["OUTBOX_RETENTION_DAYS"])
+    folder = Path(current_app.config["OUTBOX_PATH"])
+    return _prune_folder(folder, days * 86400, now, (".eml", ".tmp"))
+
+
+def prune_all(*, now: float | None = None) -> dict[str, int]:
+    """Delete everything past its retention period; how many files of each kind."""
+    return {
+        "downloads": downloads.prune_all(now=now),
+        "outbox": prune_outbox(now=now),
+        "previews": prune_previews(now=now),
+    }
