@@ -167,6 +167,10 @@ def _visit() -> Visit:
         not current_user.is_authenticated
         or current_user.id != visit.staff
         or not access.is_member(current_user, visit.survey.project)
+        or (
+            visit.case is not None
+            and not responses.staff_may_enter(visit.survey, visit.case, current_user)
+        )
     ):
         abort(403)
     return visit
