@@ -266,7 +266,8 @@ def test_unfinished_anonymous_answers_are_not_readable_by_staff(
     base = f"/p/{project.slug}/surveys/{survey.id}/cases/{case.id}"
     page = client.get(base).get_data(as_text=True)
     assert "Hemmelig fagbrev" not in page
-    assert "/enter/" not in page  # no way in is offered
+    assert "/enter/" not in page  # no way in is offered, and the page says why
+    assert "Respondenten har begynt på dette anonyme svaret" in page
     for mode in ("interviewer", "paper"):
         entered = client.post(f"{base}/enter/{mode}")
         assert entered.status_code == 403
