@@ -268,6 +268,15 @@ def test_unfinished_anonymous_answers_are_not_readable_by_staff(
     assert "Hemmelig fagbrev" not in page
     assert "/enter/" not in page  # no way in is offered, and the page says why
     assert "Respondenten har begynt på dette anonyme svaret" in page
+    token = links.personal_token(case)
+    assert token not in page  # the personal link is hidden while the response is in progress
+    # Nor does the personal link itself show a member the answers.
+    assert client.get(f"/s/{token}").status_code == 302
+    refused = client.get("/svar")
+    assert refused.status_code == 403
+    assert "Respondenten har begynt på dette anonyme svaret" in refused.get_data(as_text=True)
+    assert "Hemmelig fagbrev" not in client.get("/svar/side/s1").get_data(as_text=True)
+    assert client.post("/svar/autosave", data={"q3": "", "_section": "s1"}).status_code == 403
     for mode in ("interviewer", "paper"):
         entered = client.post(f"{base}/enter/{mode}")
         assert entered.status_code == 403
