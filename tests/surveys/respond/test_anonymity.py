@@ -329,3 +329,39 @@ def test_a_submission_stopped_between_its_two_transactions_is_finished_later(
     assert stored.open_response_id is None
     assert stored.submitted_at.date() == response.submitted_on
     assert stored.submitted_class == "R"  # 2 of 16 questions answered
+
+
+def test_submissions_at_the_same_moment_are_mixed_together(app, make_project):
+    """Six respondents of one anonymous survey submit at once: each re-mix waits for the one
+    before (PostgreSQL: an advisory lock; SQLite: the write lock), none fails or duplicates a
+    row, and the rows end up in the order of their ids with one transaction id."""
+    from fieldkit.surveys.respond import operations as responses
+    from tests.surveys.respond.test_responses import run_at_once
+
+    project = make_project()
+    fixture = "deltakerskjema_storbysatsingen.yaml"
+    record = questionnaires.import_questionnaire(
+        project, fixture, (FIXTURES / fixture).read_bytes()
+    )
+    survey = surveys.create_survey(record, "Deltakere 2006")
+    surveys.launch(survey)
+    cases = [surveys.add_case(survey, f"d{n}") for n in range(6)]
+    db.session.commit()
+    started = [responses.start_for_case(survey, case).id for case in cases]
+    survey_id = survey.id
+
+    def submit(index):
+        db.session.get(Survey, survey_id)
+        return responses.submit(db.session.get(Response, started[index]))
+
+    assert run_at_once(app, 6, submit) == [True] * 6
+    db.session.remove()
+    assert sorted(db.session.scalars(sa.select(Response.id))) == sorted(started)
+    assert db.session.scalar(sa.select(sa.func.count()).where(Case.submitted_at.is_not(None))) == 6
+    assert db.session.scalar(sa.select(sa.func.count(Case.open_response_id))) == 0
+    order = "ctid" if postgresql() else "rowid"
+    stored = db.session.execute(sa.text(f"SELECT id FROM responses ORDER BY {order}")).scalars()
+    assert stored.all() == sorted(started)
+    if postgresql():
+        xmins = db.session.execute(sa.text("SELECT DISTINCT xmin::text FROM responses")).all()
+        assert len(xmins) == 1
