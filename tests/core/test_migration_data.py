@@ -3,6 +3,7 @@ there (not only for an empty database, which is all ``test_database`` builds).""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -155,3 +156,84 @@ def test_upgrading_responses_given_before_completeness_codes_them_by_their_answe
         db.engine.dispose()
     # Before the backfill: {"2.12": 3, "2.1121": 1}, every submitted response a break-off.
     assert codes == {"__total__": {"1.1": 1, "1.2": 1, "2.12": 2}}
+
+
+def test_upgrading_unties_anonymous_responses_already_submitted_from_their_cases(
+    scratch_url, tmp_path
+):
+    """Before ``m004a`` an anonymous submission wrote the response and its case in one
+    transaction (PostgreSQL: the same ``xmin``) and stored responses in the order cases
+    started (SQLite: ``rowid``). The upgrade rewrites them in the order of their random ids,
+    and forgets the member who keyed one in."""
+    app = create_app(make_config(scratch_url, tmp_path / "instance"))
+    form = FIXTURES / "deltakerskjema_storbysatsingen.yaml"
+    postgresql = scratch_url.startswith("postgresql")
+    with app.app_context():
+        drop_everything()
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="m003")
+        metadata = sa.MetaData()
+        metadata.reflect(db.engine)
+        tables = metadata.tables
+        with db.engine.begin() as connection:
+            member = insert(connection, tables["users"], email="a@b.no", name="A")
+            project = insert(connection, tables["projects"], slug="old", name="Old")
+            record = insert(connection, tables["questionnaires"], project_id=project, title="D")
+            version = insert(
+                connection,
+                tables["questionnaire_versions"],
+                questionnaire_id=record,
+                number=1,
+                definition_json=native.to_json(native.load(form.read_text())),
+            )
+            survey = insert(
+                connection,
+                tables["surveys"],
+                project_id=project,
+                questionnaire_version_id=version,
+                title="Anonym",
+                anonymous=True,
+            )
+        given = {}
+        for n in range(12):
+            with db.engine.begin() as connection:  # the case and its response together
+                response_id = str(uuid.uuid4())
+                insert(
+                    connection,
+                    tables["responses"],
+                    id=response_id,
+                    mode="web",
+                    survey_id=survey,
+                    status="submitted",
+                    answers={"q1": 20 + n},
+                    entered_by_id=member if n == 3 else None,
+                )
+                insert(
+                    connection,
+                    tables["cases"],
+                    survey_id=survey,
+                    external_id=f"d{n:02d}",
+                    submitted_class="R",
+                )
+                given[response_id] = {"q1": 20 + n}
+        db.engine.dispose()
+
+        upgrade(directory=directory)
+
+        with db.engine.connect() as connection:
+            order = "ctid" if postgresql else "rowid"
+            stored = connection.execute(
+                sa.text(f"SELECT id, answers, entered_by_id FROM responses ORDER BY {order}")
+            ).all()
+            if postgresql:
+                joined = connection.execute(
+                    sa.text("SELECT 1 FROM cases c JOIN responses r ON c.xmin::text = r.xmin::text")
+                ).all()
+                xmins = connection.execute(sa.text("SELECT DISTINCT xmin::text FROM responses"))
+                assert joined == [] and len(xmins.all()) == 1
+        db.engine.dispose()
+    assert [row.id for row in stored] == sorted(given)
+    answers = {row.id: row.answers for row in stored}
+    answers = {k: json.loads(v) if isinstance(v, str) else v for k, v in answers.items()}
+    assert answers == given
+    assert [row.entered_by_id for row in stored] == [None] * 12

@@ -271,6 +271,7 @@ def case(project, sid: int, cid: int):
         personal_url=links.personal_url(case),
         log=sending.send_log(survey, case),
         response=responses.response_for_case(survey, case),
+        can_enter=responses.staff_may_enter(survey, case, acting_user()),
         can_invite=bool(
             recipients.outgoing_invitations(survey, case_ids=[case.id], count_only=True)
         ),

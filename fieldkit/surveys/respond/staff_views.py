@@ -30,6 +30,7 @@ from fieldkit.extensions import db
 from fieldkit.surveys.models import Case, Questionnaire, Survey
 from fieldkit.surveys.questionnaires import logic
 from fieldkit.surveys.respond import navigation
+from fieldkit.surveys.respond import operations as responses
 from fieldkit.surveys.respond.answers import read_page
 from fieldkit.surveys.respond.rendering import PageView, answer_texts
 from fieldkit.surveys.respond.views import SESSION_KEY as RESPONDENT_SESSION_KEY
@@ -257,6 +258,16 @@ def enter_for_case(project, sid: int, case_id: int, mode: str):
     if mode not in ("interviewer", "paper"):
         abort(404)
     staff = acting_user()
+    if not responses.staff_may_enter(survey, case, staff):
+        return render_template(
+            "errors/error.html",
+            code=403,
+            title=_("No access"),
+            text=_(
+                "The respondent has begun this anonymous response. Its answers are shown to "
+                "nobody else; the respondent finishes it with the personal link."
+            ),
+        ), 403
     session[RESPONDENT_SESSION_KEY] = {
         "survey": survey.id,
         "case": case.id,

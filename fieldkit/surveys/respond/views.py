@@ -15,6 +15,7 @@ from flask import (
     Blueprint,
     abort,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldkit.core import access, audit, database
@@ -167,9 +169,42 @@ def _visit() -> Visit:
         not current_user.is_authenticated
         or current_user.id != visit.staff
         or not access.is_member(current_user, visit.survey.project)
+        or (
+            visit.case is not None
+            and not responses.staff_may_enter(visit.survey, visit.case, current_user)
+        )
     ):
         abort(403)
+    if not visit.staff_entry and _member_at_anonymous_answers(visit):
+        abort(
+            make_response(
+                render_template(
+                    "errors/error.html",
+                    code=403,
+                    title=_("No access"),
+                    text=_(
+                        "The respondent has begun this anonymous response. Its answers are "
+                        "shown to nobody else; the respondent finishes it with the personal link."
+                    ),
+                ),
+                403,
+            )
+        )
     return visit
+
+
+def _member_at_anonymous_answers(visit: Visit) -> bool:
+    """Whether a logged-in member of the project opened the personal link of a case whose
+    anonymous response someone else began: staff see the links, not the answers behind them
+    (unless the case is the member's own)."""
+    case = visit.case if visit.case_id is not None and visit.survey.anonymous else None
+    if case is None or case.open_response_id is None or not current_user.is_authenticated:
+        return False
+    if not access.is_member(current_user, visit.survey.project):
+        return False
+    if case.email and case.email == (current_user.email or "").lower():
+        return False
+    return not responses.staff_may_enter(visit.survey, case, current_user)
 
 
 def _render(template: str, visit: Visit, status: int = 200, **context):
