@@ -24,7 +24,6 @@ labels say "code = label".
 
 from __future__ import annotations
 
-import csv
 import math
 import tempfile
 import zipfile
@@ -36,7 +35,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from fieldkit.core import audit, downloads
+from fieldkit.core import audit, downloads, spreadsheets
 from fieldkit.core.collector import collector_paused
 from fieldkit.core.jobs import report_progress
 from fieldkit.core.models import User
@@ -89,12 +88,15 @@ def write_csv(
     written = 0
     encoding = "utf-8-sig" if excel else "utf-8"
     with open(path, "w", encoding=encoding, newline="") as handle:
-        writer = csv.writer(
-            handle, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
+        writer = spreadsheets.csv_writer(
+            handle,
+            format=lambda value: _csv_value(value, excel),
+            delimiter=";" if excel else ",",
+            lineterminator="\r\n" if excel else "\n",
         )
         writer.writerow([v.name for v in variables])
         for batch in dataset.rows(survey, variables):
-            writer.writerows([_csv_value(x, excel) for x in row] for row in batch)
+            writer.writerows(batch)
             written += len(batch)
             if progress:
                 progress(written, total)
@@ -113,23 +115,23 @@ def write_xlsx(survey: Survey, path: Path, *, progress: Progress | None = None) 
         variable_header = [_("Variable"), _("Label"), _("Type")]
         value_header = [_("Variable"), _("Value"), _("Label")]
     data = workbook.create_sheet(names[0])
-    data.append([v.name for v in variables])
+    spreadsheets.append(data, [v.name for v in variables])
     written = 0
     for batch in dataset.rows(survey, variables):
         for row in batch:
-            data.append(row)
+            spreadsheets.append(data, row)
         written += len(batch)
         if progress:
             progress(written, total)
     sheet = workbook.create_sheet(names[1])
-    sheet.append(variable_header)
+    spreadsheets.append(sheet, variable_header)
     for variable in variables:
-        sheet.append([variable.name, variable.label, variable.kind])
+        spreadsheets.append(sheet, [variable.name, variable.label, variable.kind])
     values = workbook.create_sheet(names[2])
-    values.append(value_header)
+    spreadsheets.append(values, value_header)
     for variable in variables:
         for code, label in variable.value_labels.items():
-            values.append([variable.name, code, label])
+            spreadsheets.append(values, [variable.name, code, label])
     workbook.save(path)
     return written
 

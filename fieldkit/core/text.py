@@ -1,0 +1,70 @@
+"""Text from people, made safe to store and to write into documents.
+
+Two guarantees, one function each:
+
+- ``normalise`` at input: what a respondent, a referent or a staff member types is stored as
+  they meant it, never refused and never lost: CRLF and CR become LF, a vertical tab or form
+  feed (Word's line and page break, pasted) becomes a line break, and the other control
+  characters (NUL, which PostgreSQL refuses, and the rest of C0 and DEL) are removed, as are
+  lone surrogates (not UTF-8) and U+FFFE/U+FFFF. Tab and newline stay. Every form field of
+  every request goes through it (``FormTextRequest``), and so do the operations that store
+  answers and points whatever their source (``respond.operations.save_answers``, the
+  referent's sync ops).
+- ``xml_safe`` at output: text already stored before this rule, or from anywhere else, is
+  cleaned of what XML 1.0 cannot hold before it goes into XLSX, DOCX, PPTX or PDF, so one
+  character never makes a whole export fail.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Request
+from werkzeug.datastructures import ImmutableMultiDict
+
+#: Line breaks of other systems and of Word (vertical tab, form feed): one newline.
+_BREAKS = re.compile(r"\r\n?|[\x0b\x0c]")
+#: Control characters but tab and newline, DEL, lone surrogates, and the two noncharacters
+#: XML forbids.
+_UNWANTED = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+#: Word's line and page breaks, which XML cannot hold.
+_WORD_BREAKS = re.compile("[\x0b\x0c]")
+#: What XML 1.0 cannot hold (after Word's breaks are turned into newlines).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def normalise(text: str) -> str:
+    """``text`` with line breaks as LF and no control characters but tab and newline."""
+    return _UNWANTED.sub("", _BREAKS.sub("\n", text))
+
+
+def normalise_value(value: Any) -> Any:
+    """``value`` with every string in it (also in lists and dicts) ``normalise``\\ d."""
+    if isinstance(value, str):
+        return normalise(value)
+    if isinstance(value, list):
+        return [normalise_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: normalise_value(item) for key, item in value.items()}
+    return value
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with nothing XML 1.0 refuses: Word's breaks as newlines, the rest removed."""
+    if not _NOT_XML.search(text):
+        return text
+    return _NOT_XML.sub("", _WORD_BREAKS.sub("\n", text))
+
+
+class FormTextRequest(Request):
+    """A request whose form fields are ``normalise``\\ d as they are parsed: every form of every
+    page (staff and respondents) gets text it can store and export."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form:
+            self.__dict__["form"] = ImmutableMultiDict(
+                [(normalise(key), normalise(value)) for key, value in form.items(multi=True)]
+            )
