@@ -17,6 +17,7 @@ Two guarantees, one function each:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -55,6 +56,27 @@ def xml_safe(text: str) -> str:
     if not _NOT_XML.search(text):
         return text
     return _NOT_XML.sub("", _WORD_BREAKS.sub("\n", text))
+
+
+def xml_safe_data(value: Any) -> Any:
+    """``value`` (a document's context: dicts, lists, tuples and dataclasses of plain data)
+    with every string in it ``xml_safe``; other values as they are."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list):
+        return [xml_safe_data(item) for item in value]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(xml_safe_data(item) for item in value)
+    if isinstance(value, dict):
+        return {key: xml_safe_data(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            field.name: xml_safe_data(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+            if field.init
+        }
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 class FormTextRequest(Request):

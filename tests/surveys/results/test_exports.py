@@ -16,6 +16,7 @@ from fieldkit.core import downloads
 from fieldkit.core.jobs import enqueue
 from fieldkit.core.models import Job
 from fieldkit.extensions import db
+from fieldkit.surveys.models import Response
 from fieldkit.surveys.results import dataset, exports, schema
 
 
@@ -295,3 +296,36 @@ def test_r_script_cannot_be_made_to_run_code(make_survey, tmp_path):
     first = script.split("\n")[0]
     assert first.startswith("# ") and first.endswith(": the data and its labels (fieldkit export).")
     assert _r_tokens(first[2:])[1] == ["x\nsystem('touch /tmp/pwned')\r\x0b\u2028#"]
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    ["csv", "csv_excel", "xlsx", "sav", "dta", "r", "codebook", "report_docx", "report_pdf"],
+)
+def test_exports_do_not_fail_on_control_characters_already_stored(filled, tmp_path, fmt):
+    """Text stored before input was normalised (or written by hand into the database): a Word
+    line break in an answer and in the survey's title, and NUL where the database holds it,
+    make no export fail; XML-based files get the break as a newline."""
+    nul = "\x00" if db.engine.dialect.name == "sqlite" else ""
+    db.session.execute(sa.text("UPDATE surveys SET title = :t"), {"t": f"Kart\x0blegging{nul}"})
+    submitted = db.session.scalars(sa.select(Response).where(Response.status == "submitted"))
+    response = next(r for r in submitted if "q2.3" not in r.answers)
+    response.answers = {**response.answers, "q2.3": f"Råd\x0bgiver{nul}\x01"}
+    db.session.commit()
+    db.session.expire_all()
+    path = tmp_path / f"export{exports.FORMATS[fmt]}"
+    exports.export(filled, fmt, path, items=["q1", "q2"]) if fmt.startswith(
+        "report"
+    ) else exports.export(filled, fmt, path)
+    assert path.stat().st_size > 0
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        rows = list(load_workbook(path)["Data"].values)
+        column = list(rows[0]).index("q2_3_tekst")
+        assert sorted(r[column] for r in rows[1:]) == ["Råd\ngiver", "Rådgiver"]
+    if fmt == "report_docx":
+        from docx import Document
+
+        texts = [p.text for p in Document(str(path)).paragraphs]
+        assert any("Kart\nlegging" in t for t in texts)
