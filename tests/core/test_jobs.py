@@ -43,6 +43,16 @@ def test_failed_job_records_the_error_and_keeps_nothing_half_done(app):
     )
 
 
+def test_a_job_failing_on_text_the_database_cannot_hold_ends_failed(app):
+    """An error whose message holds NUL (PostgreSQL refuses it in text): the job still ends
+    "failed" at once, with the message cleaned, instead of staying "running"."""
+    job = enqueue(explode, "ugyldig tegn: \x00 i svaret\x0b", created_by=None)
+    job = db.session.get(Job, job.id, populate_existing=True)
+    assert job.status == JobStatus.FAILED
+    assert job.error == "RuntimeError: ugyldig tegn:  i svaret\n"
+    assert "\x00" not in job.message and "Traceback" in job.message
+
+
 def test_job_status_page_reports_progress(client, app, make_user, login):
     user = make_user()
     job = enqueue(count_to, 2, created_by=user)
