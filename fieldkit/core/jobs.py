@@ -273,7 +273,8 @@ def execute(job_id: str, runner: str | None = None) -> Any:
         _finish_patiently(
             job_id,
             runner,
-            error=f"{type(exc).__name__}: {exc}",
+            # An operation's refusal is written for the person who sees the job: as it is.
+            error=str(exc) if isinstance(exc, OperationError) else f"{type(exc).__name__}: {exc}",
             message=traceback.format_exc(limit=20)[-4000:],
         )
         return None
