@@ -6,10 +6,10 @@ Two guarantees, one function each:
   they meant it, never refused and never lost: CRLF and CR become LF, a vertical tab or form
   feed (Word's line and page break, pasted) becomes a line break, and the other control
   characters (NUL, which PostgreSQL refuses, and the rest of C0 and DEL) are removed, as are
-  lone surrogates (not UTF-8) and U+FFFE/U+FFFF. Tab and newline stay. Every form field of
-  every request goes through it (``FormTextRequest``), and so do the operations that store
-  answers and points whatever their source (``respond.operations.save_answers``, the
-  referent's sync ops).
+  lone surrogates (not UTF-8) and U+FFFE/U+FFFF. Tab and newline stay. Every form field and
+  query parameter of every request goes through it (``FormTextRequest``), and so do the
+  operations that store answers and points whatever their source
+  (``respond.operations.save_answers``, the referent's sync ops).
 - ``xml_safe`` at output: text already stored before this rule, or from anywhere else, is
   cleaned of what XML 1.0 cannot hold before it goes into XLSX, DOCX, PPTX or PDF, so one
   character never makes a whole export fail.
@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from flask import Request
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 #: Line breaks of other systems and of Word (vertical tab, form feed): one newline.
 _BREAKS = re.compile(r"\r\n?|[\x0b\x0c]")
@@ -41,7 +41,7 @@ def normalise(text: str) -> str:
 
 
 def normalise_value(value: Any) -> Any:
-    """``value`` with every string in it (also in lists and dicts) ``normalise``\\ d."""
+    """``value`` with every string in it (also in lists and dicts) normalised."""
     if isinstance(value, str):
         return normalise(value)
     if isinstance(value, list):
@@ -79,14 +79,39 @@ def xml_safe_data(value: Any) -> Any:
     return value
 
 
-class FormTextRequest(Request):
-    """A request whose form fields are ``normalise``\\ d as they are parsed: every form of every
-    page (staff and respondents) gets text it can store and export."""
+def _normalised_pairs(mapping: Any) -> list[tuple[Any, Any]]:
+    if mapping is None:
+        return []
+    if isinstance(mapping, MultiDict):
+        items = mapping.items(multi=True)
+    elif isinstance(mapping, dict):
+        items = [
+            (key, item)
+            for key, value in mapping.items()
+            for item in (value if isinstance(value, list | tuple) else [value])
+        ]
+    else:
+        items = mapping
+    return [
+        (
+            normalise(key) if isinstance(key, str) else key,
+            normalise(value) if isinstance(value, str) else value,
+        )
+        for key, value in items
+    ]
 
-    def _load_form_data(self) -> None:
-        super()._load_form_data()
-        form = self.__dict__.get("form")
-        if form:
-            self.__dict__["form"] = ImmutableMultiDict(
-                [(normalise(key), normalise(value)) for key, value in form.items(multi=True)]
-            )
+
+class NormalisedMultiDict(ImmutableMultiDict):
+    """The parameters of a request (its query string and form fields) with every text
+    normalised; uploaded files as they are."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        super().__init__(_normalised_pairs(mapping))
+
+
+class FormTextRequest(Request):
+    """A request whose parameters (query string and form fields) are normalised as they
+    are parsed: every page (staff and respondents) gets text it can look up, store and
+    export, and a NUL in an address never reaches the database."""
+
+    parameter_storage_class = NormalisedMultiDict

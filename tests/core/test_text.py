@@ -41,3 +41,12 @@ def test_staff_forms_store_normalised_text(client, make_user, login):
     project = db.session.scalar(sa.select(Project).where(Project.slug == "nav"))
     assert project.name == "Evaluering av NAV"
     assert project.description == "Første\nandre\ntredje"
+
+
+def test_a_nul_in_a_query_string_is_no_server_error(client, make_user, make_project, login):
+    """``?job=%00`` is looked up in the database: PostgreSQL refused the NUL with a 500."""
+    user = make_user()
+    project = make_project("storby", members=[user])
+    login(user)
+    response = client.get(f"/p/{project.slug}/conferences/synthesis?job=%00x")
+    assert response.status_code == 200
