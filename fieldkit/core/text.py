@@ -11,8 +11,9 @@ Two guarantees, one function each:
   operations that store answers and points whatever their source
   (``respond.operations.save_answers``, the referent's sync ops).
 - ``xml_safe`` at output: text already stored before this rule, or from anywhere else, is
-  cleaned of what XML 1.0 cannot hold before it goes into XLSX, DOCX, PPTX or PDF, so one
-  character never makes a whole export fail.
+  cleaned of what XML 1.0 cannot hold before it goes into CSV and XLSX (``spreadsheets``),
+  DOCX and PPTX (their contexts, ``xml_safe_data``), so one character never makes a whole
+  export fail. PDF and HTML take such text as it is (tested: WeasyPrint's parser drops it).
 """
 
 from __future__ import annotations
