@@ -15,6 +15,7 @@ from fieldkit import config as cfg
 from fieldkit.core import database, demo, i18n, security
 from fieldkit.core.cli import register_commands
 from fieldkit.core.redaction import redact
+from fieldkit.core.text import FormTextRequest
 from fieldkit.core.views import bp as core_bp
 from fieldkit.extensions import babel, csrf, db, login_manager, migrate
 
@@ -30,7 +31,10 @@ TEMPLATES_PATH = cfg.TEMPLATES_PATH
 
 class App(Flask):
     """Flask, logging a request's failure without the link token its path may carry (Flask
-    writes ``Exception on /s/<token> [GET]``: a respondent's personal link in the log)."""
+    writes ``Exception on /s/<token> [GET]``: a respondent's personal link in the log), and
+    with every form field's text normalised as it is parsed (``text.FormTextRequest``)."""
+
+    request_class = FormTextRequest
 
     def log_exception(self, exc_info) -> None:
         self.logger.error(

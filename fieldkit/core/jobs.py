@@ -58,6 +58,7 @@ from fieldkit.config import ConfigError
 from fieldkit.core.i18n import N_
 from fieldkit.core.models import Job, JobStatus, utcnow
 from fieldkit.core.operations import OperationError
+from fieldkit.core.text import normalise, normalise_value
 from fieldkit.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -272,7 +273,8 @@ def execute(job_id: str, runner: str | None = None) -> Any:
         _finish_patiently(
             job_id,
             runner,
-            error=f"{type(exc).__name__}: {exc}",
+            # An operation's refusal is written for the person who sees the job: as it is.
+            error=str(exc) if isinstance(exc, OperationError) else f"{type(exc).__name__}: {exc}",
             message=traceback.format_exc(limit=20)[-4000:],
         )
         return None
@@ -316,8 +318,14 @@ def _finish_patiently(job_id: str, runner: str | None, **end: Any) -> bool:
     while True:
         try:
             return _finish(job_id, JobStatus.RUNNING, runner, **end)
-        except sa.exc.DBAPIError:
+        except sa.exc.DBAPIError as exc:
             db.session.rollback()
+            if not _lost_the_database(exc) and end.get("message") is not None:
+                # The database refuses what the end says (not a restart): waiting will not
+                # help; record the failure without the details, so it never stays "running".
+                logger.exception("job %s: its end was refused; recorded without details", job_id)
+                end = {"error": str(end.get("error") or "")[:200], "message": None}
+                continue
             if time.monotonic() + pause > deadline:
                 logger.exception("job %s: its end could not be recorded", job_id)
                 return False
@@ -337,10 +345,14 @@ def _finish(
     """Record the end of a job that is still ``expected`` (and still ``runner``'s); commits
     whatever the job left in the session too. False when the job was given up meanwhile."""
     values: dict[str, Any] = {"finished_at": utcnow()}
+    # An exception's text may quote what the job read (an answer with a NUL, which
+    # PostgreSQL refuses): stored normalised, so the end is always recorded.
+    error = normalise(error) if error is not None else None
+    message = normalise(message) if message is not None else None
     if error is None:
         values.update(
             status=JobStatus.DONE.value,
-            result=result,
+            result=normalise_value(result),
             progress_done=sa.func.coalesce(_table.c.progress_total, _table.c.progress_done),
         )
     else:
@@ -430,7 +442,7 @@ def report_progress(done: int, total: int | None = None, message: str | None = N
     if total is not None:
         values["progress_total"] = total
     if message is not None:
-        values["message"] = message
+        values["message"] = normalise(message)
     with db.engine.begin() as connection:
         connection.execute(
             _table.update()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.policy
 import os
+import re
 import smtplib
 import ssl
 import uuid
@@ -36,6 +37,17 @@ class Attachment:
     mimetype: str = "application/octet-stream"
 
 
+#: Line breaks, other control characters and the whitespace around them.
+_BREAKS_IN_HEADER = re.compile(r"\s*[\x00-\x1f\x7f\x85\u2028\u2029]+\s*")
+
+
+def header_text(value: str) -> str:
+    """``value`` as one header line: every line break or control character (a title typed
+    on two lines, or an attempt to add a header such as ``Bcc:``) becomes a single space.
+    Every header of every message goes through it (``build_message``)."""
+    return _BREAKS_IN_HEADER.sub(" ", str(value)).strip()
+
+
 def build_message(
     to: str,
     subject: str,
@@ -49,16 +61,16 @@ def build_message(
 ) -> EmailMessage:
     """A MIME message with a plain-text body, an optional HTML alternative and attachments."""
     message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = sender or current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["From"] = header_text(sender or current_app.config["MAIL_FROM"])
+    message["To"] = header_text(to)
+    message["Subject"] = header_text(subject)
     message["Date"] = formatdate(localtime=False)
     domain = parseaddr(message["From"])[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=domain)
     if reply_to:
-        message["Reply-To"] = reply_to
+        message["Reply-To"] = header_text(reply_to)
     for name, value in (headers or {}).items():
-        message[name] = value
+        message[header_text(name)] = header_text(value)
     message.set_content(text, cte="quoted-printable")
     if html is not None:
         message.add_alternative(html, subtype="html", cte="quoted-printable")

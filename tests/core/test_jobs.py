@@ -43,6 +43,37 @@ def test_failed_job_records_the_error_and_keeps_nothing_half_done(app):
     )
 
 
+def test_a_job_failing_on_text_the_database_cannot_hold_ends_failed(app):
+    """An error whose message holds NUL (PostgreSQL refuses it in text): the job still ends
+    "failed" at once, with the message cleaned, instead of staying "running"."""
+    job = enqueue(explode, "ugyldig tegn: \x00 i svaret\x0b", created_by=None)
+    job = db.session.get(Job, job.id, populate_existing=True)
+    assert job.status == JobStatus.FAILED
+    assert job.error == "RuntimeError: ugyldig tegn:  i svaret\n"
+    assert "\x00" not in job.message and "Traceback" in job.message
+
+
+def test_a_job_end_the_database_refuses_is_recorded_without_details(app, monkeypatch):
+    """When the database refuses what a failed job's end says (not a lost connection), the
+    end is recorded at once without the details, not retried until the job is abandoned."""
+    from fieldkit.core import jobs
+
+    real_finish = jobs._finish
+
+    def refusing(job_id, expected, runner, **end):
+        if end.get("message") is not None:
+            raise sa.exc.DataError("UPDATE jobs", {}, ValueError("refused"))
+        return real_finish(job_id, expected, runner, **end)
+
+    monkeypatch.setattr(jobs, "_finish", refusing)
+    monkeypatch.setattr(jobs, "END_PATIENCE_SECONDS", 2.0)
+    job = enqueue(explode, "noe gikk galt", created_by=None)
+    job = db.session.get(Job, job.id, populate_existing=True)
+    assert job.status == JobStatus.FAILED
+    assert job.error == "RuntimeError: noe gikk galt"
+    assert "Traceback" not in (job.message or "")
+
+
 def test_job_status_page_reports_progress(client, app, make_user, login):
     user = make_user()
     job = enqueue(count_to, 2, created_by=user)

@@ -75,3 +75,22 @@ def test_starttls_and_login(app, tmp_path):
         assert len(server.messages) == 1
     finally:
         server.stop()
+
+
+def test_headers_are_one_line_whatever_the_text(app):
+    """A subject made from a title with line breaks (or an attempt to add a header through
+    it) becomes one line: the message is built and sent, and has no header it was not given."""
+    with app.test_request_context():
+        message = build_message(
+            "Kari Nordmann <kari@example.no>",
+            "Oppsummering: Dialog\r\nkonferanse\nBcc: alle@example.no\x0b\x00",
+            "Hei",
+            reply_to="svar@example.no\r\n",
+            headers={"X-Fieldkit-Kind": "summary\nBcc: x@example.no"},
+        )
+        send_mail(message)
+    assert message["Subject"] == "Oppsummering: Dialog konferanse Bcc: alle@example.no"
+    assert message["X-Fieldkit-Kind"] == "summary Bcc: x@example.no"
+    assert message["Bcc"] is None
+    raw = message.as_bytes()
+    assert b"\nBcc:" not in raw

@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 
 from fieldkit.conferences.models import Group, GroupPhase, Point, PointConflict
 from fieldkit.core.models import utcnow
+from fieldkit.core.text import normalise
 from fieldkit.extensions import db
 
 MAX_TEXT = 2000
@@ -35,7 +36,8 @@ def _text(op: dict[str, Any], name: str, limit: int = MAX_TEXT, required: bool =
     value = op.get(name, "")
     if not isinstance(value, str):
         raise OpError("invalid", f"{name} must be text")
-    value = value.strip()
+    # Pasted control characters are cleaned, never refused: the referent's text is kept.
+    value = normalise(value).strip()
     if len(value) > limit:
         raise OpError("invalid", f"{name} is longer than {limit} characters")
     if required and not value:

@@ -26,6 +26,7 @@ from fieldkit.conferences.summary.store import store_document
 from fieldkit.conferences.synthesis.overview import conference_synthesis
 from fieldkit.core import audit, jobs, pdf
 from fieldkit.core.models import User
+from fieldkit.core.text import xml_safe_data
 from fieldkit.extensions import db
 
 PHOTO_SCHEME = "fieldkit-photo:"
@@ -251,6 +252,7 @@ def _field(paragraph, instruction: str) -> None:
 
 def summary_docx(context: dict) -> bytes:
     """An editable Word document with the same structure as the PDF."""
+    context = xml_safe_data(context)  # stored text may hold what XML cannot
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.oxml import OxmlElement
@@ -431,6 +433,7 @@ def closing_statement() -> str:
 
 def summary_pptx(context: dict) -> bytes:
     """The plenary slides: a title slide, then per group one slide per task."""
+    context = xml_safe_data(context)  # stored text may hold what XML cannot
     from pptx import Presentation
     from pptx.util import Pt
 

@@ -21,9 +21,26 @@ from fieldkit.core import audit
 from fieldkit.core.jobs import report_progress
 from fieldkit.core.mail import Attachment, build_message, mail_connection
 from fieldkit.core.models import User
+from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 
 SENT, FAILED, NO_ADDRESS = "sent", "failed", "no_address"
+
+
+class SendingIncomplete(OperationError):
+    """Some messages of a sending failed: the job ends failed (its page says so and offers to
+    try again, which sends only to those not sent to); ``counts`` by status."""
+
+    def __init__(self, counts: dict[str, int]):
+        attempted = counts[SENT] + counts[FAILED]
+        super().__init__(
+            _(
+                "%(failed)d of %(total)d messages could not be sent. The others are sent.",
+                failed=counts[FAILED],
+                total=attempted,
+            )
+        )
+        self.counts = counts
 
 
 def already_sent(document: SummaryDocument) -> set[int]:
@@ -99,7 +116,8 @@ def send_summary_job(
     link_days: int | None = links.DEFAULT_LIFETIME,
 ) -> dict[str, int]:
     """Background job: e-mail the document (attached, or as a link made for this sending) to
-    every participant not yet sent to; returns counts by status."""
+    every participant not yet sent to; returns counts by status, or raises
+    ``SendingIncomplete`` (after logging every message) when any message failed."""
     document = db.session.get(SummaryDocument, document_id)
     if document is None:
         raise LookupError(f"no summary document {document_id}")
@@ -148,6 +166,9 @@ def send_summary_job(
         **counts,
     )
     db.session.commit()
+    if counts[FAILED]:
+        # Not "done": the page must not say the document was sent when messages failed.
+        raise SendingIncomplete(counts)
     return counts
 
 

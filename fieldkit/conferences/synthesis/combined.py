@@ -16,6 +16,7 @@ from fieldkit.conferences.models import Conference
 from fieldkit.conferences.synthesis.overview import project_overview, provenance
 from fieldkit.core import audit, downloads, jobs, pdf
 from fieldkit.core.models import Project, User
+from fieldkit.core.text import xml_safe_data
 from fieldkit.extensions import db
 
 
@@ -69,6 +70,7 @@ def render_html(context: dict, *, standalone: bool) -> str:
 
 def to_docx(context: dict) -> bytes:
     """The combined document as an editable Word file."""
+    context = xml_safe_data(context)  # stored text may hold what XML cannot
     from docx import Document
 
     with force_locale(context["options"]["language"]):

@@ -3,7 +3,6 @@ analysis elsewhere (CSV or XLSX, made by a background job and kept for download)
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 from fieldkit.conferences.documents import point_text
 from fieldkit.conferences.models import Conference, TagKind
 from fieldkit.conferences.synthesis.overview import conference_points
-from fieldkit.core import audit, downloads, jobs
+from fieldkit.core import audit, downloads, jobs, spreadsheets
 from fieldkit.core.models import Project, User
 from fieldkit.extensions import db
 
@@ -62,25 +61,27 @@ def export_rows(project: Project) -> list[dict[str, Any]]:
 
 
 def export_csv(project: Project) -> bytes:
+    """The points as CSV (UTF-8 with BOM, comma; true/false as 1/0)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
+    writer = spreadsheets.csv_writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
     for row in export_rows(project):
         writer.writerow(
-            {k: ("1" if v is True else "0" if v is False else v) for k, v in row.items()}
+            "1" if v is True else "0" if v is False else v for v in (row[c] for c in EXPORT_COLUMNS)
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def export_xlsx(project: Project) -> bytes:
+    """The points as a workbook of one sheet."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "points"
-    sheet.append(EXPORT_COLUMNS)
+    spreadsheets.append(sheet, EXPORT_COLUMNS)
     for row in export_rows(project):
-        sheet.append([row[c] for c in EXPORT_COLUMNS])
+        spreadsheets.append(sheet, [row[c] for c in EXPORT_COLUMNS])
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
+from fieldkit.core import spreadsheets
 from fieldkit.surveys.fieldwork import dispositions, queries
 from fieldkit.surveys.models import Survey
 
@@ -43,7 +43,7 @@ def render(
     ]
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = spreadsheets.csv_writer(out, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(["" if v is None else v for v in row] for row in rows)
         return out.getvalue()

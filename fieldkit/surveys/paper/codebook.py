@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from fieldkit.core import pdf as rendering
+from fieldkit.core import spreadsheets
 from fieldkit.surveys.paper.conditions_in_words import ConditionWords, number
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.questionnaires.definition import Item, Questionnaire, text_in
@@ -278,9 +279,9 @@ def workbook(sheets: list[Sheet]) -> bytes:
     book.remove(book.active)
     for sheet in sheets:
         target = book.create_sheet(sheet.title)
-        target.append(sheet.header)
+        spreadsheets.append(target, sheet.header)
         for row in sheet.rows:
-            target.append(row)
+            spreadsheets.append(target, row)
         target.freeze_panes = "A2"
         for cell in target[1]:
             cell.font = Font(bold=True)

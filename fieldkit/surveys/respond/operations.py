@@ -18,6 +18,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldkit.core.models import User, utcnow
+from fieldkit.core.text import normalise_value
 from fieldkit.extensions import db
 from fieldkit.surveys.models import (
     Case,
@@ -203,6 +204,8 @@ def save_answers(
     """
     questionnaire = response.survey.definition
     response_id = response.id
+    # Pasted control characters are cleaned, never refused: the respondent's text is kept.
+    page_answers = normalise_value(page_answers)
     for attempt in range(MAX_SAVE_ATTEMPTS):
         if attempt:  # someone saved meanwhile: merge into what they saved
             db.session.refresh(response)

@@ -24,7 +24,6 @@ labels say "code = label".
 
 from __future__ import annotations
 
-import csv
 import math
 import tempfile
 import zipfile
@@ -36,10 +35,11 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from fieldkit.core import audit, downloads
+from fieldkit.core import audit, downloads, spreadsheets
 from fieldkit.core.collector import collector_paused
 from fieldkit.core.jobs import report_progress
 from fieldkit.core.models import User
+from fieldkit.core.text import normalise
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Survey
 from fieldkit.surveys.paper import codebook
@@ -89,12 +89,15 @@ def write_csv(
     written = 0
     encoding = "utf-8-sig" if excel else "utf-8"
     with open(path, "w", encoding=encoding, newline="") as handle:
-        writer = csv.writer(
-            handle, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
+        writer = spreadsheets.csv_writer(
+            handle,
+            format=lambda value: _csv_value(value, excel),
+            delimiter=";" if excel else ",",
+            lineterminator="\r\n" if excel else "\n",
         )
         writer.writerow([v.name for v in variables])
         for batch in dataset.rows(survey, variables):
-            writer.writerows([_csv_value(x, excel) for x in row] for row in batch)
+            writer.writerows(batch)
             written += len(batch)
             if progress:
                 progress(written, total)
@@ -113,23 +116,23 @@ def write_xlsx(survey: Survey, path: Path, *, progress: Progress | None = None) 
         variable_header = [_("Variable"), _("Label"), _("Type")]
         value_header = [_("Variable"), _("Value"), _("Label")]
     data = workbook.create_sheet(names[0])
-    data.append([v.name for v in variables])
+    spreadsheets.append(data, [v.name for v in variables])
     written = 0
     for batch in dataset.rows(survey, variables):
         for row in batch:
-            data.append(row)
+            spreadsheets.append(data, row)
         written += len(batch)
         if progress:
             progress(written, total)
     sheet = workbook.create_sheet(names[1])
-    sheet.append(variable_header)
+    spreadsheets.append(sheet, variable_header)
     for variable in variables:
-        sheet.append([variable.name, variable.label, variable.kind])
+        spreadsheets.append(sheet, [variable.name, variable.label, variable.kind])
     values = workbook.create_sheet(names[2])
-    values.append(value_header)
+    spreadsheets.append(values, value_header)
     for variable in variables:
         for code, label in variable.value_labels.items():
-            values.append([variable.name, code, label])
+            spreadsheets.append(values, [variable.name, code, label])
     workbook.save(path)
     return written
 
@@ -161,7 +164,7 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
                 variables, finish, dataset.columns(survey, variables, finish), total, progress
             )
     meta = {
-        "labels": {v.name: v.label for v in variables},
+        "labels": {v.name: normalise(v.label) for v in variables},
         "value_labels": {},
         "measure": {},
         "missing": {},
@@ -171,13 +174,15 @@ def statistical_frame(survey: Survey, progress: Progress | None = None):
     for variable, encoding in zip(variables, encodings, strict=True):
         if encoding is not None:
             meta["value_labels"][variable.name] = {
-                number: f"{code} = {variable.value_labels[code]}"
+                number: normalise(f"{code} = {variable.value_labels[code]}")
                 for code, number in encoding.items()
             }
             meta["measure"][variable.name] = variable.measure
             missing = [encoding[c] for c in variable.nonsubstantive if c in encoding]
         elif variable.value_labels:
-            meta["value_labels"][variable.name] = dict(variable.value_labels)
+            meta["value_labels"][variable.name] = {
+                code: normalise(label) for code, label in variable.value_labels.items()
+            }
             meta["measure"][variable.name] = variable.measure
             missing = list(variable.nonsubstantive)
         else:
@@ -277,7 +282,7 @@ def write_sav(survey: Survey, path: Path, *, progress: Progress | None = None) -
     pyreadstat.write_sav(
         frame,
         str(path),
-        file_label=survey.title[:64],
+        file_label=normalise(survey.title)[:64],
         column_labels=meta["labels"],
         variable_value_labels=meta["value_labels"],
         variable_measure=meta["measure"],
@@ -295,7 +300,7 @@ def write_dta(survey: Survey, path: Path, *, progress: Progress | None = None) -
     pyreadstat.write_dta(
         frame,
         str(path),
-        file_label=survey.title[:80],
+        file_label=normalise(survey.title)[:80],
         column_labels={k: v[:80] for k, v in meta["labels"].items()},
         variable_value_labels={
             name: {code: text[:80] for code, text in labels.items()}
@@ -305,30 +310,51 @@ def write_dta(survey: Survey, path: Path, *, progress: Progress | None = None) -
     return len(frame)
 
 
-def _r_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+#: The characters an R string literal writes with a short escape.
+_R_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def r_string(text: str) -> str:
+    """``text`` as an R string literal, the one way any text goes into an R script (also into
+    a comment): quotes and backslashes escaped, and every control or line-separator character
+    written as an escape, so no text can end the string or the line and run as code. NUL,
+    which R strings cannot hold, and lone surrogates are left out."""
+    out = []
+    for char in text:
+        point = ord(char)
+        if char in _R_ESCAPES:
+            out.append(_R_ESCAPES[char])
+        elif point == 0 or 0xD800 <= point <= 0xDFFF:
+            continue
+        elif point < 0x20 or point == 0x7F:
+            out.append(f"\\x{point:02x}")
+        elif 0x80 <= point <= 0x9F or point in (0x2028, 0x2029):
+            out.append(f"\\u{{{point:04x}}}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
 def r_script(survey: Survey, csv_name: str) -> str:
     """An R script that reads the CSV and applies variable and value labels."""
     variables = schema.variables(survey)
     lines = [
-        f"# {survey.title}: read the data and apply the labels (fieldkit export).",
-        f'data <- read.csv({_r_string(csv_name)}, encoding = "UTF-8", '
+        f"# {r_string(survey.title)}: the data and its labels (fieldkit export).",
+        f'data <- read.csv({r_string(csv_name)}, encoding = "UTF-8", '
         'stringsAsFactors = FALSE, na.strings = "")',
     ]
     for variable in variables:
         name = variable.name
         if variable.value_labels:
             levels = ", ".join(
-                str(code) if variable.kind == NUMERIC else _r_string(str(code))
+                str(code) if variable.kind == NUMERIC else r_string(str(code))
                 for code in variable.value_labels
             )
-            labels = ", ".join(_r_string(text) for text in variable.value_labels.values())
+            labels = ", ".join(r_string(text) for text in variable.value_labels.values())
             lines.append(
                 f"data${name} <- factor(data${name}, levels = c({levels}), labels = c({labels}))"
             )
-        lines.append(f'attr(data${name}, "label") <- {_r_string(variable.label)}')
+        lines.append(f'attr(data${name}, "label") <- {r_string(variable.label)}')
     return "\n".join(lines) + "\n"
 
 

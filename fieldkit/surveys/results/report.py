@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 
 from fieldkit.core import pdf as rendering
 from fieldkit.core.models import utcnow
+from fieldkit.core.text import xml_safe_data
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import dispositions, queries
 from fieldkit.surveys.models import Case, SentMessage, Survey
@@ -292,9 +293,9 @@ def figure_png(svg: Any, resolution: int = 150) -> bytes | None:
 
 
 def report_docx(context: dict[str, Any]) -> bytes:
-    """The report as a Word document (``docx_report``)."""
+    """The report as a Word document (``docx_report``), its texts made XML-safe first."""
     with force_locale(context["language"]):
-        return docx_report.report_docx(context, figure_png)
+        return docx_report.report_docx(xml_safe_data(context), figure_png)
 
 
 def write_report(survey: Survey, path: Path, fmt: str | None = None, **kwargs) -> None:

@@ -10,7 +10,6 @@ Sum, Total) from the catalogue, in the current language (the report forces its o
 
 from __future__ import annotations
 
-import csv
 import io
 import statistics
 from collections import Counter
@@ -21,6 +20,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from fieldkit.core import spreadsheets
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.questionnaires.definition import Item, Questionnaire, text_in
 from fieldkit.surveys.results.dataset import Record
@@ -87,7 +87,7 @@ class Table:
 
     def as_csv(self, delimiter: str = ";") -> str:
         output = io.StringIO()
-        writer = csv.writer(output, delimiter=delimiter, lineterminator="\n")
+        writer = spreadsheets.csv_writer(output, delimiter=delimiter, lineterminator="\n")
         writer.writerow([self.caption])
         writer.writerow(self.header)
         writer.writerows(self.rows)

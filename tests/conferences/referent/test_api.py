@@ -296,3 +296,32 @@ def test_facilitator_photo_route_is_for_members_only(
     assert served.status_code == 200
     assert Image.open(io.BytesIO(served.data)).size == (2000, 1000)
     assert served.headers["Cache-Control"] == "private, no-store"
+
+
+def test_control_characters_in_points_and_minutes_are_normalised_not_refused(referent, group):
+    """A Word line break (vertical tab), CRLF and NUL pasted into a point on a tablet: the
+    point is kept with line breaks as newlines and NUL left out (PostgreSQL refuses it)."""
+    task = group.round.tasks[0]
+    typed = "Første\x0blinje\r\nandre\x00 linje\x0c\x07slutt"
+    kept = "Første\nlinje\nandre linje\nslutt"
+    data = ops(
+        referent,
+        group,
+        {"op": "create", "key": "k-ctrl0001", "task_id": task.id, "text": typed},
+        {"op": "minutes", "text": "Referat\x00\x0b1", "base_version": 0},
+        {"op": "roles", "referent": "Kari\x00", "chair": "Ola\r\nNordmann"},
+    )
+    assert [r["ok"] for r in data["results"]] == [True, True, True]
+    point = db.session.query(Point).filter_by(key="k-ctrl0001").one()
+    assert (point.text, point.original_text) == (kept, kept)
+    data = ops(
+        referent,
+        group,
+        {"op": "update", "key": "k-ctrl0001", "base_version": 1, "text": "Ny\x0btekst\x00"},
+    )
+    assert data["results"][0]["ok"] is True
+    db.session.refresh(point)
+    assert point.text == "Ny\ntekst"
+    db.session.refresh(group)
+    assert group.minutes == "Referat\n1"
+    assert (group.referent_label, group.chair_label) == ("Kari", "Ola\nNordmann")

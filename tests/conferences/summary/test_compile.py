@@ -293,3 +293,33 @@ def test_demo_conference_compiles_to_all_four_formats(app, make_project, facilit
     assert counts["Individuell plan"] == [0, 1]
     for fmt in ("docx", "pptx", "html"):
         assert len(compiler.compile_bytes(conference, fmt)) > 1000
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pptx", "pdf", "html", "combined_docx"])
+def test_documents_do_not_fail_on_control_characters_already_stored(conference, filled, fmt):
+    """A point, minutes and a title stored with a Word line break (vertical tab), and NUL
+    where the database holds it: every document is made, the break a line break."""
+    from fieldkit.conferences.models import Point
+    from fieldkit.conferences.synthesis import combined
+
+    nul = "\x00" if db.engine.dialect.name == "sqlite" else ""
+    point = db.session.query(Point).filter_by(text=POINTS_G1_T1[0]).one()
+    point.text = f"Første\x0blinje{nul}\x01"
+    conference.title = f"Dialog\x0bkonferanse{nul}"
+    conference.rounds[0].groups[0].minutes = f"Referat\x0c{nul}slutt"
+    db.session.commit()
+    if fmt == "combined_docx":
+        content, _mimetype = combined.render(conference.project, "docx")
+    else:
+        content = compiler.compile_bytes(conference, fmt, {"minutes": True})
+    assert len(content) > 1000
+    if fmt == "docx":
+        texts = [p.text for p in Document(io.BytesIO(content)).paragraphs]
+        assert "Første\nlinje" in texts
+    if fmt == "pptx":
+        deck = Presentation(io.BytesIO(content))
+        text = "\n".join(
+            shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+            if shape.has_text_frame
+        )  # fmt: skip
+        assert "Første" in text and "linje" in text

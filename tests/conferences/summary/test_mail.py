@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from fieldkit.conferences.models import SummaryDocument, SummarySend
 from fieldkit.conferences.summary import compile as compiler
 from fieldkit.conferences.summary import mail, store
@@ -62,7 +64,9 @@ def test_a_refused_message_is_logged_and_the_rest_are_sent(
     fill(conference, photo=False)
     document_id = compiler.compile_job(conference.id, "pdf", {}, facilitator.id)
     smtp_server.handler.fail_after = 2
-    counts = mail.send_summary_job(document_id, facilitator.id)
+    with pytest.raises(mail.SendingIncomplete) as failure:
+        mail.send_summary_job(document_id, facilitator.id)
+    counts = failure.value.counts
     assert counts["sent"] == 2
     assert counts["failed"] == 2
     failed = db.session.scalars(
@@ -93,4 +97,39 @@ def test_a_sending_whose_process_died_is_started_again_without_second_copies(
     retried = client.post(retry_url)
     again = db.session.get(Job, retried.headers["Location"].rpartition("job=")[2])
     assert again.result == {"sent": 0, "failed": 0, "no_address": 1, "skipped": 4}
+    assert len(smtp_server.messages) == 4
+
+
+def test_a_title_with_a_line_break_is_sent_and_a_failed_send_is_reported_failed(
+    app, client, login, facilitator, conference, smtp_server
+):
+    """A conference title with a line break used to make every message fail while the page
+    said the document was being sent: now the subject is one line and all are sent; and
+    when messages do fail, the job and the page say so, and Try again sends the rest."""
+    app.config.update(smtp_server.config)
+    fill(conference, photo=False)
+    conference.title = "Dialogkonferanse\r\nom Storbysatsingen"
+    db.session.commit()
+    document_id = compiler.compile_job(conference.id, "pdf", {}, facilitator.id)
+    login(facilitator)
+    url = f"/p/{conference.project.slug}/conferences/{conference.id}/summary/{document_id}/send"
+    smtp_server.handler.fail_after = 3
+    started = client.post(url, follow_redirects=True)
+    page = started.get_data(as_text=True)
+    assert len(smtp_server.messages) == 3
+    subjects = {m.message["Subject"] for m in smtp_server.messages}
+    assert subjects == {
+        "Oppsummering fra dialogkonferansen: Dialogkonferanse om Storbysatsingen – Bergen"
+    }
+    job = db.session.scalars(db.select(Job).where(Job.func.like("%send_summary_job"))).one()
+    assert job.status.value == "failed"
+    assert job.error == "1 av 4 meldinger kunne ikke sendes. De andre er sendt."
+    assert "Utsendingen stoppet: 1 av 4 meldinger kunne ikke sendes. De andre er sendt." in page
+    assert "Feilet. 1 av 4 meldinger kunne ikke sendes" in page  # the job on the page
+    assert "sendes til deltakerne" not in page
+    smtp_server.handler.fail_after = None
+    retried = client.post(f"{url}/jobs/{job.id}/retry")
+    again = db.session.get(Job, retried.headers["Location"].rpartition("job=")[2])
+    assert again.status.value == "done"
+    assert again.result == {"sent": 1, "failed": 0, "no_address": 1, "skipped": 3}
     assert len(smtp_server.messages) == 4

@@ -5,13 +5,18 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from flask_babel import force_locale
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from fieldkit.conferences.documents import DEFAULT_OPTIONS
+from fieldkit.conferences.setup import operations
 from fieldkit.conferences.synthesis import combined, export
 from fieldkit.conferences.synthesis.overview import conference_synthesis, project_overview
+from fieldkit.extensions import db
+from tests.conferences.conftest import FIXTURE
+from tests.conferences.summary_data import add_point
 from tests.conferences.synthesis_data import two_conferences
 
 
@@ -70,3 +75,32 @@ def test_combined_document_and_export(project):
     assert len(values) == 10
     b3 = next(v for v in values if v[7] == "Bergen 3")
     assert b3[11] == "Samarbeid"
+
+
+def _points_rows(project, fmt):
+    if fmt == "csv":
+        text = export.export_csv(project).decode("utf-8-sig")
+        return [list(r) for r in csv.reader(io.StringIO(text))]
+    return [list(r) for r in load_workbook(io.BytesIO(export.export_xlsx(project))).active.values]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_points_export_neutralises_formulas(project, fmt):
+    """A referent's point or a group name that a spreadsheet would run as a formula comes out
+    as text with a quote in front; ids and task numbers stay numbers."""
+    conference = operations.import_conference(project, FIXTURE)
+    conference.title = "-Dialog"
+    group = operations.add_group(conference.rounds[0], "@Gruppe")
+    point = add_point(group, conference.rounds[0].tasks[0], '=HYPERLINK("http://x.example")')
+    add_point(group, conference.rounds[0].tasks[0], "+47 22 00 00 00", 1)
+    db.session.commit()
+    rows = _points_rows(project, fmt)
+    first = dict(zip(export.EXPORT_COLUMNS, rows[1], strict=True))
+    assert first["text"] == first["original_text"] == '\'=HYPERLINK("http://x.example")'
+    assert first["conference"] == "'-Dialog"
+    assert first["group"] == "'@Gruppe"
+    assert dict(zip(export.EXPORT_COLUMNS, rows[2], strict=True))["text"] == "'+47 22 00 00 00"
+    if fmt == "xlsx":
+        assert first["point_id"] == point.id and first["task"] == 1
+    else:
+        assert first["point_id"] == str(point.id) and first["task"] == "1"

@@ -413,3 +413,30 @@ def test_submitting_from_the_last_page_is_two_transactions_after_the_save(client
     assert db.session.scalar(sa.select(Response.status)) == ResponseStatus.SUBMITTED
     stored = db.session.get(Case, case.id)
     assert stored.submitted_class is not None and stored.open_response_id is None
+
+
+def test_control_characters_in_answers_are_normalised_not_refused(client, field_survey):
+    """Text pasted from Word (vertical tab), CRLF and NUL, on a page and in an autosave: the
+    answer is kept, with line breaks as newlines and NUL left out, on every database."""
+    survey = field_survey()
+    case = surveys.add_case(survey, "0301")
+    db.session.commit()
+    enter(client, case)
+    client.post("/svar/start")
+    moved = client.post(
+        "/svar/side/om_kontoret",
+        data={**PAGE1, "q2.3": "Råd\x0bgiver\x00\r\nleder\x1b", "action": "next"},
+    )
+    assert moved.status_code == 302
+    stored = db.session.scalar(sa.select(Response))
+    assert stored.answers["q2.3"] == "Råd\ngiver\nleder"
+    saved = client.post(
+        "/svar/autosave", data={"_section": "om_kontoret", "q2": "3", "q2.3": "a\x0cb\x00c"}
+    )
+    assert saved.status_code == 200
+    db.session.refresh(stored)
+    assert stored.answers["q2.3"] == "a\nbc"
+    # The operation cleans what any caller gives it, not only what a form sends.
+    responses.save_answers(stored, {"q2": "3", "q2.3": "x\x00\x0by"}, ["q2", "q2.3"])
+    db.session.refresh(stored)
+    assert stored.answers["q2.3"] == "x\ny"

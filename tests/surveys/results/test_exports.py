@@ -16,6 +16,7 @@ from fieldkit.core import downloads
 from fieldkit.core.jobs import enqueue
 from fieldkit.core.models import Job
 from fieldkit.extensions import db
+from fieldkit.surveys.models import Response
 from fieldkit.surveys.results import dataset, exports, schema
 
 
@@ -228,3 +229,103 @@ def test_times_are_exported_in_utc_whatever_the_database_session_time_zone(
     path = tmp_path / "data.csv"
     exports.write_csv(survey, path)
     assert "2004-03-01 09:05:30,2004-03-01 10:15:00" in path.read_text(encoding="utf-8")
+
+
+def _r_tokens(script: str) -> tuple[list[str], list[str]]:
+    """The code outside strings and comments, and the strings decoded, of an R script (R's
+    lexer for what ``labels.R`` may hold: comments, double-quoted strings with escapes)."""
+    code, strings, i = [], [], 0
+    escapes = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
+    while i < len(script):
+        char = script[i]
+        if char == "#":
+            end = script.find("\n", i)
+            i = len(script) if end < 0 else end
+        elif char == '"':
+            i += 1
+            text = []
+            while script[i] != '"':
+                if script[i] == "\\":
+                    kind = script[i + 1]
+                    if kind == "x":
+                        text.append(chr(int(script[i + 2 : i + 4], 16)))
+                        i += 4
+                        continue
+                    if kind == "u":
+                        end = script.index("}", i)
+                        text.append(chr(int(script[i + 3 : end], 16)))
+                        i = end + 1
+                        continue
+                    text.append(escapes[kind])
+                    i += 2
+                    continue
+                assert script[i] != "\n", "a line break inside an R string"
+                text.append(script[i])
+                i += 1
+            strings.append("".join(text))
+            i += 1
+        else:
+            code.append(char)
+            i += 1
+    return "".join(code).split("\n"), strings
+
+
+def test_r_script_cannot_be_made_to_run_code(make_survey, tmp_path):
+    """A title or label with a line break, quotes or backslashes stays inside its comment or
+    string: sourcing the script runs only what fieldkit wrote."""
+    survey = make_survey()
+    survey.title = "x\nsystem('touch /tmp/pwned')\r\x0b\u2028#"
+    attack = 'a"); system("touch /tmp/pwned"); #\\\n\x00'
+    variables = schema.variables(survey)
+    target = next(v for v in variables if v.value_labels)
+    target.label = attack
+    label = next(iter(target.value_labels))
+    target.value_labels[label] = attack
+    from unittest import mock
+
+    with mock.patch.object(schema, "variables", return_value=variables):
+        script = exports.r_script(survey, "data.csv")
+    code, strings = _r_tokens(script)
+    assert all("system" not in line for line in code)
+    assert all(
+        line == "" or line.startswith(("data <- read.csv(", "data$", "attr(data$")) for line in code
+    )
+    cleaned = 'a"); system("touch /tmp/pwned"); #\\\n'
+    assert strings.count(cleaned) == 2  # the label and the value label, NUL removed
+    # The title is in the first line's comment, as an escaped string.
+    first = script.split("\n")[0]
+    assert first.startswith("# ") and first.endswith(": the data and its labels (fieldkit export).")
+    assert _r_tokens(first[2:])[1] == ["x\nsystem('touch /tmp/pwned')\r\x0b\u2028#"]
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    ["csv", "csv_excel", "xlsx", "sav", "dta", "r", "codebook", "report_docx", "report_pdf"],
+)
+def test_exports_do_not_fail_on_control_characters_already_stored(filled, tmp_path, fmt):
+    """Text stored before input was normalised (or written by hand into the database): a Word
+    line break in an answer and in the survey's title, and NUL where the database holds it,
+    make no export fail; XML-based files get the break as a newline."""
+    nul = "\x00" if db.engine.dialect.name == "sqlite" else ""
+    db.session.execute(sa.text("UPDATE surveys SET title = :t"), {"t": f"Kart\x0blegging{nul}"})
+    submitted = db.session.scalars(sa.select(Response).where(Response.status == "submitted"))
+    response = next(r for r in submitted if "q2.3" not in r.answers)
+    response.answers = {**response.answers, "q2.3": f"Råd\x0bgiver{nul}\x01"}
+    db.session.commit()
+    db.session.expire_all()
+    path = tmp_path / f"export{exports.FORMATS[fmt]}"
+    exports.export(filled, fmt, path, items=["q1", "q2"]) if fmt.startswith(
+        "report"
+    ) else exports.export(filled, fmt, path)
+    assert path.stat().st_size > 0
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        rows = list(load_workbook(path)["Data"].values)
+        column = list(rows[0]).index("q2_3_tekst")
+        assert sorted(r[column] for r in rows[1:]) == ["Råd\ngiver", "Rådgiver"]
+    if fmt == "report_docx":
+        from docx import Document
+
+        texts = [p.text for p in Document(str(path)).paragraphs]
+        assert any("Kart\nlegging" in t for t in texts)

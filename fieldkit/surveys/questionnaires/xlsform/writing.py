@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from fieldkit.core import spreadsheets
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.questionnaires.xlsform.constraints import join_constraint, number_text
 from fieldkit.surveys.questionnaires.xlsform.vocabulary import CHOICES, SETTINGS, SURVEY
@@ -276,14 +277,14 @@ def _fill(sheet, headers: list[str], rows: list[dict[str, Any]]) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    sheet.append(headers)
+    spreadsheets.append_literal(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
         unknown = set(row) - set(headers)
         if unknown:  # pragma: no cover - a programming error in the writer
             raise AssertionError(f"no column for {sorted(unknown)}")
-        sheet.append([_cell(row.get(header)) for header in headers])
+        spreadsheets.append_literal(sheet, [_cell(row.get(header)) for header in headers])
     for index, header in enumerate(headers, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = 40 if header.startswith("label") else 16

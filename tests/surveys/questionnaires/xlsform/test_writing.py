@@ -90,3 +90,27 @@ def test_a_form_without_groups_is_one_untitled_page():
     back = read_xlsform(content)
     assert [s.name for s in back.sections] == ["s1"]
     assert [r.name for r in back.item("q9").rows] == ["q9_1", "q9_2", "q9_3"]
+
+
+def test_text_like_a_formula_is_written_as_text_and_reads_back():
+    """A label starting with ``=`` or ``@`` is a text cell (quote-prefixed, so Excel keeps it
+    text when edited), never a live formula, and the form reads back unchanged."""
+    import io
+
+    from openpyxl import load_workbook
+
+    text = (FIXTURES / NATIVE[0]).read_text(encoding="utf-8")
+    hostile = definition.load(
+        text.replace(
+            '"Hvilken etat arbeider du i?"', '"=HYPERLINK(\\"http://x.example\\")"'
+        ).replace('"Sosialtjenesten", nn', '"@SUM(A1)", nn')
+    )
+    assert hostile != definition.load(text)
+    content = write_xlsform(hostile)
+    book = load_workbook(io.BytesIO(content))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    formula_like = [c for c in cells if str(c.value or "").startswith(("=", "@"))]
+    assert {c.value for c in formula_like} >= {'=HYPERLINK("http://x.example")', "@SUM(A1)"}
+    assert all(c.quotePrefix for c in formula_like)
+    assert read_xlsform(content) == hostile
