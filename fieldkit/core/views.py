@@ -141,18 +141,44 @@ def project(project):
 @bp.route("/p/<slug>/members", methods=["POST"])
 @access.require_project_access
 def add_member(project):
-    """Add an existing user to the project by e-mail address."""
+    """Add an existing user to the project by e-mail address (researchers and administrators,
+    core.roles). The message is the same whether or not the address has a user, so the form
+    tells nobody who is registered; an unknown address changes nothing."""
     form = MemberForm()
     if form.validate_on_submit():
         user = operations.user_by_email(form.email.data)
-        if user is None:
-            flash(_("No user has the e-mail address %(email)s.", email=form.email.data), "error")
-        else:
+        if user is not None:
             operations.add_member(project, user, actor=current_user._get_current_object())
             db.session.commit()
-            flash(_("%(name)s is now a member.", name=user.name), "success")
+        flash(
+            _(
+                "If %(email)s belongs to a user, that user is now a member (see the list of "
+                "members).",
+                email=form.email.data,
+            ),
+            "info",
+        )
     else:
         flash(_("Give a valid e-mail address."), "error")
+    return redirect(url_for("core.project", slug=project.slug))
+
+
+@bp.route("/p/<slug>/members/<int:user_id>/remove", methods=["POST"])
+@access.require_project_access
+def remove_member(project, user_id: int):
+    """End a user's membership of the project (not the last researcher's)."""
+    EmptyForm().validate_on_submit() or abort(400)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    try:
+        operations.remove_member(project, user, actor=current_user._get_current_object())
+    except operations.OperationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is no longer a member.", name=user.name), "success")
     return redirect(url_for("core.project", slug=project.slug))
 
 
