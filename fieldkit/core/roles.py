@@ -59,6 +59,7 @@ ENDPOINTS: dict[str, Rule] = {
     "core.remove_member": Rule.RESEARCHER,
     "core.outbox": Rule.ADMIN,
     "core.outbox_message": Rule.ADMIN,
+    "core.audit_log": Rule.ADMIN,
     # --- Respondents, referents, summary recipients (token links) --------------------------
     "respond.personal_link": Rule.TOKEN,
     "respond.open_link": Rule.TOKEN,

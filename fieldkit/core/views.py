@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from fieldkit.core import access, i18n, jobs, mail, operations, ratelimit
+from fieldkit.core import access, audit, i18n, jobs, mail, operations, ratelimit
 from fieldkit.core.forms import EmptyForm, LanguageForm, LoginForm, MemberForm, ProjectForm
 from fieldkit.core.models import JobStatus, Project, Role, User
 from fieldkit.extensions import csrf, db, login_manager
@@ -227,6 +227,31 @@ def outbox_message(name: str):
     except FileNotFoundError:
         abort(404)
     return render_template("core/outbox_message.html", message=message)
+
+
+@bp.route("/admin/audit")
+@access.roles_required(Role.ADMIN)
+def audit_log():
+    """The audit log, newest first: filter by project, actor and action, 50 a page."""
+    args = request.args
+    project_id = args.get("project", type=int)
+    actor_id = args.get("actor", type=int)
+    action = args.get("action", "")
+    found = audit.find_events(
+        project_id=project_id,
+        actor_id=actor_id,
+        action=action,
+        page=args.get("page", 1, type=int),
+    )
+    projects = dict(db.session.execute(sa.select(Project.id, Project.name)).all())
+    return render_template(
+        "core/audit_log.html",
+        found=found,
+        choices=audit.filter_choices(),
+        chosen={"project": project_id, "actor": actor_id, "action": action},
+        project_names=projects,
+        filter_args={"project": project_id, "actor": actor_id, "action": action or None},
+    )
 
 
 @bp.route("/healthz")
