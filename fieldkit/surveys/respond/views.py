@@ -24,7 +24,7 @@ from flask import (
 from flask_babel import force_locale
 from flask_login import current_user
 
-from fieldkit.core import access, audit, database
+from fieldkit.core import audit, database, roles
 from fieldkit.core.loaders import acting_user
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
@@ -166,7 +166,7 @@ def _visit() -> Visit:
     if visit.staff_entry and (
         not current_user.is_authenticated
         or current_user.id != visit.staff
-        or not access.is_member(current_user, visit.survey.project)
+        or not roles.may("surveys.preview.enter_for_case", visit.survey.project)
     ):
         abort(403)
     return visit
