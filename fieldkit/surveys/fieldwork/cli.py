@@ -129,8 +129,10 @@ def survey_add_case_command(survey_id, case_id, name, email, contact_person, str
 @click.argument("case_id")
 @with_appcontext
 def survey_link_command(survey_id: int, case_id: str) -> None:
-    """Print the personal link of the case with id CASE_ID (the frame's id); the audit log
-    records that it was shown."""
+    """Print the personal link of the case with id CASE_ID (the frame's id).
+
+    The audit log records that it was shown (``case.personal_link_shown``).
+    """
     survey = survey_or_fail(survey_id)
     case = db.session.scalar(
         sa.select(Case).where(Case.survey_id == survey.id, Case.external_id == case_id)
