@@ -224,6 +224,10 @@ def test_facilitators_run_conferences_but_see_no_cases_links_exports_or_mail(
     assert f"/surveys/{values['sid']}/results" in page  # the survey links to its tables
     assert f'/surveys/{values["sid"]}/"' not in page
     assert "Ny undersøkelse" not in page and "Legg til medlem" not in page
+    results = client.get(f"{base}/surveys/{values['sid']}/results").get_data(as_text=True)
+    assert "<h2>Tabeller</h2>" in results
+    assert "Datarensing" not in results and "/results/export" not in results
+    assert "/results/new-wave" not in results and "/results/report" not in results
 
 
 def test_new_role_checks_do_not_hide_pages_from_the_researcher(app, client, world, login):
@@ -234,3 +238,5 @@ def test_new_role_checks_do_not_hide_pages_from_the_researcher(app, client, worl
         assert client.get(url).status_code == 200, url
     page = client.get("/p/storby/").get_data(as_text=True)
     assert "Ny undersøkelse" in page and "Legg til medlem" in page
+    results = client.get(f"/p/storby/surveys/{values['sid']}/results").get_data(as_text=True)
+    assert "Datarensing" in results and "/results/export" in results
