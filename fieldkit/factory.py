@@ -12,7 +12,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldkit import config as cfg
-from fieldkit.core import database, demo, i18n, security
+from fieldkit.core import database, demo, i18n, roles, security
 from fieldkit.core.cli import register_commands
 from fieldkit.core.redaction import redact
 from fieldkit.core.text import FormTextRequest
@@ -74,6 +74,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     trust_proxies(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_PATH))
+    # Before CSRF: who may come in is decided first, for every request (core.roles).
+    roles.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
 

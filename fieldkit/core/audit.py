@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,3 +66,58 @@ def events_for(obj: Any = None, *, project: Project | None = None, limit: int = 
     if project is not None:
         query = query.where(AuditEvent.project_id == project.id)
     return db.session.scalars(query).all()
+
+
+@dataclass
+class EventPage:
+    """One page of the audit log, newest first."""
+
+    events: list[AuditEvent]
+    total: int
+    page: int
+    pages: int
+
+
+def find_events(
+    *,
+    project_id: int | None = None,
+    actor_id: int | None = None,
+    action: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> EventPage:
+    """The audit events of a project, by an actor (0: the system itself) and of an action,
+    newest first, one page of them."""
+    query = sa.select(AuditEvent)
+    if project_id is not None:
+        query = query.where(AuditEvent.project_id == project_id)
+    if actor_id == 0:
+        query = query.where(AuditEvent.actor_id.is_(None))
+    elif actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    events = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    return EventPage(events, total, page, pages)
+
+
+def filter_choices() -> dict[str, list[tuple[Any, str]]]:
+    """What the audit log can be filtered by: projects, actors and actions that occur."""
+    projects = db.session.execute(sa.select(Project.id, Project.name).order_by(Project.name)).all()
+    actors = db.session.execute(
+        sa.select(User.id, User.name, User.email)
+        .where(User.id.in_(sa.select(AuditEvent.actor_id).distinct()))
+        .order_by(User.name)
+    ).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    ).all()
+    return {
+        "projects": [(p.id, p.name) for p in projects],
+        "actors": [(a.id, f"{a.name} ({a.email})") for a in actors],
+        "actions": [(a, a) for a in actions],
+    }

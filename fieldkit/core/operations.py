@@ -104,6 +104,34 @@ def add_member(project: Project, user: User, *, actor=None) -> Membership:
     return membership
 
 
+def remove_member(project: Project, user: User, *, actor=None) -> None:
+    """End ``user``'s membership of ``project``; a project keeps at least one researcher."""
+    membership = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.project_id == project.id, Membership.user_id == user.id
+        )
+    )
+    if membership is None:
+        raise OperationError(_("%(name)s is not a member of the project.", name=user.name))
+    if user.role == Role.RESEARCHER:
+        researchers = db.session.scalar(
+            sa.select(sa.func.count(Membership.id))
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.project_id == project.id, User.role == Role.RESEARCHER)
+        )
+        if researchers <= 1:
+            raise OperationError(
+                _(
+                    "%(name)s is the project's last researcher and cannot be removed. Add "
+                    "another researcher first.",
+                    name=user.name,
+                )
+            )
+    db.session.delete(membership)
+    db.session.flush()
+    audit.record("project.member_removed", project, actor=actor, user_id=user.id)
+
+
 @functools.cache
 def _dummy_hash() -> str:
     """A hash to check unknown addresses' passwords against (made once, when first needed:

@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from fieldkit.core import access, i18n, jobs, mail, operations, ratelimit
+from fieldkit.core import access, audit, i18n, jobs, mail, operations, ratelimit
 from fieldkit.core.forms import EmptyForm, LanguageForm, LoginForm, MemberForm, ProjectForm
 from fieldkit.core.models import JobStatus, Project, Role, User
 from fieldkit.extensions import csrf, db, login_manager
@@ -141,18 +141,44 @@ def project(project):
 @bp.route("/p/<slug>/members", methods=["POST"])
 @access.require_project_access
 def add_member(project):
-    """Add an existing user to the project by e-mail address."""
+    """Add an existing user to the project by e-mail address (researchers and administrators,
+    core.roles). The message is the same whether or not the address has a user, so the form
+    tells nobody who is registered; an unknown address changes nothing."""
     form = MemberForm()
     if form.validate_on_submit():
         user = operations.user_by_email(form.email.data)
-        if user is None:
-            flash(_("No user has the e-mail address %(email)s.", email=form.email.data), "error")
-        else:
+        if user is not None:
             operations.add_member(project, user, actor=current_user._get_current_object())
             db.session.commit()
-            flash(_("%(name)s is now a member.", name=user.name), "success")
+        flash(
+            _(
+                "If %(email)s belongs to a user, that user is now a member (see the list of "
+                "members).",
+                email=form.email.data,
+            ),
+            "info",
+        )
     else:
         flash(_("Give a valid e-mail address."), "error")
+    return redirect(url_for("core.project", slug=project.slug))
+
+
+@bp.route("/p/<slug>/members/<int:user_id>/remove", methods=["POST"])
+@access.require_project_access
+def remove_member(project, user_id: int):
+    """End a user's membership of the project (not the last researcher's)."""
+    EmptyForm().validate_on_submit() or abort(400)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    try:
+        operations.remove_member(project, user, actor=current_user._get_current_object())
+    except operations.OperationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is no longer a member.", name=user.name), "success")
     return redirect(url_for("core.project", slug=project.slug))
 
 
@@ -201,6 +227,31 @@ def outbox_message(name: str):
     except FileNotFoundError:
         abort(404)
     return render_template("core/outbox_message.html", message=message)
+
+
+@bp.route("/admin/audit")
+@access.roles_required(Role.ADMIN)
+def audit_log():
+    """The audit log, newest first: filter by project, actor and action, 50 a page."""
+    args = request.args
+    project_id = args.get("project", type=int)
+    actor_id = args.get("actor", type=int)
+    action = args.get("action", "")
+    found = audit.find_events(
+        project_id=project_id,
+        actor_id=actor_id,
+        action=action,
+        page=args.get("page", 1, type=int),
+    )
+    projects = dict(db.session.execute(sa.select(Project.id, Project.name)).all())
+    return render_template(
+        "core/audit_log.html",
+        found=found,
+        choices=audit.filter_choices(),
+        chosen={"project": project_id, "actor": actor_id, "action": action},
+        project_names=projects,
+        filter_args={"project": project_id, "actor": actor_id, "action": action or None},
+    )
 
 
 @bp.route("/healthz")

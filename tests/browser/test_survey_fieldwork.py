@@ -125,6 +125,8 @@ def test_case_page_on_a_phone(page, survey):
     page.goto(f"/p/storby/surveys/{survey.id}/cases?q=A001")
     page.get_by_role("link", name="A001").click()
     assert page.locator("h1").inner_text() == "A001 Aetat Halden"
+    assert page.locator(".personal-link").count() == 0  # shown on request, audited
+    page.get_by_role("button", name="Vis den personlige lenken").click()
     assert "/s/" in page.locator(".personal-link").inner_text()
     page.get_by_label("Begrunnelse", exact=True).fill("Slått sammen med Aetat Sarpsborg")
     page.get_by_role("button", name="Merk som utenfor populasjonen").click()

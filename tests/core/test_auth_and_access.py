@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from fieldkit.core.models import AuditEvent, Role, User
+from fieldkit.core.models import AuditEvent, Membership, Role, User
 from fieldkit.extensions import db
 from tests.conftest import PASSWORD
 
@@ -117,7 +117,11 @@ def test_member_adds_a_colleague_and_it_is_audited(client, make_user, make_proje
     response = client.post("/p/storby/members", data={"email": "colleague@example.no"})
     assert response.status_code == 302
     html = client.get("/p/storby/").get_data(as_text=True)
-    assert "Per Hansen er nå medlem." in html
+    assert (
+        "Hvis colleague@example.no tilhører en bruker, er vedkommende nå medlem (se listen over "
+        "medlemmer)." in html
+    )
+    assert "Per Hansen (colleague@example.no)" in html
     event = db.session.scalar(
         sa.select(AuditEvent).where(
             AuditEvent.action == "project.member_added", AuditEvent.actor_id == member.id
@@ -232,3 +236,84 @@ def test_without_trusted_proxies_forwarded_addresses_are_ignored(app, make_user)
     assert (
         client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
     )
+
+
+def test_adding_an_unknown_address_says_the_same_and_creates_nothing(
+    client, make_user, make_project, login
+):
+    """The form does not tell whether an address is registered."""
+    member = make_user("member@example.no")
+    make_project("storby", members=[member])
+    login(member)
+    response = client.post("/p/storby/members", data={"email": "nobody@example.no"})
+    assert response.status_code == 302
+    html = client.get("/p/storby/").get_data(as_text=True)
+    assert (
+        "Hvis nobody@example.no tilhører en bruker, er vedkommende nå medlem (se listen over "
+        "medlemmer)." in html
+    )
+    assert "finnes ikke" not in html and "Ingen bruker" not in html
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Membership.id))) == 1
+    added = sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "project.member_added"
+    )
+    assert db.session.scalar(added) == 1  # the member's own, when the project was made
+
+
+def test_researcher_removes_a_member_and_it_is_audited(app, client, make_user, make_project, login):
+    researcher = make_user("forsker@example.no", "Ola Forsker")
+    facilitator = make_user("fasilitator@example.no", "Fia Fasilitator", Role.FACILITATOR)
+    project = make_project("storby", members=[researcher, facilitator])
+    login(researcher)
+    page = client.get("/p/storby/").get_data(as_text=True)
+    assert f'action="/p/storby/members/{facilitator.id}/remove"' in page
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(f"/p/storby/members/{facilitator.id}/remove").status_code == 400
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = client.post(f"/p/storby/members/{facilitator.id}/remove")
+    assert response.status_code == 302
+    html = client.get("/p/storby/").get_data(as_text=True)
+    assert "Fia Fasilitator er ikke lenger medlem." in html
+    assert "fasilitator@example.no" not in html.split("members-heading")[1]
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "project.member_removed")
+    )
+    assert (event.actor_id, event.project_id, event.details) == (
+        researcher.id,
+        project.id,
+        {"user_id": facilitator.id},
+    )
+    client.post("/logout")
+    login(facilitator)
+    assert client.get("/p/storby/").status_code == 403
+
+
+def test_the_last_researcher_cannot_be_removed(client, make_user, make_project, login):
+    researcher = make_user("forsker@example.no", "Ola Forsker")
+    facilitator = make_user("fasilitator@example.no", "Fia Fasilitator", Role.FACILITATOR)
+    admin = make_user("admin@example.no", "Ada Admin", Role.ADMIN)
+    make_project("storby", members=[researcher, facilitator])
+    login(admin)
+    response = client.post(f"/p/storby/members/{researcher.id}/remove", follow_redirects=True)
+    assert (
+        "Ola Forsker er prosjektets siste forsker og kan ikke fjernes. Legg til en annen "
+        "forsker først." in response.get_data(as_text=True)
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Membership.id))) == 2
+    assert not db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "project.member_removed")
+    )
+
+
+def test_facilitators_neither_add_nor_remove_members(client, make_user, make_project, login):
+    researcher = make_user("forsker@example.no", "Ola Forsker")
+    facilitator = make_user("fasilitator@example.no", "Fia Fasilitator", Role.FACILITATOR)
+    make_user("per@example.no", "Per Hansen")
+    make_project("storby", members=[researcher, facilitator])
+    login(facilitator)
+    page = client.get("/p/storby/").get_data(as_text=True)
+    assert "/remove" not in page and 'action="/p/storby/members"' not in page
+    assert client.post("/p/storby/members", data={"email": "per@example.no"}).status_code == 403
+    assert client.post(f"/p/storby/members/{researcher.id}/remove").status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(Membership.id))) == 2

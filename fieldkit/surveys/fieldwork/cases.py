@@ -14,6 +14,7 @@ from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork.frame import EMAIL_PATTERN
 from fieldkit.surveys.fieldwork.recipients import completed_clause, started_clause
 from fieldkit.surveys.models import Case, SentMessage, Survey
+from fieldkit.surveys.respond import links
 
 #: Status filters on the cases page, in the order shown.
 STATUSES = (
@@ -176,3 +177,12 @@ def undo_decline(case: Case, *, actor: User | None = None) -> Case:
         db.session.flush()
         audit.record("case.decline_undone", case, actor=actor, project=case.survey.project_id)
     return case
+
+
+def reveal_personal_link(case: Case, *, actor: User | None, via: str) -> str:
+    """``case``'s personal link, shown to staff (``via`` the case page, a command …): the
+    audit log records who saw it, when and where; never the link itself."""
+    audit.record(
+        "case.personal_link_shown", case, actor=actor, project=case.survey.project_id, via=via
+    )
+    return links.personal_url(case)

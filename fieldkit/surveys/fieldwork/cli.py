@@ -16,6 +16,7 @@ from fieldkit.core.cli import fail
 from fieldkit.core.erasure import forget_erased
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
+from fieldkit.surveys.fieldwork import cases as case_ops
 from fieldkit.surveys.fieldwork import erasure, frame, rates_output, sending
 from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.fieldwork.operations import start_of_day
@@ -129,14 +130,19 @@ def survey_add_case_command(survey_id, case_id, name, email, contact_person, str
 @click.argument("case_id")
 @with_appcontext
 def survey_link_command(survey_id: int, case_id: str) -> None:
-    """Print the personal link of the case with id CASE_ID (the frame's id)."""
+    """Print the personal link of the case with id CASE_ID (the frame's id).
+
+    The audit log records that it was shown (``case.personal_link_shown``).
+    """
     survey = survey_or_fail(survey_id)
     case = db.session.scalar(
         sa.select(Case).where(Case.survey_id == survey.id, Case.external_id == case_id)
     )
     if case is None:
         fail(f"survey {survey_id} has no case with id {case_id}")
-    click.echo(links.personal_url(case))
+    url = case_ops.reveal_personal_link(case, actor=None, via="command")
+    db.session.commit()
+    click.echo(url)
 
 
 @survey_cli.command("rates")

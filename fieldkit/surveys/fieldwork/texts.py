@@ -156,6 +156,10 @@ class RenderedMessage:
     decline_link: str
 
 
+#: What a preview shows instead of a case's token (not a token: it opens nothing).
+PREVIEW_LINK_TOKEN = "personlig-lenke"
+
+
 def decline_url(case: Case) -> str:
     """The case's decline (opt-out) link."""
     return f"{links.base_url()}/n/{links.personal_token(case)}"
@@ -239,11 +243,20 @@ def save_template(
     return record
 
 
-def render(survey: Survey, case: Case, kind: str, language: str = "nb") -> RenderedMessage:
-    """The message of ``kind`` for ``case``: subject, plain text and HTML with its links."""
+def render(
+    survey: Survey, case: Case, kind: str, language: str = "nb", *, preview: bool = False
+) -> RenderedMessage:
+    """The message of ``kind`` for ``case``: subject, plain text and HTML with its links.
+
+    A ``preview`` (for staff) shows stand-ins for the links: staff see a case's working
+    link only on its page, where the audit log records it."""
     subject, body = template_for(survey, kind, language)
-    link = links.personal_url(case)
-    decline = decline_url(case)
+    if preview:
+        link = f"{links.base_url()}/s/{PREVIEW_LINK_TOKEN}"
+        decline = f"{links.base_url()}/n/{PREVIEW_LINK_TOKEN}"
+    else:
+        link = links.personal_url(case)
+        decline = decline_url(case)
     values = {
         "navn": case.contact_person or case.name,
         "enhet": case.name,

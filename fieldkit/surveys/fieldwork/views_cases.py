@@ -29,7 +29,6 @@ from fieldkit.surveys.fieldwork.views_mail import (
     message_status_labels,
 )
 from fieldkit.surveys.models import Case, Response, Survey
-from fieldkit.surveys.respond import links
 from fieldkit.surveys.respond import operations as responses
 
 # --- The frame ---------------------------------------------------------------------------------
@@ -235,7 +234,7 @@ def case_new(project, sid: int):
 @bp.route("/surveys/<int:sid>/cases/<int:cid>", methods=["GET", "POST"])
 @access.require_project_access
 def case(project, sid: int, cid: int):
-    """One case: its details (editable), personal link, send log and status."""
+    """One case: its details (editable), send log and status; its personal link on request."""
     survey = owned_or_404(Survey, sid, project)
     case = owned_or_404(Case, cid, survey, by="survey_id")
     form = CaseForm(obj=case if request.method == "GET" else None)
@@ -260,7 +259,11 @@ def case(project, sid: int, cid: int):
             db.session.commit()
             flash(_("The case is saved."), "success")
             return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case.id))
-    status = 422 if form.errors else 200
+    return _case_page(project, survey, case, form), 422 if form.errors else 200
+
+
+def _case_page(project, survey, case, form, personal_url: str | None = None) -> str:
+    """The case page; the personal link only when asked for (and audited)."""
     return render_template(
         "surveys/fieldwork/case.html",
         project=project,
@@ -268,7 +271,7 @@ def case(project, sid: int, cid: int):
         case=case,
         form=form,
         ineligible_form=IneligibleForm(),
-        personal_url=links.personal_url(case),
+        personal_url=personal_url,
         log=sending.send_log(survey, case),
         response=responses.response_for_case(survey, case),
         can_enter=responses.staff_may_enter(survey, case, acting_user()),
@@ -278,7 +281,7 @@ def case(project, sid: int, cid: int):
         can_remind=bool(recipients.outgoing_reminders(survey, case_ids=[case.id], count_only=True)),
         kind_labels=kind_labels(),
         message_status_labels=message_status_labels(),
-    ), status
+    )
 
 
 @bp.route("/surveys/<int:sid>/cases/<int:cid>/<action>", methods=["POST"])
@@ -303,6 +306,14 @@ def case_action(project, sid: int, cid: int, action: str):
             sending.unmark_bounced(case, actor=acting_user())
         elif action == "undo-decline":
             case_ops.undo_decline(case, actor=acting_user())
+        elif action == "link":
+            url = case_ops.reveal_personal_link(case, actor=acting_user(), via="case_page")
+            db.session.commit()
+            form = CaseForm(obj=case, formdata=None)
+            form.strata.data = "\n".join(f"{k} = {v}" for k, v in (case.strata or {}).items())
+            form.email.data = case.email or ""
+            form.external_id.data = case.external_id
+            return _case_page(project, survey, case, form, personal_url=url)
         elif action in ("invite", "remind"):
             kind = recipients.INVITATION if action == "invite" else recipients.REMINDER
             mailing = sending.send_to_case(case, kind, actor=acting_user())

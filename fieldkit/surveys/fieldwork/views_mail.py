@@ -76,7 +76,7 @@ def mail_texts(project, sid: int):
     preview_case = case_ops.case_by_external_id(survey, request.args.get("case", ""))
     preview_case = preview_case or (page.cases[0] if page.cases else None)
     if preview_case is not None and not form.errors:
-        sample = texts.render(survey, preview_case, kind, language)
+        sample = texts.render(survey, preview_case, kind, language, preview=True)
     status = 422 if form.errors else 200
     return render_template(
         "surveys/fieldwork/mail_texts.html",

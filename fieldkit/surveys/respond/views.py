@@ -26,7 +26,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fieldkit.core import access, audit, database
+from fieldkit.core import access, audit, database, roles
 from fieldkit.core.loaders import acting_user
 from fieldkit.core.models import utcnow
 from fieldkit.extensions import db
@@ -168,7 +168,7 @@ def _visit() -> Visit:
     if visit.staff_entry and (
         not current_user.is_authenticated
         or current_user.id != visit.staff
-        or not access.is_member(current_user, visit.survey.project)
+        or not roles.may("surveys.preview.enter_for_case", visit.survey.project)
         or (
             visit.case is not None
             and not responses.staff_may_enter(visit.survey, visit.case, current_user)

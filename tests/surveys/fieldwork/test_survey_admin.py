@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from fieldkit.core.models import AuditEvent
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Case, Survey, SurveyState
 from fieldkit.surveys.questionnaires import operations as questionnaires
@@ -118,6 +119,12 @@ def test_cli_create_add_case_and_link(runner, make_project):
     assert case.strata == {"etat": "Aetat", "fylke": "Oslo"}
     assert link == links.personal_url(case)
     assert runner.invoke(args=["survey", "link", survey_id, "0301-12"]).output.strip() == link
+    shown = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "case.personal_link_shown")
+    ).all()
+    assert [(e.actor_id, e.object_id, e.details) for e in shown] == [
+        (None, str(case.id), {"via": "command"})
+    ]
     missing = runner.invoke(args=["survey", "link", survey_id, "nope"])
     assert missing.exit_code == 1
     again = runner.invoke(args=["survey", "add-case", survey_id, "0301-12"])

@@ -82,7 +82,7 @@ def test_case_page_edit_not_eligible_and_bounce(client, researcher, make_project
     case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
     db.session.commit()
     page = client.get(url(survey, f"/cases/{case.id}")).get_data(as_text=True)
-    assert links.personal_url(case) in page
+    assert links.personal_url(case) not in page  # shown on request, see below
     saved = client.post(
         url(survey, f"/cases/{case.id}"),
         data={
@@ -204,10 +204,13 @@ def test_texts_page_saves_and_previews_with_a_real_case(
     first = db.session.scalars(sa.select(Case).order_by(Case.external_id)).first()
     page = client.get(url(survey, "/mail/texts?kind=invitation")).get_data(as_text=True)
     assert f"Undersøkelse for {first.name}" in page
-    assert links.personal_url(first) in page
+    # The preview shows a stand-in, not the case's working link (that is only on the case
+    # page, audited).
+    assert links.personal_url(first) not in page
+    assert "Svar her: http://fieldkit.test/s/personlig-lenke" in page
     chosen = db.session.scalars(sa.select(Case).where(Case.external_id == "A042")).one()
     page = client.get(url(survey, "/mail/texts?kind=invitation&case=A042")).get_data(as_text=True)
-    assert f"Undersøkelse for {chosen.name}" in page and links.personal_url(chosen) in page
+    assert f"Undersøkelse for {chosen.name}" in page and links.personal_url(chosen) not in page
 
 
 def test_mail_page_dry_run_and_send(client, researcher, smtp_app, smtp_server, office_survey):
@@ -380,3 +383,39 @@ def test_a_mailing_whose_process_died_is_interrupted_and_continues_without_secon
     assert (mailing.status, mailing.sent_count) == ("done", 159)
     addressees = [m.rcpt_tos[0] for m in smtp_server.messages]
     assert len(addressees) == len(set(addressees)) == 159  # nobody twice, one left uncertain
+
+
+def test_showing_a_personal_link_or_entering_a_response_is_audited(
+    client, researcher, make_project, make_survey
+):
+    """Staff see a case's working link only by asking for it; the audit log records who saw
+    it and when, and who entered answers for the case, never the link's token."""
+    from fieldkit.surveys.fieldwork import operations as surveys
+
+    survey = make_survey(make_project(members=[researcher]))
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    token = links.personal_url(case).rsplit("/", 1)[1]
+    page = client.get(url(survey, f"/cases/{case.id}")).get_data(as_text=True)
+    assert token not in page and "Vis den personlige lenken" in page
+    assert f'action="{url(survey, f"/cases/{case.id}/link")}"' in page
+
+    shown = client.post(url(survey, f"/cases/{case.id}/link"))
+    assert shown.status_code == 200
+    assert f'<code class="personal-link">{links.personal_url(case)}</code>' in shown.get_data(
+        as_text=True
+    )
+    client.post(url(survey, f"/cases/{case.id}/enter/paper"))
+
+    watched = ("case.personal_link_shown", "response.paper_entry_started")
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action.in_(watched)).order_by(AuditEvent.id)
+    ).all()
+    assert [
+        (e.action, e.actor_id, e.project_id, e.object_type, e.object_id, e.details) for e in events
+    ] == [
+        (watched[0], researcher.id, survey.project_id, "cases", str(case.id), {"via": "case_page"}),
+        (watched[1], researcher.id, survey.project_id, "cases", str(case.id), {}),
+    ]
+    for event in db.session.scalars(sa.select(AuditEvent)):
+        assert token not in repr(event.details)

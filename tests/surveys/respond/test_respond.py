@@ -306,6 +306,27 @@ def test_researcher_enters_a_paper_form(client, field_survey, make_user, login):
     assert other.get("/svar").status_code == 403
 
 
+def test_an_entry_stops_when_its_researcher_may_no_longer_enter(
+    client, field_survey, make_user, login
+):
+    """Staff entry follows the role matrix: a researcher made facilitator mid-entry is
+    refused the respondent's pages."""
+    from fieldkit.core.models import Role
+    from fieldkit.core.operations import add_member
+
+    survey = field_survey()
+    researcher = make_user("forsker@afi.no")
+    add_member(survey.project, researcher)
+    case = surveys.add_case(survey, "0301", name="NAV Sagene")
+    db.session.commit()
+    login(researcher)
+    client.post(f"/p/{survey.project.slug}/surveys/{survey.id}/cases/{case.id}/enter/paper")
+    assert client.get("/svar").status_code == 200
+    researcher.role = Role.FACILITATOR
+    db.session.commit()
+    assert client.get("/svar").status_code == 403
+
+
 class Statements:
     """The SQL statements and commits the app sends while it is listening."""
 
