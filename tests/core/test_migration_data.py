@@ -161,7 +161,7 @@ def test_upgrading_responses_given_before_completeness_codes_them_by_their_answe
 def test_upgrading_unties_anonymous_responses_already_submitted_from_their_cases(
     scratch_url, tmp_path
 ):
-    """Before ``m004a`` an anonymous submission wrote the response and its case in one
+    """Before ``m004`` an anonymous submission wrote the response and its case in one
     transaction (PostgreSQL: the same ``xmin``) and stored responses in the order cases
     started (SQLite: ``rowid``). The upgrade rewrites them in the order of their random ids,
     and forgets the member who keyed one in."""

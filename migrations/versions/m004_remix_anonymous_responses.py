@@ -9,7 +9,7 @@ submitted responses in the order of their random ids (``remix_submitted``, what 
 submission now does): they get this migration's transaction id, and a storage order that says
 nothing. No schema change; the data stays as it is.
 
-Revision ID: m004a
+Revision ID: m004
 Revises: m003
 Create Date: 2026-12-03 13:30:00.000000
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'm004a'
+revision = 'm004'
 down_revision = 'm003'
 branch_labels = None
 depends_on = None
