@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from fieldkit import config as cfg
 from fieldkit.core import database, demo, i18n, security
 from fieldkit.core.cli import register_commands
+from fieldkit.core.nesting import BoundedJSONProvider
 from fieldkit.core.redaction import redact
 from fieldkit.core.views import bp as core_bp
 from fieldkit.extensions import babel, csrf, db, login_manager, migrate
@@ -30,7 +31,10 @@ TEMPLATES_PATH = cfg.TEMPLATES_PATH
 
 class App(Flask):
     """Flask, logging a request's failure without the link token its path may carry (Flask
-    writes ``Exception on /s/<token> [GET]``: a respondent's personal link in the log)."""
+    writes ``Exception on /s/<token> [GET]``: a respondent's personal link in the log), and
+    reading JSON bodies with their nesting bounded (``core.nesting``)."""
+
+    json_provider_class = BoundedJSONProvider
 
     def log_exception(self, exc_info) -> None:
         self.logger.error(

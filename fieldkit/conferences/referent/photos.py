@@ -1,5 +1,13 @@
 """Photos of flip charts and paper slides: checked by content, turned upright, resized and
-stored under the instance's UPLOAD_PATH with random names."""
+stored under the instance's UPLOAD_PATH with random names.
+
+Memory is bounded by the pixels decoded, not by the file's size (a 233 KB PNG can hold 60
+million pixels): the size is read from the file's header before anything is decoded and a photo
+over ``MAX_PIXELS`` is refused; a JPEG is decoded already reduced (``Image.draft``: the decoder
+scales by 1/2, 1/4 or 1/8) to no less than the print rendition; and the one full-size image is
+reduced before it is turned upright or flattened, so no full-size copy is ever made.
+``bench/upload_memory.py`` measures the peak.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +24,9 @@ from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_PIXELS = 60_000_000
+#: 40 megapixels: more than any tablet or phone camera takes (12–24 MP), and at most 160 MB
+#: decoded (4 bytes a pixel) for a PNG, which cannot be decoded reduced.
+MAX_PIXELS = 40_000_000
 PRINT_EDGE = 2000
 THUMB_EDGE = 400
 
@@ -96,9 +106,18 @@ def save_photo(group: Group, content: bytes) -> Photo:
     if kind not in formats:
         raise OperationError(_("The file is not a photo (JPEG, PNG or WebP)."))
     if width * height > MAX_PIXELS:
-        raise OperationError(_("The photo has too many pixels."))
+        raise OperationError(
+            _(
+                "The photo has %(mp)d megapixels; at most %(max)d are accepted. Take it with "
+                "a lower resolution, or take a screenshot of it.",
+                mp=round(width * height / 1_000_000),
+                max=MAX_PIXELS // 1_000_000,
+            )
+        )
     with Image.open(io.BytesIO(content)) as image:
-        image.load()
+        # JPEG: decode at 1/2, 1/4 or 1/8 scale, never below the print rendition's size.
+        image.draft("RGB", (PRINT_EDGE, PRINT_EDGE))
+        image.thumbnail((PRINT_EDGE, PRINT_EDGE), Image.Resampling.LANCZOS)
         upright = ImageOps.exif_transpose(image)
         if upright.mode not in ("RGB", "L"):
             background = Image.new("RGB", upright.size, "white")

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from fieldkit.core.nesting import MAX_DEPTH, BoundedSafeLoader, NestingError
+
 #: The designs that come with fieldkit (the feature's data folder).
 DATA_PATH = Path(__file__).resolve().parents[1] / "data"
 DEMO_DESIGN = DATA_PATH / "dialogkonferanse_storbysatsingen.yaml"
@@ -181,7 +183,13 @@ def parse_design(data: Any, source: str = "design") -> Design:
 def read_design(text: str | bytes, source: str = "design") -> Design:
     """Parse YAML text into a checked design."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=BoundedSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except NestingError as exc:
+        if exc.alias:
+            raise DesignError(f"{source}: line {exc.line}: aliases (*name) are not read") from None
+        raise DesignError(
+            f"{source}: line {exc.line}: nested deeper than {MAX_DEPTH} levels"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
