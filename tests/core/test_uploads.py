@@ -162,3 +162,10 @@ def test_a_zip_bomb_is_refused_from_the_archive_directory(monkeypatch):
     assert str(refused.value).startswith("utvalg.xlsx pakkes ut til 3 MB; høyst 2 MB leses.")
     with pytest.raises(UploadError, match="er ikke en lesbar XLSX-arbeidsbok"):
         read_table("utvalg.xlsx", b"PK\x03\x04 not really a zip")
+
+
+def test_openpyxl_parses_with_defusedxml():
+    """A declared dependency, so openpyxl's own XML parsing refuses entities as well."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
