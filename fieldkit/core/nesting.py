@@ -11,6 +11,7 @@ billion nodes for anything that walks it. So a document is refused when it nests
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
@@ -65,6 +66,27 @@ class BoundedJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse JSON text, refusing nesting deeper than ``MAX_DEPTH``."""
         return loads_json(s)
+
+
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def flow_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The 1-based line where ``[``/``{`` brackets first nest deeper than ``limit``, or None.
+
+    Run before PyYAML sees the text: its scanner looks ahead over a whole run of flow
+    brackets before it emits the first token, in time that grows with the square of the run
+    (100 000 brackets take seconds), so the composer's own bound would come too late.
+    Brackets inside quoted text count too: a real document never has 64 unclosed ones."""
+    depth = 0
+    for match in _FLOW.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return text.count("\n", 0, match.start()) + 1
+        else:
+            depth = max(0, depth - 1)
+    return None
 
 
 class BoundedComposer:

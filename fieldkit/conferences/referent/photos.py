@@ -77,8 +77,57 @@ def send(photo: Photo, size: str) -> Response | None:
     return response
 
 
+#: The EXIF tag of the camera's orientation.
+ORIENTATION = 0x0112
+#: Rows of the full-size image reduced at a time (times the factor).
+STRIP_ROWS = 64
+
+
+def _reduce_in_strips(image, factor: int):
+    """``image`` reduced by ``factor`` (box average), a strip of rows at a time: Pillow's own
+    ``reduce`` and ``resize`` copy an RGBA image whole (premultiplied alpha) first, which for a
+    40 MP photo is another 160 MB. A palette or 16-bit image becomes RGB(A) strip by strip."""
+    from PIL import Image
+
+    plain = image.mode in ("RGB", "RGBA", "L", "LA")
+    if factor < 2 and plain:
+        return image
+    factor = max(factor, 1)
+    mode = image.mode if plain else ("RGBA" if _has_alpha(image) else "RGB")
+    reduced = Image.new(mode, (-(-image.width // factor), -(-image.height // factor)))
+    rows = factor * STRIP_ROWS
+    for top in range(0, image.height, rows):
+        strip = image.crop((0, top, image.width, min(top + rows, image.height)))
+        if strip.mode != mode:
+            strip = strip.convert(mode)
+        reduced.paste(strip.reduce(factor) if factor > 1 else strip, (0, top // factor))
+    return reduced
+
+
+def _has_alpha(image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+
+
 def save_photo(group: Group, content: bytes) -> Photo:
     """Check an uploaded image and store its print rendition and thumbnail."""
+    kind, printed, thumb = renditions(content)
+    photo = Photo(
+        group=group,
+        stem=secrets.token_hex(16),
+        original_format=kind,
+        width=printed.width,
+        height=printed.height,
+    )
+    printed.save(rendition_path(photo, "print"), "JPEG", quality=80, optimize=True)
+    thumb.save(rendition_path(photo, "thumb"), "JPEG", quality=75)
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def renditions(content: bytes):
+    """(format, print rendition, thumbnail) of an uploaded image, upright and in RGB; raises
+    ``OperationError`` for a file that is no photo or has too many pixels."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     formats = accepted_formats()
@@ -117,28 +166,19 @@ def save_photo(group: Group, content: bytes) -> Photo:
     with Image.open(io.BytesIO(content)) as image:
         # JPEG: decode at 1/2, 1/4 or 1/8 scale, never below the print rendition's size.
         image.draft("RGB", (PRINT_EDGE, PRINT_EDGE))
-        image.thumbnail((PRINT_EDGE, PRINT_EDGE), Image.Resampling.LANCZOS)
-        upright = ImageOps.exif_transpose(image)
+        image.load()
+        orientation = image.getexif().get(ORIENTATION)
+        reduced = _reduce_in_strips(image, max(image.size) // PRINT_EDGE)
+        if orientation and reduced is not image:
+            reduced.getexif()[ORIENTATION] = orientation
+        reduced.thumbnail((PRINT_EDGE, PRINT_EDGE), Image.Resampling.LANCZOS)
+        upright = ImageOps.exif_transpose(reduced)
         if upright.mode not in ("RGB", "L"):
             background = Image.new("RGB", upright.size, "white")
             rgba = upright.convert("RGBA")
             background.paste(rgba, mask=rgba.getchannel("A"))
             upright = background
-        upright = upright.convert("RGB")
-    photo = Photo(
-        group=group,
-        stem=secrets.token_hex(16),
-        original_format=kind,
-        width=0,
-        height=0,
-    )
-    printed = upright.copy()
-    printed.thumbnail((PRINT_EDGE, PRINT_EDGE), Image.Resampling.LANCZOS)
-    photo.width, photo.height = printed.size
-    printed.save(rendition_path(photo, "print"), "JPEG", quality=80, optimize=True)
-    thumb = upright.copy()
+        printed = upright.convert("RGB")
+    thumb = printed.copy()
     thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.LANCZOS)
-    thumb.save(rendition_path(photo, "thumb"), "JPEG", quality=75)
-    db.session.add(photo)
-    db.session.flush()
-    return photo
+    return kind, printed, thumb

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from fieldkit.core.i18n import N_
-from fieldkit.core.nesting import MAX_DEPTH, BoundedComposer, NestingError
+from fieldkit.core.nesting import MAX_DEPTH, BoundedComposer, NestingError, flow_too_deep
 from fieldkit.surveys.questionnaires.checks import check
 from fieldkit.surveys.questionnaires.items import (
     CHOICE_TYPES,
@@ -423,6 +423,9 @@ YAMLLoader.add_implicit_resolver(
 def load(text: str) -> Questionnaire:
     """A questionnaire from native YAML (or JSON, which is YAML too)."""
     try:
+        deep_at = flow_too_deep(text)
+        if deep_at is not None:
+            raise NestingError("YAML nested too deeply", deep_at)
         data = yaml.load(text, Loader=YAMLLoader)  # noqa: S506 - a SafeLoader subclass
     except NestingError as exc:
         if exc.alias:

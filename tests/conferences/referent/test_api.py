@@ -416,3 +416,23 @@ def test_a_large_jpeg_is_decoded_reduced(referent, group, monkeypatch):
     assert max(decoded) == (3000, 2000)
     photo = group.photos[0]
     assert (photo.width, photo.height) == (2000, 1333)
+
+
+def test_a_large_png_with_transparency_is_reduced_in_strips_and_stands_upright(referent, group):
+    image = Image.new("RGBA", (4500, 3000), (200, 30, 30, 0))
+    image.paste((20, 20, 200, 255), (0, 0, 4500, 1500))  # top half blue, bottom transparent
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", exif=exif)
+    response = referent.post(
+        f"/g/{group.id}/api/photos", data={"photo": (io.BytesIO(buffer.getvalue()), "t.png")}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    photo = group.photos[0]
+    assert (photo.width, photo.height) == (1333, 2000)
+    served = referent.get(f"/g/{group.id}/photos/{photo.id}/print")
+    printed = Image.open(io.BytesIO(served.data))
+    # Turned 90° clockwise: the blue top is now on the right, the transparent part white.
+    assert printed.getpixel((1200, 1000))[2] > 150
+    assert printed.getpixel((100, 1000)) >= (250, 250, 250)

@@ -198,11 +198,12 @@ LAUGHS = (
     ("text", "message"),
     [
         ("title: T\nquestions: " + "[" * 20_000 + "]" * 20_000, "line 2: nested deeper than 64"),
+        ("title: T\nquestions:\n  - " + "{a: " * 100 + "1" + "}" * 100, "line 3: nested deeper"),
         ('{"title": "T", "questions": ' + "[" * 5000 + "]" * 5000 + "}", "line 1: nested deeper"),
         ("title: T\nquestions:\n" + "".join("  " * n + "- \n" for n in range(1, 80)), "line 66:"),
         (LAUGHS, "line 2: aliases (*name) are not read; write the text out"),
     ],
-    ids=["yaml-flow", "json", "yaml-block", "billion-laughs"],
+    ids=["yaml-flow", "yaml-flow-mappings", "json", "yaml-block", "billion-laughs"],
 )
 def test_deep_nesting_and_aliases_are_refused_before_anything_walks_them(text, message):
     """PyYAML and json recurse once a level (RecursionError, a 500); an alias repeats its
@@ -216,7 +217,7 @@ def test_deep_nesting_and_aliases_are_refused_before_anything_walks_them(text, m
 def test_a_native_file_over_the_size_bound_is_refused_unread(app):
     from fieldkit.surveys.questionnaires import operations
 
-    text = "title: T\nquestions: []\n# " + "x" * (2 * 1024 * 1024)
+    text = "title: T\nquestions: []\n# " + "x" * (256 * 1024)
     with pytest.raises(DefinitionError) as error:
         operations.parse_upload("skjema.yaml", text.encode())
-    assert str(error.value) == "skjema.yaml: filen er større enn 2 MB"
+    assert str(error.value) == "skjema.yaml: filen er større enn 256 KB"
