@@ -215,6 +215,9 @@ class _RecordTooLong(Exception):
     pass
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def _read_csv(filename: str, content: bytes, max_rows: int) -> Table:
     text, encoding = _decode(filename, content)
     if "\x00" in text:
@@ -224,13 +227,25 @@ def _read_csv(filename: str, content: bytes, max_rows: int) -> Table:
                 file=filename,
             )  # fmt: skip
         )
-    first_line = text.split("\n", 1)[0][:MAX_RECORD_CHARS]
+    end = text.find("\n", 0, MAX_RECORD_CHARS)
+    first_line = text[: end if end >= 0 else MAX_RECORD_CHARS]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     record_chars = 0
 
     def lines() -> Iterator[str]:
         nonlocal record_chars
-        for line in io.StringIO(text, newline=""):
+        # Slices of the text, line by line (as a file opened with newline=""): no copy of the
+        # whole text, which io.StringIO would make at four bytes a character.
+        start = 0
+        for match in _LINE_END.finditer(text):
+            line = text[start : match.end()]
+            start = match.end()
+            record_chars += len(line)
+            if record_chars > MAX_RECORD_CHARS:
+                raise _RecordTooLong
+            yield line
+        if start < len(text):
+            line = text[start:]
             record_chars += len(line)
             if record_chars > MAX_RECORD_CHARS:
                 raise _RecordTooLong
