@@ -77,6 +77,9 @@ def cases() -> list[tuple[str, str, str, object]]:
     def frame_xlsx(count: int) -> bytes:
         return xlsx({"Ark1": frame_rows(count, 4)})
 
+    def ids_only() -> bytes:  # the 440 KB workbook: small enough unpacked to be read
+        return xlsx({"Ark1": [["id"], *([n] for n in range(1, 1_000_001))]})
+
     def bomb() -> bytes:
         return xlsx({"Ark1": [["id"], ["x" * (200 * 1024 * 1024)]]})
 
@@ -95,6 +98,7 @@ def cases() -> list[tuple[str, str, str, object]]:
         ("xlsx", "frame 160 rows", "floor", lambda: xlsx({"Ark1": frame_rows(160)})),
         ("xlsx", "frame 100 000 rows × 4", "accepted", lambda: frame_xlsx(100_000)),
         ("xlsx", "frame 1 000 000 rows × 4", "refused", lambda: frame_xlsx(1_000_000)),
+        ("xlsx", "1 000 000 rows of one number", "refused", ids_only),
         ("xlsx", "200 MB cell (zip bomb)", "refused", bomb),
         ("xlsform", "10 questions", "floor", lambda: _form(10, 20)),
         ("xlsform", "2 000 questions, 18 MB", "accepted", lambda: _form(2_000, 9_000)),
