@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from fieldkit import config as cfg
 from fieldkit.core import database, demo, i18n, roles, security
 from fieldkit.core.cli import register_commands
+from fieldkit.core.nesting import BoundedJSONProvider
 from fieldkit.core.redaction import redact
 from fieldkit.core.text import FormTextRequest
 from fieldkit.core.views import bp as core_bp
@@ -32,9 +33,11 @@ TEMPLATES_PATH = cfg.TEMPLATES_PATH
 class App(Flask):
     """Flask, logging a request's failure without the link token its path may carry (Flask
     writes ``Exception on /s/<token> [GET]``: a respondent's personal link in the log), and
-    with every form field's text normalised as it is parsed (``text.FormTextRequest``)."""
+    with every form field's text normalised as it is parsed (``text.FormTextRequest``), and
+    reading JSON bodies with their nesting bounded (``core.nesting``)."""
 
     request_class = FormTextRequest
+    json_provider_class = BoundedJSONProvider
 
     def log_exception(self, exc_info) -> None:
         self.logger.error(

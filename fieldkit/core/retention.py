@@ -54,7 +54,7 @@ def prune_previews(*, now: float | None = None) -> int:
     """Delete the uploads awaiting confirmation older than ``PREVIEW_RETENTION_HOURS``."""
     hours = float(current_app.config["PREVIEW_RETENTION_HOURS"])
     return sum(
-        _prune_folder(preview_folder(area), hours * 3600, now, (".bin", ".name"))
+        _prune_folder(preview_folder(area), hours * 3600, now, (".bin", ".name", ".table"))
         for area in PREVIEW_AREAS
     )
 

@@ -117,6 +117,7 @@ ENDPOINTS: dict[str, Rule] = {
     "surveys.fieldwork.survey_rates_download": Rule.RESEARCHER,
     "surveys.fieldwork.frame_upload": Rule.RESEARCHER,
     "surveys.fieldwork.frame_preview": Rule.RESEARCHER,
+    "surveys.fieldwork.frame_job": Rule.RESEARCHER,
     "surveys.fieldwork.cases": Rule.RESEARCHER,
     "surveys.fieldwork.cases_send": Rule.RESEARCHER,
     "surveys.fieldwork.case_new": Rule.RESEARCHER,

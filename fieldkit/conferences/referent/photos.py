@@ -1,5 +1,13 @@
 """Photos of flip charts and paper slides: checked by content, turned upright, resized and
-stored under the instance's UPLOAD_PATH with random names."""
+stored under the instance's UPLOAD_PATH with random names.
+
+Memory is bounded by the pixels decoded, not by the file's size (a 233 KB PNG can hold 60
+million pixels): the size is read from the file's header before anything is decoded and a photo
+over ``MAX_PIXELS`` is refused; a JPEG is decoded already reduced (``Image.draft``: the decoder
+scales by 1/2, 1/4 or 1/8) to no less than the print rendition; and the one full-size image is
+reduced before it is turned upright or flattened, so no full-size copy is ever made.
+``bench/upload_memory.py`` measures the peak.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +24,9 @@ from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_PIXELS = 60_000_000
+#: 40 megapixels: more than any tablet or phone camera takes (12–24 MP), and at most 160 MB
+#: decoded (4 bytes a pixel) for a PNG, which cannot be decoded reduced.
+MAX_PIXELS = 40_000_000
 PRINT_EDGE = 2000
 THUMB_EDGE = 400
 
@@ -67,8 +77,57 @@ def send(photo: Photo, size: str) -> Response | None:
     return response
 
 
+#: The EXIF tag of the camera's orientation.
+ORIENTATION = 0x0112
+#: Rows of the full-size image reduced at a time (times the factor).
+STRIP_ROWS = 64
+
+
+def _reduce_in_strips(image, factor: int):
+    """``image`` reduced by ``factor`` (box average), a strip of rows at a time: Pillow's own
+    ``reduce`` and ``resize`` copy an RGBA image whole (premultiplied alpha) first, which for a
+    40 MP photo is another 160 MB. A palette or 16-bit image becomes RGB(A) strip by strip."""
+    from PIL import Image
+
+    plain = image.mode in ("RGB", "RGBA", "L", "LA")
+    if factor < 2 and plain:
+        return image
+    factor = max(factor, 1)
+    mode = image.mode if plain else ("RGBA" if _has_alpha(image) else "RGB")
+    reduced = Image.new(mode, (-(-image.width // factor), -(-image.height // factor)))
+    rows = factor * STRIP_ROWS
+    for top in range(0, image.height, rows):
+        strip = image.crop((0, top, image.width, min(top + rows, image.height)))
+        if strip.mode != mode:
+            strip = strip.convert(mode)
+        reduced.paste(strip.reduce(factor) if factor > 1 else strip, (0, top // factor))
+    return reduced
+
+
+def _has_alpha(image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+
+
 def save_photo(group: Group, content: bytes) -> Photo:
     """Check an uploaded image and store its print rendition and thumbnail."""
+    kind, printed, thumb = renditions(content)
+    photo = Photo(
+        group=group,
+        stem=secrets.token_hex(16),
+        original_format=kind,
+        width=printed.width,
+        height=printed.height,
+    )
+    printed.save(rendition_path(photo, "print"), "JPEG", quality=80, optimize=True)
+    thumb.save(rendition_path(photo, "thumb"), "JPEG", quality=75)
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def renditions(content: bytes):
+    """(format, print rendition, thumbnail) of an uploaded image, upright and in RGB; raises
+    ``OperationError`` for a file that is no photo or has too many pixels."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     formats = accepted_formats()
@@ -96,30 +155,30 @@ def save_photo(group: Group, content: bytes) -> Photo:
     if kind not in formats:
         raise OperationError(_("The file is not a photo (JPEG, PNG or WebP)."))
     if width * height > MAX_PIXELS:
-        raise OperationError(_("The photo has too many pixels."))
+        raise OperationError(
+            _(
+                "The photo has %(mp)d megapixels; at most %(max)d are accepted. Take it with "
+                "a lower resolution, or take a screenshot of it.",
+                mp=round(width * height / 1_000_000),
+                max=MAX_PIXELS // 1_000_000,
+            )
+        )
     with Image.open(io.BytesIO(content)) as image:
+        # JPEG: decode at 1/2, 1/4 or 1/8 scale, never below the print rendition's size.
+        image.draft("RGB", (PRINT_EDGE, PRINT_EDGE))
         image.load()
-        upright = ImageOps.exif_transpose(image)
+        orientation = image.getexif().get(ORIENTATION)
+        reduced = _reduce_in_strips(image, max(image.size) // PRINT_EDGE)
+        if orientation and reduced is not image:
+            reduced.getexif()[ORIENTATION] = orientation
+        reduced.thumbnail((PRINT_EDGE, PRINT_EDGE), Image.Resampling.LANCZOS)
+        upright = ImageOps.exif_transpose(reduced)
         if upright.mode not in ("RGB", "L"):
             background = Image.new("RGB", upright.size, "white")
             rgba = upright.convert("RGBA")
             background.paste(rgba, mask=rgba.getchannel("A"))
             upright = background
-        upright = upright.convert("RGB")
-    photo = Photo(
-        group=group,
-        stem=secrets.token_hex(16),
-        original_format=kind,
-        width=0,
-        height=0,
-    )
-    printed = upright.copy()
-    printed.thumbnail((PRINT_EDGE, PRINT_EDGE), Image.Resampling.LANCZOS)
-    photo.width, photo.height = printed.size
-    printed.save(rendition_path(photo, "print"), "JPEG", quality=80, optimize=True)
-    thumb = upright.copy()
+        printed = upright.convert("RGB")
+    thumb = printed.copy()
     thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.LANCZOS)
-    thumb.save(rendition_path(photo, "thumb"), "JPEG", quality=75)
-    db.session.add(photo)
-    db.session.flush()
-    return photo
+    return kind, printed, thumb

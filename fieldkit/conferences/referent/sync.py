@@ -20,6 +20,10 @@ from fieldkit.extensions import db
 
 MAX_TEXT = 2000
 MAX_MINUTES = 50_000
+#: Operations in one batch (the tablet sends at most 200); a longer one is refused whole.
+MAX_OPS = 500
+#: Versions and ids are whole numbers that a database integer column holds.
+MAX_INTEGER = 2**31 - 1
 POINT_OPS = {"create", "update", "delete", "restore", "move", "merge", "resolve"}
 GROUP_OPS = {"phase", "minutes", "resolve_minutes", "roles"}
 
@@ -45,9 +49,13 @@ def _text(op: dict[str, Any], name: str, limit: int = MAX_TEXT, required: bool =
     return value
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INTEGER
+
+
 def _version(op: dict[str, Any], name: str = "base_version") -> int:
     value = op.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not _whole(value):
         raise OpError("invalid", f"{name} must be a whole number")
     return value
 
@@ -116,7 +124,7 @@ def _create(group: Group, op: dict[str, Any]) -> Point:
     if existing is not None:  # sent again after a lost answer
         return existing
     task_ids = {t.id for t in group.round.tasks}
-    if op.get("task_id") not in task_ids:
+    if not _whole(op.get("task_id")) or op["task_id"] not in task_ids:
         raise OpError("invalid", "task_id is not a task of this round")
     position = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(Point.position), -1) + 1).where(
@@ -222,7 +230,8 @@ def _merge(group: Group, op: dict[str, Any]) -> Point:
 
 def _resolve(group: Group, op: dict[str, Any]) -> Point:
     point = _point(group, op.get("key"))
-    conflict = db.session.get(PointConflict, op.get("conflict_id") or 0)
+    conflict_id = op.get("conflict_id")
+    conflict = db.session.get(PointConflict, conflict_id) if _whole(conflict_id) else None
     if conflict is None or conflict.point_id != point.id:
         raise OpError("not_found", "no such conflict")
     if conflict.resolved_at is None:
@@ -275,9 +284,11 @@ _POINT_HANDLERS = {
 
 def apply_op(group: Group, op: Any) -> dict[str, Any]:
     """Apply one operation; the answer says whether it was applied and why not."""
-    if not isinstance(op, dict) or op.get("op") not in POINT_OPS | GROUP_OPS:
+    if not isinstance(op, dict) or not isinstance(op.get("op"), str):
         op_id = op.get("id") if isinstance(op, dict) else None
         return {"ok": False, "error": "invalid", "message": "unknown operation", "id": op_id}
+    if op["op"] not in POINT_OPS | GROUP_OPS:
+        return {"ok": False, "error": "invalid", "message": "unknown operation", "id": op.get("id")}
     kind = op["op"]
     try:
         if (kind in POINT_OPS or kind == "phase") and group.is_handed_in:
@@ -317,7 +328,9 @@ def apply_ops(group: Group, ops: Any) -> list[dict[str, Any]]:
     """Apply a tablet's batch of operations in order."""
     if not isinstance(ops, list):
         raise OpError("invalid", "ops must be a list")
-    answers = [apply_op(group, op) for op in ops[:500]]
+    if len(ops) > MAX_OPS:
+        raise OpError("invalid", f"at most {MAX_OPS} operations at a time")
+    answers = [apply_op(group, op) for op in ops]
     group.updated_at = utcnow()
     db.session.flush()
     return answers

@@ -17,6 +17,11 @@ from typing import Any
 
 import yaml
 
+from fieldkit.core.nesting import MAX_DEPTH, BoundedSafeLoader, NestingError, flow_too_deep
+
+#: A design's size: PyYAML reads some 150 KB a second, and a design is a few KB.
+MAX_DESIGN_BYTES = 256 * 1024
+
 #: The designs that come with fieldkit (the feature's data folder).
 DATA_PATH = Path(__file__).resolve().parents[1] / "data"
 DEMO_DESIGN = DATA_PATH / "dialogkonferanse_storbysatsingen.yaml"
@@ -180,8 +185,24 @@ def parse_design(data: Any, source: str = "design") -> Design:
 
 def read_design(text: str | bytes, source: str = "design") -> Design:
     """Parse YAML text into a checked design."""
+    if len(text) > MAX_DESIGN_BYTES:
+        raise DesignError(f"{source}: larger than {MAX_DESIGN_BYTES // 1024} KB")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DesignError(f"{source}: not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        deep_at = flow_too_deep(text)
+        if deep_at is not None:
+            raise NestingError("YAML nested too deeply", deep_at)
+        data = yaml.load(text, Loader=BoundedSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except NestingError as exc:
+        if exc.alias:
+            raise DesignError(f"{source}: line {exc.line}: aliases (*name) are not read") from None
+        raise DesignError(
+            f"{source}: line {exc.line}: nested deeper than {MAX_DEPTH} levels"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

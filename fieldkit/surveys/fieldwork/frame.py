@@ -2,6 +2,10 @@
 
 Nothing is stored before the researcher has seen the report; an import with errors stores
 nothing, and importing the same file again changes nothing (the frame's id finds the case).
+
+Reading a large workbook takes seconds (openpyxl reads some 5 000 rows a second), so an
+uploaded file is read once, by a background job (``read_upload_job``), within the bounds of
+``core.uploads``; the table it read is kept beside the upload for the preview and the import.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from fieldkit.core import audit, retention
+from fieldkit.core import audit, retention, uploads
 from fieldkit.core.models import User
 from fieldkit.core.operations import OperationError
 from fieldkit.core.uploads import Table
@@ -342,7 +347,7 @@ def discard_upload(token: str) -> None:
     """Delete a stored upload (imported, or given up)."""
     if UPLOAD_TOKEN.match(token or ""):
         folder = _upload_folder()
-        for suffix in (".name", ".bin"):
+        for suffix in (".name", ".bin", ".table"):
             (folder / f"{token}{suffix}").unlink(missing_ok=True)
 
 
@@ -359,3 +364,51 @@ def discard_uploads_of(survey: Survey) -> int:
             discard_upload(name_file.stem)
             removed += 1
     return removed
+
+
+def read_upload(survey: Survey, token: str, sheet: str | None) -> Table:
+    """Read a stored upload as a table (bounded by ``core.uploads``) and keep what was read
+    beside it for ``load_table``; ``UploadError`` or ``FrameError`` says why not."""
+    filename, content = load_upload(survey, token)
+    table = uploads.read_table(filename, content, sheet)
+    kept = {
+        "requested_sheet": sheet,
+        "filename": table.filename,
+        "sheet": table.sheet,
+        "headers": table.headers,
+        "rows": table.rows,
+        "encoding": table.encoding,
+        "delimiter": table.delimiter,
+    }
+    (_upload_folder() / f"{token}.table").write_bytes(orjson.dumps(kept))
+    return table
+
+
+def load_table(survey: Survey, token: str, sheet: str | None) -> Table:
+    """The table ``read_upload`` read from the upload ``token`` of ``survey``; FrameError if
+    it is gone (or was read from another sheet)."""
+    load_upload(survey, token)  # the upload is still there, and it is this survey's
+    try:
+        kept = orjson.loads((_upload_folder() / f"{token}.table").read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise FrameError(_("The uploaded file is no longer available; upload it again.")) from exc
+    if kept["requested_sheet"] != sheet:
+        raise FrameError(_("The uploaded file is no longer available; upload it again."))
+    rows = [(number, cells) for number, cells in kept["rows"]]
+    return Table(
+        kept["filename"], kept["sheet"], kept["headers"], rows, kept["encoding"], kept["delimiter"]
+    )
+
+
+def read_upload_job(survey_id: int, token: str, sheet: str | None = None) -> dict[str, Any]:
+    """Background job: read an uploaded frame. A file that cannot be read is not a failure of
+    the job: its result carries the message (and the upload is discarded)."""
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        return {"error": _("The survey no longer exists.")}
+    try:
+        table = read_upload(survey, token, sheet)
+    except OperationError as exc:
+        discard_upload(token)
+        return {"error": str(exc)}
+    return {"rows": len(table.rows), "columns": len(table.headers)}

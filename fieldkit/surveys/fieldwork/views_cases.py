@@ -9,8 +9,9 @@ from flask_wtf import FlaskForm
 from fieldkit.core import access, uploads
 from fieldkit.core import erasure as core_erasure
 from fieldkit.core.forms import EraseForm
-from fieldkit.core.loaders import acting_user, owned_or_404
-from fieldkit.core.models import Role
+from fieldkit.core.jobs import enqueue
+from fieldkit.core.loaders import acting_user, object_job_or_404, owned_or_404
+from fieldkit.core.models import JobStatus, Role
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import cases as case_ops
@@ -37,31 +38,73 @@ from fieldkit.surveys.respond import operations as responses
 @bp.route("/surveys/<int:sid>/frame", methods=["GET", "POST"])
 @access.require_project_access
 def frame_upload(project, sid: int):
-    """Upload a sampling frame; the next page previews it."""
+    """Upload a sampling frame; a background job reads it, then the next page previews it."""
     survey = owned_or_404(Survey, sid, project)
     form = FrameUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
         content = upload.read()
+        sheet = form.sheet.data or None
         try:
-            uploads.read_table(upload.filename, content, form.sheet.data or None)
+            uploads.check_upload(upload.filename, content)
         except OperationError as exc:
             form.file.errors.append(str(exc))
         else:
             token = frame.store_upload(survey, upload.filename, content)
-            return redirect(
-                url_for(
-                    ".frame_preview",
-                    slug=project.slug,
-                    sid=survey.id,
-                    upload=token,
-                    sheet=form.sheet.data or None,
-                )
+            job = enqueue(
+                frame.read_upload_job,
+                survey.id,
+                token,
+                sheet,
+                created_by=acting_user(),
+                project=project,
             )
+            if not job.finished:
+                return redirect(
+                    url_for(".frame_job", slug=project.slug, sid=survey.id, job_id=job.id)
+                )
+            refusal = _frame_job_refusal(job)
+            if refusal is None:
+                return redirect(_frame_preview_url(project, survey, token, sheet))
+            form.file.errors.append(refusal)
     status = 422 if form.errors else 200
     return render_template(
-        "surveys/fieldwork/frame_upload.html", project=project, survey=survey, form=form
+        "surveys/fieldwork/frame_upload.html",
+        project=project,
+        survey=survey,
+        form=form,
+        limits=uploads,
     ), status
+
+
+def _frame_preview_url(project, survey, token: str, sheet: str | None) -> str:
+    return url_for(".frame_preview", slug=project.slug, sid=survey.id, upload=token, sheet=sheet)
+
+
+def _frame_job_refusal(job) -> str | None:
+    """Why the finished job reading a frame did not read it, or None when it did."""
+    if job.status is JobStatus.FAILED:
+        return _("The file could not be read: %(error)s", error=job.error)
+    return (job.result or {}).get("error")
+
+
+@bp.route("/surveys/<int:sid>/frame/jobs/<job_id>")
+@access.require_project_access
+def frame_job(project, sid: int, job_id: str):
+    """The reading of an uploaded frame: its progress, then the preview or why it was refused."""
+    survey = owned_or_404(Survey, sid, project)
+    job = object_job_or_404(project, job_id, [frame.read_upload_job], survey.id)
+    refusal = _frame_job_refusal(job) if job.finished else None
+    if job.finished and refusal is None:
+        _sid, token, sheet = job.args
+        return redirect(_frame_preview_url(project, survey, token, sheet))
+    return render_template(
+        "surveys/fieldwork/frame_job.html",
+        project=project,
+        survey=survey,
+        job=job,
+        refusal=refusal,
+    ), (422 if refusal else 200)
 
 
 def _mapping_from_request(table) -> dict[str, str]:
@@ -82,8 +125,7 @@ def frame_preview(project, sid: int):
     form = FrameConfirmForm(upload=request.args.get("upload"))
     sheet = request.args.get("sheet") or None
     try:
-        filename, content = frame.load_upload(survey, form.upload.data)
-        table = uploads.read_table(filename, content, sheet)
+        table = frame.load_table(survey, form.upload.data, sheet)
     except OperationError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".frame_upload", slug=project.slug, sid=survey.id))

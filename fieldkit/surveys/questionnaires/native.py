@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from fieldkit.core.i18n import N_
+from fieldkit.core.nesting import MAX_DEPTH, BoundedComposer, NestingError, flow_too_deep
 from fieldkit.surveys.questionnaires.checks import check
 from fieldkit.surveys.questionnaires.items import (
     CHOICE_TYPES,
@@ -404,9 +405,10 @@ def from_dict(data: Any) -> Questionnaire:
     return questionnaire
 
 
-class YAMLLoader(yaml.SafeLoader):
+class YAMLLoader(BoundedComposer, yaml.SafeLoader):
     """YAML 1.2 booleans: only true/false, so that the key ``no:`` (the question number) and
-    answers such as ``ja``/``nei`` stay text."""
+    answers such as ``ja``/``nei`` stay text; no aliases, no nesting deeper than
+    ``nesting.MAX_DEPTH`` (``BoundedComposer``)."""
 
 
 YAMLLoader.yaml_implicit_resolvers = {
@@ -421,7 +423,23 @@ YAMLLoader.add_implicit_resolver(
 def load(text: str) -> Questionnaire:
     """A questionnaire from native YAML (or JSON, which is YAML too)."""
     try:
+        deep_at = flow_too_deep(text)
+        if deep_at is not None:
+            raise NestingError("YAML nested too deeply", deep_at)
         data = yaml.load(text, Loader=YAMLLoader)  # noqa: S506 - a SafeLoader subclass
+    except NestingError as exc:
+        if exc.alias:
+            raise DefinitionError(
+                "",
+                N_("line %(line)d: aliases (*name) are not read; write the text out"),
+                line=exc.line,
+            ) from None
+        raise DefinitionError(
+            "",
+            N_("line %(line)d: nested deeper than %(max)d levels"),
+            line=exc.line,
+            max=MAX_DEPTH,
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if mark is None:

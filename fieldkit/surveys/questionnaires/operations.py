@@ -22,6 +22,9 @@ NATIVE_SUFFIXES = (".yaml", ".yml", ".json")
 XLSFORM_SUFFIXES = (".xlsx",)
 YAML = "application/yaml"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: A native YAML/JSON file's size: PyYAML reads some 150 KB a second (in the request), and
+#: the 30-question staff questionnaire is 11 KB.
+MAX_NATIVE_BYTES = 256 * 1024
 
 
 def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
@@ -32,6 +35,12 @@ def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
     suffix = PurePath(filename).suffix.lower()
     try:
         if suffix in NATIVE_SUFFIXES:
+            if len(content) > MAX_NATIVE_BYTES:
+                raise DefinitionError(
+                    "",
+                    N_("the file is larger than %(max)d KB"),
+                    max=MAX_NATIVE_BYTES // 1024,
+                )
             try:
                 text = content.decode("utf-8-sig")
             except UnicodeDecodeError:

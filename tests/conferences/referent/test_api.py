@@ -325,3 +325,143 @@ def test_control_characters_in_points_and_minutes_are_normalised_not_refused(ref
     db.session.refresh(group)
     assert group.minutes == "Referat\n1"
     assert (group.referent_label, group.chair_label) == ("Kari", "Ola\nNordmann")
+
+
+def test_malformed_ops_are_answered_invalid_one_by_one_and_change_nothing(referent, group):
+    task = group.round.tasks[0]
+    created = ops(
+        referent,
+        group,
+        {"id": 1, "op": "create", "key": "k-aaaaaaaa", "task_id": task.id, "text": "Første"},
+    )
+    assert created["results"][0]["ok"] is True
+    data = ops(
+        referent,
+        group,
+        {"id": 2, "op": []},
+        {"id": 3, "op": {"create": 1}},
+        {"id": 4, "op": "create", "key": "k-bbbbbbbb", "task_id": [task.id], "text": "To"},
+        {"id": 5, "op": "create", "key": "k-cccccccc", "task_id": {"id": 1}, "text": "Tre"},
+        {"id": 6, "op": "resolve", "key": "k-aaaaaaaa", "conflict_id": "abc"},
+        {"id": 7, "op": "resolve", "key": "k-aaaaaaaa", "conflict_id": [1]},
+        {"id": 8, "op": "update", "key": "k-aaaaaaaa", "base_version": 10**20, "text": "Ny"},
+        {"id": 9, "op": "minutes", "text": "Referat", "base_version": 2**40},
+        {"id": 10, "op": "update", "key": ["k-aaaaaaaa"], "base_version": 1, "text": "Ny"},
+        {"id": 11, "op": "phase", "phase": ["work"]},
+        ["not", "an", "operation"],
+    )
+    assert [(r["id"], r["ok"], r["error"]) for r in data["results"]] == [
+        (2, False, "invalid"),
+        (3, False, "invalid"),
+        (4, False, "invalid"),
+        (5, False, "invalid"),
+        (6, False, "not_found"),
+        (7, False, "not_found"),
+        (8, False, "invalid"),
+        (9, False, "invalid"),
+        (10, False, "invalid"),
+        (11, False, "invalid"),
+        (None, False, "invalid"),
+    ]
+    points = db.session.scalars(db.select(Point).where(Point.group_id == group.id)).all()
+    assert [(p.key, p.text, p.version) for p in points] == [("k-aaaaaaaa", "Første", 1)]
+    assert data["state"]["group"]["minutes"] == ""
+
+
+def test_a_batch_too_long_or_not_json_as_we_read_it_is_refused_whole(referent, group):
+    task = group.round.tasks[0]
+    batch = [
+        {"id": n, "op": "create", "key": f"k-{n:08d}", "task_id": task.id, "text": f"Punkt {n}"}
+        for n in range(501)
+    ]
+    response = referent.post(f"/g/{group.id}/api/ops", json={"ops": batch})
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid",
+        "message": "at most 500 operations at a time",
+    }
+    assert db.session.scalar(db.select(db.func.count(Point.id))) == 0  # not the first 500 either
+
+    deep = '{"ops": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = referent.post(f"/g/{group.id}/api/ops", data=deep, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "expected a JSON object"
+    # Deep, but not so deep that the json module gives up: still refused, by our bound.
+    nested = {"id": 1, "op": "create", "key": "k-dddddddd", "task_id": task.id, "text": "x"}
+    for _ in range(100):
+        nested = {"id": nested}
+    response = referent.post(f"/g/{group.id}/api/ops", json={"ops": [nested]})
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count(Point.id))) == 0
+
+
+def test_a_photo_over_the_pixel_budget_is_refused_from_its_header(
+    referent, group, app, monkeypatch
+):
+    """233 KB of PNG, 7745×7745 pixels: 1.1 GB once decoded and copied. Refused before any
+    pixel is decoded, and nothing is stored."""
+    from PIL import PngImagePlugin
+
+    def no_decoding(self):
+        raise AssertionError("the photo's pixels must not be decoded")
+
+    buffer = io.BytesIO()
+    Image.new("1", (7745, 7745)).save(buffer, "PNG")
+    assert len(buffer.getvalue()) < 1024 * 1024
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", no_decoding)
+    response = referent.post(
+        f"/g/{group.id}/api/photos", data={"photo": (io.BytesIO(buffer.getvalue()), "tavle.png")}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["message"] == (
+        "Bildet har 60 megapiksler; høyst 40 godtas. Ta det med lavere oppløsning, "
+        "eller ta et skjermbilde av det."
+    )
+    assert group.photos == []
+    from fieldkit.conferences.referent import photos
+
+    assert list(photos.folder().iterdir()) == []
+
+
+def test_a_large_jpeg_is_decoded_reduced(referent, group, monkeypatch):
+    """A 24 MP JPEG is decoded at half scale (the decoder's own 1/2), never at full size."""
+    from PIL import JpegImagePlugin
+
+    decoded = []
+    load = JpegImagePlugin.JpegImageFile.load
+
+    def recording_load(self):
+        result = load(self)
+        decoded.append(self.size)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", recording_load)
+    response = referent.post(
+        f"/g/{group.id}/api/photos",
+        data={"photo": (io.BytesIO(_image("JPEG", size=(6000, 4000))), "tavle.jpg")},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert decoded[0] == (3000, 2000)  # the first (and only) decoding of the file
+    assert max(decoded) == (3000, 2000)
+    photo = group.photos[0]
+    assert (photo.width, photo.height) == (2000, 1333)
+
+
+def test_a_large_png_with_transparency_is_reduced_in_strips_and_stands_upright(referent, group):
+    image = Image.new("RGBA", (4500, 3000), (200, 30, 30, 0))
+    image.paste((20, 20, 200, 255), (0, 0, 4500, 1500))  # top half blue, bottom transparent
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", exif=exif)
+    response = referent.post(
+        f"/g/{group.id}/api/photos", data={"photo": (io.BytesIO(buffer.getvalue()), "t.png")}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    photo = group.photos[0]
+    assert (photo.width, photo.height) == (1333, 2000)
+    served = referent.get(f"/g/{group.id}/photos/{photo.id}/print")
+    printed = Image.open(io.BytesIO(served.data))
+    # Turned 90° clockwise: the blue top is now on the right, the transparent part white.
+    assert printed.getpixel((1200, 1000))[2] > 150
+    assert printed.getpixel((100, 1000)) >= (250, 250, 250)

@@ -90,3 +90,14 @@ def test_cli_import_refuses_unknown_project_and_bad_file(app, runner, project, t
     assert result.exit_code == 1
     assert "bad.yaml: sessions: expected a list" in result.output
     assert db.session.query(Conference).count() == 0
+
+
+def test_deeply_nested_or_aliased_designs_are_refused():
+    deep = "header: T\nsessions: " + "[" * 20_000 + "]" * 20_000 + "\n"
+    with pytest.raises(design.DesignError) as info:
+        design.read_design(deep, "x.yaml")
+    assert str(info.value) == "x.yaml: line 2: nested deeper than 64 levels"
+    aliased = "a: &a [q, q, q]\nheader: T\nsessions:\n  - {title: A, tasks: *a}\n"
+    with pytest.raises(design.DesignError) as info:
+        design.read_design(aliased, "x.yaml")
+    assert str(info.value) == "x.yaml: line 4: aliases (*name) are not read"

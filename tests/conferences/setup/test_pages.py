@@ -3,6 +3,7 @@
 import io
 
 import openpyxl
+import pytest
 
 from fieldkit.conferences.models import Conference, GroupMembership, Participant, Point
 from fieldkit.conferences.setup import operations
@@ -240,3 +241,18 @@ def test_referent_cards_pdf_has_one_page_per_group(
         assert "Hva skal vi gjøre for å oppnå våre mål?" in text
         assert token_for(active_link(group)) in text.replace(" ", "")
     (tmp_path / "cards.pdf").write_bytes(response.data)
+
+
+def test_a_participant_list_over_the_row_limit_adds_nobody(conference):
+    from fieldkit.core.uploads import UploadError
+
+    rows = "\n".join(f"Deltaker {n};NAV {n}" for n in range(5001))
+    with pytest.raises(UploadError) as refused:
+        operations.import_participants(
+            conference, "deltakere.csv", f"navn;organisasjon\n{rows}\n".encode()
+        )
+    assert str(refused.value) == (
+        "deltakere.csv: tabellen har mer enn 5000 rader (rad 5002 er én for mye). "
+        "Del den opp i mindre filer."
+    )
+    assert db.session.scalar(db.select(db.func.count(Participant.id))) == 0

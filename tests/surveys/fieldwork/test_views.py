@@ -5,17 +5,19 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
+from fieldkit.core import uploads
 from fieldkit.core.models import AuditEvent, utcnow
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import texts
 from fieldkit.surveys.models import Case, EmailTemplate, ReminderSchedule, SentMessage
 from fieldkit.surveys.respond import links
-from tests import dead_jobs
+from tests import dead_jobs, hostile_files
 from tests.surveys.fieldwork.conftest import FIXTURES, OFFICES
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -73,6 +75,134 @@ def test_a_broken_frame_shows_rows_and_cannot_be_imported(
     page = client.get(response.location).get_data(as_text=True)
     assert "frame_broken_cp1252.csv, rad 4, kolonne Nr: Id-en 101 står også på rad 2." in page
     assert 'value="import"' not in page
+
+
+def _frame_files(app) -> list[str]:
+    folder = Path(app.config["UPLOAD_PATH"]) / "frames"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "utvalg.xlsx",
+            hostile_files.xlsx(
+                {"Ark1": [["id"], [1]]},
+                doctype='<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>',
+            ),
+            "utvalg.xlsx: delen xl/worksheets/sheet1.xml har en DOCTYPE",
+        ),
+        (
+            "utvalg.csv",
+            b"id;navn\n1;" + b"z" * (200 * 1024) + b"\n",
+            "utvalg.csv, rad 2: en celle har mer enn 32767 tegn.",
+        ),
+        (
+            "utvalg.xlsx",
+            hostile_files.xlsx({"Kontorer": [["id", "navn"], [1, "x" * 40_000]]}),
+            "utvalg.xlsx, ark Kontorer, rad 2, kolonne navn: cellen har mer enn 32767 tegn.",
+        ),
+    ],
+    ids=["doctype", "csv-field-over-128-kb", "long-cell"],
+)
+def test_a_hostile_frame_is_refused_on_the_upload_page_and_nothing_is_kept(
+    app, client, researcher, make_project, make_survey, name, content, message
+):
+    survey = make_survey(make_project(members=[researcher]))
+    response = client.post(
+        url(survey, "/frame"),
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    assert _frame_files(app) == []
+
+
+def test_a_frame_over_the_row_limit_is_refused_by_its_reading_job(
+    app, client, researcher, make_project, make_survey, monkeypatch
+):
+    monkeypatch.setattr(uploads, "MAX_ROWS", 100)
+    survey = make_survey(make_project(members=[researcher]))
+    response = client.post(
+        url(survey, "/frame"),
+        data={"file": (io.BytesIO(hostile_files.frame_csv(101)), "utvalg.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert (
+        "utvalg.csv: tabellen har mer enn 100 rader (rad 102 er én for mye)."
+        in response.get_data(as_text=True)
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    assert _frame_files(app) == []
+
+
+def test_a_utf16_frame_from_excel_imports(client, researcher, make_project, make_survey):
+    survey = make_survey(make_project(members=[researcher]))
+    text = "Nr\tNavn\tE-post\r\n1\tNAV Tromsø\ttromso@nav.no\r\n2\tNAV Bodø\tbodo@nav.no\r\n"
+    response = client.post(
+        url(survey, "/frame"),
+        data={"file": (io.BytesIO(text.encode("utf-16")), "utvalg.txt")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "2 rader: 2 nye, 0 endret, 0 uendret." in page
+    assert "NAV Tromsø" in page
+
+
+def test_the_reading_job_page_shows_progress_then_goes_to_the_preview(
+    app, client, researcher, make_project, make_survey
+):
+    """With a worker (thread or RQ) the upload goes to the job's page, which waits for the
+    reading and then goes on to the preview, or shows why the file was refused."""
+    from fieldkit.core import jobs
+    from fieldkit.core.models import Job, JobStatus
+    from fieldkit.surveys.fieldwork import frame
+
+    project = make_project(members=[researcher])
+    survey = make_survey(project)
+
+    def queued(token):
+        job = Job(
+            id=f"frame-{token[:8]}",
+            func=jobs.func_path(frame.read_upload_job),
+            args=[survey.id, token, None],
+            kwargs={},
+            status=JobStatus.QUEUED,
+            project_id=project.id,
+            runner="test",
+        )
+        db.session.add(job)
+        db.session.commit()
+        return job
+
+    token = frame.store_upload(survey, "utvalg.csv", hostile_files.frame_csv(3))
+    job = queued(token)
+    waiting = client.get(url(survey, f"/frame/jobs/{job.id}"))
+    assert waiting.status_code == 200
+    assert "Leser filen" in waiting.get_data(as_text=True)
+    jobs.execute(job.id, runner="test")
+    done = client.get(url(survey, f"/frame/jobs/{job.id}"))
+    assert done.status_code == 302 and f"upload={token}" in done.location
+    assert "3 rader: 3 nye, 0 endret, 0 uendret." in client.get(done.location).get_data(
+        as_text=True
+    )
+
+    bad = frame.store_upload(survey, "utvalg.csv", b"id;navn\n1;\x00\n")
+    job = queued(bad)
+    jobs.execute(job.id, runner="test")
+    refused = client.get(url(survey, f"/frame/jobs/{job.id}"))
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Filen ble ikke lest; ingenting er lagret." in page
+    assert "utvalg.csv: filen inneholder NUL-tegn" in page
+    assert not any(name.startswith(bad) for name in _frame_files(app))
+    other = make_survey(make_project("annet", "Annet", members=[researcher]))
+    assert client.get(url(other, f"/frame/jobs/{job.id}")).status_code == 404
 
 
 def test_case_page_edit_not_eligible_and_bounce(client, researcher, make_project, make_survey):

@@ -183,3 +183,41 @@ def test_yes_and_no_stay_text():
     )
     assert [c.code for c in q.item("q1").choices] == ["ja", "nei"]
     assert "  - no: '1'\n" in definition.dump(q)
+
+
+LAUGHS = (
+    "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    "title: *c\n"
+    "questions: []\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("title: T\nquestions: " + "[" * 20_000 + "]" * 20_000, "line 2: nested deeper than 64"),
+        ("title: T\nquestions:\n  - " + "{a: " * 100 + "1" + "}" * 100, "line 3: nested deeper"),
+        ('{"title": "T", "questions": ' + "[" * 5000 + "]" * 5000 + "}", "line 1: nested deeper"),
+        ("title: T\nquestions:\n" + "".join("  " * n + "- \n" for n in range(1, 80)), "line 66:"),
+        (LAUGHS, "line 2: aliases (*name) are not read; write the text out"),
+    ],
+    ids=["yaml-flow", "yaml-flow-mappings", "json", "yaml-block", "billion-laughs"],
+)
+def test_deep_nesting_and_aliases_are_refused_before_anything_walks_them(text, message):
+    """PyYAML and json recurse once a level (RecursionError, a 500); an alias repeats its
+    anchor's subtree for whatever walks it ("billion laughs")."""
+    with pytest.raises(DefinitionError) as error:
+        definition.load(text)
+    assert error.value.path == ""
+    assert error.value.english.startswith(message), error.value.english
+
+
+def test_a_native_file_over_the_size_bound_is_refused_unread(app):
+    from fieldkit.surveys.questionnaires import operations
+
+    text = "title: T\nquestions: []\n# " + "x" * (256 * 1024)
+    with pytest.raises(DefinitionError) as error:
+        operations.parse_upload("skjema.yaml", text.encode())
+    assert str(error.value) == "skjema.yaml: filen er større enn 256 KB"

@@ -14,6 +14,7 @@ import io
 import re
 from typing import Any
 
+from fieldkit.core import uploads
 from fieldkit.core.i18n import N_
 from fieldkit.surveys.questionnaires import definition as d
 from fieldkit.surveys.questionnaires.definition import DefinitionError
@@ -94,6 +95,40 @@ def _settings_languages(survey: Sheet, settings: Sheet | None) -> tuple[str, lis
     return default, list(dict.fromkeys([default, *found]))
 
 
+#: Bounds of a workbook (a questionnaire of 500 questions in three languages unpacks to 1 MB):
+#: its size unpacked, checked before it is opened, then the rows of each sheet and the
+#: characters of each cell (Excel's own limit), checked before pyxform converts it.
+MAX_UNPACKED = 20 * 1024 * 1024
+MAX_SHEET_ROWS = 10_000
+MAX_CELL_CHARS = uploads.MAX_CELL_CHARS
+#: The sheets pyxform's reader gives.
+READ_SHEETS = ("survey", "choices", "settings", "external_choices", "entities", "osm")
+
+
+def _check_bounds(data: Any) -> None:
+    """Refuse a sheet with too many rows or a cell with too many characters, by its place."""
+    for name in READ_SHEETS:
+        rows = getattr(data, name, None) or []
+        if len(rows) > MAX_SHEET_ROWS:
+            raise sheet_error(
+                name,
+                MAX_SHEET_ROWS + 2,
+                None,
+                N_("the sheet has more than %(max)d rows"),
+                max=MAX_SHEET_ROWS,
+            )
+        for index, row in enumerate(rows):
+            for header, value in (row or {}).items():
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    raise sheet_error(
+                        name,
+                        index + 2,
+                        str(header),
+                        N_("the cell has more than %(max)d characters"),
+                        max=MAX_CELL_CHARS,
+                    )
+
+
 def read_xlsform(content: bytes) -> d.Questionnaire:
     """A questionnaire from an XLSForm workbook (.xlsx), read and validated by pyxform.
 
@@ -107,11 +142,18 @@ def read_xlsform(content: bytes) -> d.Questionnaire:
     # What pyxform raises on a form it cannot convert (besides its own error, on odd input).
     pyxform_errors = (PyXFormError, ValueError, KeyError, TypeError, AttributeError)
     try:
+        uploads.check_xlsx_archive("XLSForm", content, max_unpacked=MAX_UNPACKED)
+    except uploads.UploadError as exc:
+        raise DefinitionError(
+            "", N_("the file is not a readable .xlsx workbook (%(reason)s)"), reason=str(exc)
+        ) from None
+    try:
         data = get_xlsform(io.BytesIO(content), file_type=".xlsx")
     except (PyXFormError, ValueError, OSError) as exc:
         raise DefinitionError(
             "", N_("the file is not a readable .xlsx workbook (%(reason)s)"), reason=str(exc)
         ) from None
+    _check_bounds(data)
     survey = read_sheet(data, SURVEY)
     if survey is None or not survey.rows:
         raise DefinitionError("", N_("the workbook has no 'survey' sheet with questions"))

@@ -471,3 +471,66 @@ def test_a_file_that_is_no_workbook_is_refused():
 
 
 # --------------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile workbooks: bounded before pyxform reads them
+
+
+def _form(survey_rows) -> bytes:
+    from tests.hostile_files import xlsx
+
+    return xlsx({"survey": survey_rows, "settings": [["form_title"], ["Skjema"]]})
+
+
+def test_a_workbook_unpacking_past_the_budget_is_refused_before_it_is_opened(monkeypatch):
+    """An XLSForm with a 200 MB cell packs small; the archive's directory gives it away."""
+    from pyxform import xls2json_backends
+
+    def not_opened(*args, **kwargs):
+        raise AssertionError("pyxform must not read a workbook over the budget")
+
+    monkeypatch.setattr(xls2json_backends, "get_xlsform", not_opened)
+    content = _form([["type", "name", "label"], ["text", "t", "x" * (21 * 1024 * 1024)]])
+    assert len(content) < 100_000
+    with pytest.raises(DefinitionError) as caught:
+        read_xlsform(content)
+    assert caught.value.in_english().startswith(
+        "the file is not a readable .xlsx workbook (XLSForm unpacks to 21 MB; at most 20 MB "
+        "are read."
+    )
+
+
+def test_a_cell_over_excels_limit_is_refused_by_its_place():
+    content = _form([["type", "name", "label"], ["text", "t", "T"], ["note", "n", "x" * 32_768]])
+    with pytest.raises(DefinitionError) as caught:
+        read_xlsform(content)
+    assert caught.value.in_english() == (
+        "sheet 'survey', row 3, column 'label': the cell has more than 32767 characters"
+    )
+
+
+def test_a_sheet_of_too_many_rows_is_refused():
+    rows = [["type", "name", "label"]] + [["text", f"t{n}", "T"] for n in range(10_001)]
+    with pytest.raises(DefinitionError) as caught:
+        read_xlsform(_form(rows))
+    assert (
+        caught.value.in_english() == "sheet 'survey', row 10002: the sheet has more than 10000 rows"
+    )
+
+
+def test_a_workbook_with_a_doctype_is_refused_before_pyxform_reads_it():
+    from tests.hostile_files import xlsx
+
+    laughs = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    content = xlsx(
+        {"survey": [["type", "name", "label"], ["text", "t", "&b;"]], "settings": [["form_title"]]},
+        doctype=laughs,
+    )
+    with pytest.raises(DefinitionError) as caught:
+        read_xlsform(content)
+    assert caught.value.in_english() == (
+        "the file is not a readable .xlsx workbook (XLSForm: the part xl/worksheets/sheet1.xml "
+        "declares a DOCTYPE, which Excel never writes; the file is refused. Save it again "
+        "from Excel.)"
+    )
