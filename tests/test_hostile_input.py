@@ -308,49 +308,45 @@ def respondent(client, world):
     """A respondent of the demo's launched survey, on the first page."""
     client.post("/logout")
     case = db.session.scalar(
-        sa.select(Case).where(Case.submitted_at.is_(None), Case.email.is_not(None)).limit(1)
+        sa.select(Case)
+        .where(Case.email.is_not(None), ~sa.exists().where(Response.case_id == Case.id))
+        .limit(1)
     )
     response = client.get(f"/s/{respond_links.personal_token(case)}")
     assert response.status_code == 302
-    start = client.post("/svar/start")
-    assert start.status_code == 302
+    assert client.get("/svar").status_code == 200
     return case
 
 
 def test_respondent_pages_keep_hostile_answers_as_clean_text(app, client, respondent):
-    page_url = client.post("/svar/start").headers["Location"]
-    visited = 0
-    while page_url.startswith("/svar/side/") and visited < 12:
-        visited += 1
-        html = client.get(page_url).get_data(as_text=True)
-        page = lxml.html.fromstring(html)
+    start = client.post("/svar/start")
+    assert start.status_code == 302, start.get_data(as_text=True)[-2000:]
+    survey = db.session.get(Survey, respondent.survey_id)
+    for section in survey.definition.sections:
+        page_url = f"/svar/side/{section.name}"
+        page = lxml.html.fromstring(client.get(page_url).get_data(as_text=True))
         fields = [
             (el.get("name"), (el.get("type") or el.tag).lower(), el.get("value") or "", [])
             for el in page.xpath("//form//input|//form//textarea")
             if el.get("name") and el.get("name") != "csrf_token"
         ]
-
-        _fuzz_page(client, page_url, fields)
-        moved = client.post(page_url, data={"action": "next", "_shown": ""})
-        assert moved.status_code < 500
-        if moved.status_code not in (302, 303):
-            break
-        page_url = moved.headers["Location"]
+        _fuzz_page(client, page_url, section.name, fields)
 
     stored = db.session.scalar(sa.select(Response).where(Response.case_id == respondent.id))
-    text = json.dumps(stored.answers, ensure_ascii=False)
-    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", json.loads(json.dumps(text)))
-    survey = db.session.get(Survey, respondent.survey_id)
+    texts = [v for v in stored.answers.values() if isinstance(v, str)]
+    assert texts, stored.answers  # free text was kept
+    for value in texts:
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", value), repr(value)
     for fmt in exports.FORMATS:
         exports.export(survey, fmt, app.instance_path + f"/answers-{fmt}")
 
 
-def _fuzz_page(client, page_url: str, fields: list) -> None:
+def _fuzz_page(client, page_url: str, section: str, fields: list) -> None:
     @FUZZ
     @given(st.data())
     def answer(data):
         payload = _fill(data.draw, fields)
-        saved = client.post("/svar/autosave", data=payload)
+        saved = client.post("/svar/autosave", data={**payload, "_section": section})
         assert saved.status_code < 500, saved.status_code
         shown = client.post(page_url, data={**payload, "action": "stay"})
         assert shown.status_code < 500, shown.status_code
@@ -432,18 +428,18 @@ def test_referent_tablet_api_answers_hostile_operations_without_failing(app, cli
     points_export.export_xlsx(project)
 
 
-@pytest.mark.parametrize("filename,content", _hostile_files(), ids=lambda v: str(v)[:20])
-def test_referent_photo_upload_refuses_hostile_files(app, client, world, filename, content):
+def test_referent_photo_upload_refuses_hostile_files(app, client, world):
     client.post("/logout")
     group = db.session.scalars(sa.select(Group)).first()
     token = referent_links.token_for(referent_links.card_link(group))
     db.session.commit()
     assert client.get(f"/g?t={token}").status_code == 302
-    before = _counts()
-    response = client.post(
-        f"/g/{group.id}/api/photos",
-        data={"photo": (io.BytesIO(content), filename)},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code in (400, 413, 422), response.status_code
-    assert _counts() == before
+    for filename, content in _hostile_files():
+        before = _counts()
+        response = client.post(
+            f"/g/{group.id}/api/photos",
+            data={"photo": (io.BytesIO(content), filename)},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code in (400, 413, 422), (filename, response.status_code)
+        assert _counts() == before, filename
