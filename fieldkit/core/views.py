@@ -27,8 +27,14 @@ from fieldkit.extensions import csrf, db, login_manager
 
 bp = Blueprint("core", __name__)
 
-#: Failed logins allowed per client within the window, before it must wait.
-FAILED_LOGINS = ratelimit.FailureLimit("login", limit=10, window=timedelta(minutes=10))
+#: Failed logins allowed per client within the window, before it must wait (high enough for
+#: an office behind one address: guessing one account's password is limited per account).
+FAILED_LOGINS = ratelimit.FailureLimit("login", limit=30, window=timedelta(minutes=10))
+#: Failed logins allowed per e-mail address (known or not, keyed hash) within the window,
+#: before that address must wait, from every client.
+FAILED_ACCOUNT_LOGINS = ratelimit.FailureLimit(
+    "login-account", limit=5, window=timedelta(minutes=15)
+)
 
 login_manager.login_view = "core.login"
 login_manager.login_message = None
@@ -66,6 +72,17 @@ def _too_many_logins():
     return render_template("core/login.html", form=form), 429
 
 
+def _too_many_account_logins(form: LoginForm):
+    # The same answer whether or not a user has the address: every address is counted.
+    form.password.errors = [
+        _(
+            "Too many failed attempts to log in with this e-mail address. Wait 15 minutes "
+            "and try again."
+        )
+    ]
+    return render_template("core/login.html", form=form), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @FAILED_LOGINS.guard(_too_many_logins, methods=("POST",))
 def login():
@@ -74,9 +91,13 @@ def login():
         return redirect(url_for("core.index"))
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
+        account = operations.normalise_email(form.email.data)
+        if FAILED_ACCOUNT_LOGINS.exceeded(account):
+            return _too_many_account_logins(form)
         user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
             FAILED_LOGINS.failed()
+            FAILED_ACCOUNT_LOGINS.failed(account)
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
             login_user(user)
