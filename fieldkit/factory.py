@@ -12,7 +12,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldkit import config as cfg
-from fieldkit.core import database, demo, i18n, security
+from fieldkit.core import database, demo, i18n, redaction, security
 from fieldkit.core.cli import register_commands
 from fieldkit.core.redaction import redact
 from fieldkit.core.views import bp as core_bp
@@ -91,6 +91,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         module.init_app(app)
         if hasattr(module, "load_demo"):
             demo.add_loader(app, module.load_demo)
+    redaction.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
