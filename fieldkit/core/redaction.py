@@ -1,18 +1,25 @@
-"""Link tokens kept out of every log: the access logs (gunicorn's through ``core.server``,
-the development server's through ``init_app``) and the app's own error log
+"""Link tokens and personal data kept out of every log: the access logs (gunicorn's through
+``core.server``, the development server's through ``init_app``) and the app's own error log
 (``factory.App.log_exception``) write paths through ``redact``.
 
 Which paths carry a token is read from the app's routes: every route with a ``<token>`` part
 (``/s/<token>``, ``/d/<token>``…) is redacted, so a new token route is covered without a
 change here. Query strings (``/g?t=…``) are never logged.
+
+Tracebacks are logged through ``safe_traceback``: where the failure happened, not the
+exceptions' messages, which may hold names, e-mail addresses or answers (a database error
+carries the values of the row, e.g. PostgreSQL's ``Key (email)=(kari@…) already exists``;
+the engine is made with ``hide_parameters`` so SQLAlchemy leaves out the bound values).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import traceback
 from urllib.parse import urlsplit, urlunsplit
 
+import sqlalchemy as sa
 from flask import Flask
 
 #: The route argument that holds a link token.
@@ -85,3 +92,28 @@ def init_app(app: Flask) -> None:
     werkzeug = logging.getLogger("werkzeug")
     if not any(isinstance(f, RedactingFilter) for f in werkzeug.filters):
         werkzeug.addFilter(RedactingFilter())
+
+
+def _without_message(exc: BaseException) -> str:
+    """What kind of failure ``exc`` is, without its message (the SQL, for a database error,
+    with placeholders where the values were)."""
+    name = type(exc).__qualname__
+    if isinstance(exc, sa.exc.StatementError):
+        cause = f" ({type(exc.orig).__qualname__})" if exc.orig is not None else ""
+        return f"{name}{cause}: [SQL: {exc.statement}] (the message is not logged)"
+    return f"{name} (the message is not logged)"
+
+
+def safe_traceback(exc: BaseException, limit: int = 20) -> str:
+    """``exc``'s traceback, with the exceptions that caused it, but no exception's message."""
+    chain: list[BaseException] = []
+    while exc is not None and all(exc is not seen for seen in chain):
+        chain.append(exc)
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    parts = []
+    for each in reversed(chain):
+        frames = traceback.format_list(traceback.extract_tb(each.__traceback__, limit=limit))
+        parts.append(
+            "Traceback (most recent call last):\n" + "".join(frames) + _without_message(each)
+        )
+    return "\n\nwhich led to:\n\n".join(parts)
