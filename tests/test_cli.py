@@ -158,7 +158,7 @@ def test_commands_still_run_in_a_process_of_their_own(tmp_path):
     assert report["exit"] == 0, process.stderr
     process, report = run_fieldkit(tmp_path, "db", "current")
     assert report["exit"] == 0, process.stderr
-    assert re.fullmatch(r"m\d{3} \(head\)\n", process.stdout), process.stdout
+    assert re.fullmatch(r"m\d{3}[a-z]? \(head\)\n", process.stdout), process.stdout
 
     process, report = run_fieldkit(tmp_path, "survey", "rates", "999")
     assert (report["exit"], process.stdout) == (1, "")

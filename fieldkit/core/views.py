@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -21,7 +22,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from fieldkit.core import access, i18n, jobs, mail, operations, ratelimit
-from fieldkit.core.forms import EmptyForm, LanguageForm, LoginForm, MemberForm, ProjectForm
+from fieldkit.core.forms import (
+    EmptyForm,
+    LanguageForm,
+    LoginForm,
+    MemberForm,
+    PasswordForm,
+    ProjectForm,
+)
 from fieldkit.core.models import JobStatus, Project, Role, User
 from fieldkit.extensions import csrf, db, login_manager
 
@@ -42,8 +50,13 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The user of a login session, while its session token is the user's current one."""
+    user_id, _sep, token = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not token or not hmac.compare_digest(token, user.session_token):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -111,9 +124,36 @@ def login():
 def logout():
     """Log out (a POST with CSRF token, so no other site can log a user out)."""
     EmptyForm().validate_on_submit() or abort(400)
+    if current_user.is_authenticated:
+        # A copy of the session cookie (another tab, a stolen cookie) stops working too.
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("core.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; every other session of the user ends."""
+    form = PasswordForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if operations.authenticate(user.email, form.current_password.data) is None:
+            form.current_password.errors.append(_("Wrong password."))
+        else:
+            try:
+                operations.set_password(user, form.new_password.data, actor=user)
+            except operations.OperationError as exc:
+                form.new_password.errors.append(str(exc))
+            else:
+                db.session.commit()
+                login_user(user)  # this session goes on with the new session token
+                flash(_("Your password is changed."), "success")
+                return redirect(url_for("core.index"))
+    status = 200 if not form.is_submitted() or not form.errors else 422
+    return render_template("core/password.html", form=form), status
 
 
 @bp.route("/language", methods=["POST"])

@@ -75,6 +75,65 @@ def test_next_goes_to_local_pages_only(client, make_user, make_project):
     assert response.headers["Location"] == "/p/storby/"
 
 
+def test_logout_ends_a_copied_session_cookie(app, client, make_user, login):
+    """A session cookie copied before logout (another tab, a shared computer, a thief) does
+    not open anything after it."""
+    user = make_user()
+    login(user)
+    copied = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/").status_code == 200
+    assert client.post("/logout").status_code == 302
+    replayed = thief.get("/")
+    assert replayed.status_code == 302
+    assert replayed.headers["Location"].startswith("/login")
+    # Logging in again gives a session that works, and the old copy still does not.
+    login(user)
+    assert client.get("/").status_code == 200
+    assert thief.get("/").status_code == 302
+
+
+def test_changing_the_password_refuses_easy_ones_and_ends_other_sessions(
+    app, client, make_user, login
+):
+    user = make_user("kari@example.no", name="Kari Nordmann")
+    login(user)
+    copied = client.get_cookie("session").value
+    other_device = app.test_client()
+    other_device.set_cookie("session", copied)
+    page = client.get("/account/password")
+    assert page.status_code == 200
+    assert "Bytt passord" in page.get_data(as_text=True)
+
+    def change(current, new, repeated=None):
+        data = {"current_password": current, "new_password": new, "repeated": repeated or new}
+        return client.post("/account/password", data=data)
+
+    for easy, message in [
+        ("passord123", "Dette passordet er blant de vanligste passordene"),
+        ("sommer2024", "Dette passordet er blant de vanligste passordene"),
+        ("kort", "minst 10 tegn"),
+        ("kari nordmann", "Passordet kan ikke være e-postadressen eller navnet ditt."),
+        ("kari@example.no", "Passordet kan ikke være e-postadressen eller navnet ditt."),
+    ]:
+        refused = change(PASSWORD, easy)
+        assert refused.status_code == 422
+        assert message in refused.get_data(as_text=True)
+    assert change("gjetning", "tre tilfeldige ord").status_code == 422
+    assert change(PASSWORD, "tre tilfeldige ord", "noe annet").status_code == 422
+    assert other_device.get("/").status_code == 200  # nothing changed yet
+    done = change(PASSWORD, "tre tilfeldige ord")
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200  # this session goes on
+    assert other_device.get("/").status_code == 302  # the other one has ended
+    client.post("/logout")
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 422
+    )
+    login(user, "tre tilfeldige ord")
+
+
 def test_logout_needs_post(client, make_user, login):
     login(make_user())
     assert client.get("/logout").status_code == 405
