@@ -72,7 +72,7 @@ class User(UserMixin, db.Model):
     #: Part of every login session's user id: a new one (at logout, at a password change)
     #: ends every session that carries the old one, a copied session cookie too.
     session_token: so.Mapped[str] = so.mapped_column(
-        sa.String(64), nullable=False, default=lambda: secrets.token_urlsafe(24)
+        sa.String(64), nullable=False, server_default="", default=lambda: secrets.token_urlsafe(24)
     )
 
     memberships: so.Mapped[list[Membership]] = so.relationship(

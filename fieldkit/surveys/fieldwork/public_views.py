@@ -16,7 +16,7 @@ public_bp = Blueprint("fieldwork_public", __name__)
 @public_bp.route("/n/<token>", methods=["GET", "POST"])
 def decline(token: str):
     """The decline link of every message: confirm, then no more mail."""
-    case = links.case_for_token(token)
+    case = links.case_for_decline_token(token)
     if case is None:
         return unknown_link()
     form = FlaskForm()

@@ -158,7 +158,7 @@ class RenderedMessage:
 
 def decline_url(case: Case) -> str:
     """The case's decline (opt-out) link."""
-    return f"{links.base_url()}/n/{links.personal_token(case)}"
+    return f"{links.base_url()}/n/{links.decline_token(case)}"
 
 
 def deadline_text(survey: Survey, language: str = "nb") -> str:

@@ -133,6 +133,46 @@ def test_the_decline_link_asks_then_stops_mail(client, app, make_survey):
     assert client.get("/n/" + "x" * 43).status_code == 404
 
 
+def test_a_decline_link_declines_and_opens_no_questionnaire(client, make_survey):
+    """A decline link in a log or a forwarded mail lets nobody answer in the respondent's
+    name: it has a token of its own, which the personal-link route does not know."""
+    survey = make_survey()
+    from fieldkit.surveys.fieldwork import operations as surveys
+
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    token = texts.decline_url(case).rsplit("/", 1)[1]
+    assert token != links.personal_token(case)
+    message = texts.render(survey, case, "invitation")
+    assert message.decline_link.endswith(f"/n/{token}")
+    assert message.link.endswith(f"/s/{links.personal_token(case)}")
+    assert client.get(f"/s/{token}").status_code == 404
+    assert client.get("/svar").status_code == 404
+    assert client.get(f"/n/{token}").status_code == 200
+    client.post(f"/n/{token}")
+    db.session.refresh(case)
+    assert case.declined_at is not None
+    # A new personal link (revoking the old one) gives a new decline link too.
+    old_decline = token
+    links.assign_personal_link(case)
+    db.session.commit()
+    assert client.get(f"/n/{old_decline}").status_code == 404
+
+
+def test_decline_links_sent_before_they_had_a_token_of_their_own_still_decline(client, make_survey):
+    """Messages already sent carry the personal link's token in their decline link."""
+    survey = make_survey()
+    from fieldkit.surveys.fieldwork import operations as surveys
+
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    old_link = f"/n/{links.personal_token(case)}"
+    assert "Jeg ønsker ikke å delta" in client.get(old_link).get_data(as_text=True)
+    client.post(old_link)
+    db.session.refresh(case)
+    assert case.declined_at is not None
+
+
 def test_decline_links_share_the_limit_of_respondent_links(client, make_survey):
     survey = make_survey()
     from fieldkit.surveys.fieldwork import operations as surveys
