@@ -133,6 +133,37 @@ def test_the_decline_link_asks_then_stops_mail(client, app, make_survey):
     assert client.get("/n/" + "x" * 43).status_code == 404
 
 
+def test_pages_with_personal_data_are_not_cached_but_static_files_are(
+    app, client, make_survey, make_user, login
+):
+    """``Cache-Control: no-store`` on staff pages, respondents' pages and the decline page
+    (a shared computer's back button or a proxy must not keep them); static files cacheable."""
+    survey = make_survey()
+    from fieldkit.surveys.fieldwork import operations as surveys
+
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    respondent = app.test_client()
+    for path in (f"/s/{links.personal_token(case)}", "/svar", texts.decline_url(case)):
+        page = respondent.get(path.removeprefix("http://fieldkit.test"))
+        assert page.status_code in (200, 302), path
+        assert page.headers["Cache-Control"] == "no-store", path
+    user = make_user()
+    from fieldkit.core import operations
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    login(user)
+    for path in ("/", f"/p/{survey.project.slug}/", "/account/password", "/login"):
+        page = client.get(path)
+        assert page.status_code in (200, 302), path
+        assert page.headers["Cache-Control"] == "no-store", path
+    style = client.get("/static/css/fieldkit.css")
+    assert style.status_code == 200
+    assert "no-store" not in style.headers.get("Cache-Control", "")
+    style.close()
+
+
 def test_a_decline_link_declines_and_opens_no_questionnaire(client, make_survey):
     """A decline link in a log or a forwarded mail lets nobody answer in the respondent's
     name: it has a token of its own, which the personal-link route does not know."""
