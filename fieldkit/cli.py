@@ -113,7 +113,14 @@ COMMANDS: dict[str, str | tuple[str, dict[str, str]]] = {
             "descriptives).",
         },
     ),
-    "user": ("Manage user accounts.", {"create": "Create a user who can log in."}),
+    "user": (
+        "Manage user accounts.",
+        {
+            "create": "Create a user who can log in.",
+            "set-password": "Give the user with EMAIL a new password (which logs them out "
+            "everywhere).",
+        },
+    ),
     "worker": "Run a background worker taking jobs from Redis (needs FIELDKIT_REDIS_URL); it "
     "first marks the jobs that died with an earlier worker failed.",
 }

@@ -12,10 +12,10 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldkit import config as cfg
-from fieldkit.core import database, demo, i18n, roles, security
+from fieldkit.core import database, demo, i18n, redaction, roles, security
 from fieldkit.core.cli import register_commands
 from fieldkit.core.nesting import BoundedJSONProvider
-from fieldkit.core.redaction import redact
+from fieldkit.core.redaction import redact, safe_traceback
 from fieldkit.core.text import FormTextRequest
 from fieldkit.core.views import bp as core_bp
 from fieldkit.extensions import babel, csrf, db, login_manager, migrate
@@ -32,16 +32,20 @@ TEMPLATES_PATH = cfg.TEMPLATES_PATH
 
 class App(Flask):
     """Flask, logging a request's failure without the link token its path may carry (Flask
-    writes ``Exception on /s/<token> [GET]``: a respondent's personal link in the log), and
-    with every form field's text normalised as it is parsed (``text.FormTextRequest``), and
-    reading JSON bodies with their nesting bounded (``core.nesting``)."""
+    writes ``Exception on /s/<token> [GET]``: a respondent's personal link in the log) and
+    without the exception's message (a database error holds the row's values); with every form
+    field's text normalised as it is parsed (``text.FormTextRequest``), and reading JSON bodies
+    with their nesting bounded (``core.nesting``)."""
 
     request_class = FormTextRequest
     json_provider_class = BoundedJSONProvider
 
     def log_exception(self, exc_info) -> None:
         self.logger.error(
-            "Exception on %s [%s]", redact(request.path), request.method, exc_info=exc_info
+            "Exception on %s [%s]\n%s",
+            redact(request.path),
+            request.method,
+            safe_traceback(exc_info[1]),
         )
 
 
@@ -67,6 +71,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = cfg.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    # Database errors must not carry the values of a statement (names, e-mails, answers)
+    # into logs and error pages.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "hide_parameters": True,
+    }
     instance_path.mkdir(parents=True, exist_ok=True)
     cfg.ensure_secret_key(app.config, instance_path)
     if app.config["PRODUCTION"] or app.config["BASE_URL"].startswith("https://"):
@@ -100,6 +110,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         module.init_app(app)
         if hasattr(module, "load_demo"):
             demo.add_loader(app, module.load_demo)
+    redaction.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"

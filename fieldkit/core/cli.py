@@ -71,6 +71,29 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
     click.echo(f"Created {user.role.value} {user.email} (id {user.id})")
 
 
+@user_cli.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given.",
+)
+@with_appcontext
+def set_password_command(email: str, password: str) -> None:
+    """Give the user with EMAIL a new password (which logs them out everywhere)."""
+    user = operations.user_by_email(email)
+    if user is None:
+        fail(f"no user has the e-mail address {email}")
+    try:
+        operations.set_password(user, password)
+    except operations.OperationError as exc:
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"New password set for {user.email}")
+
+
 @project_cli.command("create")
 @click.argument("slug")
 @click.argument("name")

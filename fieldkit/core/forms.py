@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 
 class LoginForm(FlaskForm):
@@ -23,6 +23,25 @@ class LoginForm(FlaskForm):
         _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
     next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters; not a common password, not your name."),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeated = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ProjectForm(FlaskForm):

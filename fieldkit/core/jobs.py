@@ -43,7 +43,6 @@ import os
 import socket
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,6 +57,7 @@ from fieldkit.config import ConfigError
 from fieldkit.core.i18n import N_
 from fieldkit.core.models import Job, JobStatus, utcnow
 from fieldkit.core.operations import OperationError
+from fieldkit.core.redaction import safe_traceback
 from fieldkit.core.text import normalise, normalise_value
 from fieldkit.extensions import db
 
@@ -266,16 +266,16 @@ def execute(job_id: str, runner: str | None = None) -> Any:
         result = resolve(job.func)(*job.args, **job.kwargs)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
         db.session.rollback()
-        logger.exception("job %s (%s) failed", job_id, job.func)
+        # Where it failed, not the message: a database error holds the row's values.
+        logger.error("job %s (%s) failed\n%s", job_id, job.func, safe_traceback(exc))
         if _lost_the_database(exc):
             _fail_reaching_the_database(job_id, runner, exc)
             return None
         _finish_patiently(
             job_id,
             runner,
-            # An operation's refusal is written for the person who sees the job: as it is.
-            error=str(exc) if isinstance(exc, OperationError) else f"{type(exc).__name__}: {exc}",
-            message=traceback.format_exc(limit=20)[-4000:],
+            error=_error_of(exc),
+            message=safe_traceback(exc)[-4000:],
         )
         return None
     finally:
@@ -290,6 +290,16 @@ def execute(job_id: str, runner: str | None = None) -> Any:
         _fail_reaching_the_database(job_id, runner, exc)
         return None
     return result
+
+
+def _error_of(exc: BaseException) -> str:
+    """The failure shown to whoever started the job: the message, but for a database error
+    (which holds the values of the row) only its kind."""
+    if isinstance(exc, sa.exc.StatementError):
+        return f"{type(exc).__name__} ({type(exc.orig).__name__})"
+    if isinstance(exc, OperationError):
+        return str(exc)  # an operation's refusal is written for the person who sees the job
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _lost_the_database(exc: BaseException) -> bool:

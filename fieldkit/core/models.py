@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +69,11 @@ class User(UserMixin, db.Model):
     )
     active: so.Mapped[bool] = so.mapped_column(nullable=False, default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    #: Part of every login session's user id: a new one (at logout, at a password change)
+    #: ends every session that carries the old one, a copied session cookie too.
+    session_token: so.Mapped[str] = so.mapped_column(
+        sa.String(64), nullable=False, server_default="", default=lambda: secrets.token_urlsafe(24)
+    )
 
     memberships: so.Mapped[list[Membership]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -76,6 +82,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session (and remember cookie)
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Make every login session of this user (on any device) stop working."""
+        self.session_token = secrets.token_urlsafe(24)
 
     @property
     def is_admin(self) -> bool:

@@ -10,7 +10,14 @@ from flask_babel import gettext as _
 
 from fieldkit.core import audit
 from fieldkit.core.models import Membership, Project, Role, User
-from fieldkit.core.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from fieldkit.core.passwords import (
+    MIN_LENGTH,
+    hash_password,
+    is_common,
+    is_personal,
+    needs_rehash,
+    verify_password,
+)
 from fieldkit.extensions import db
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$")
@@ -31,7 +38,7 @@ def user_by_email(email: str) -> User | None:
 def create_user(
     email: str, name: str, password: str, role: Role | str = Role.RESEARCHER, *, actor=None
 ) -> User:
-    """Create a user; refuses a taken e-mail address or a short password."""
+    """Create a user; refuses a taken e-mail address or a password too easy to guess."""
     email = normalise_email(email)
     if "@" not in email:
         raise OperationError(_("%(email)s is not an e-mail address.", email=email))
@@ -39,12 +46,9 @@ def create_user(
         raise OperationError(
             _("A user with the e-mail address %(email)s exists already.", email=email)
         )
-    if len(password) < MIN_LENGTH:
-        raise OperationError(
-            _("The password must have at least %(count)d characters.", count=MIN_LENGTH)
-        )
     if not name.strip():
         raise OperationError(_("The name is empty."))
+    check_new_password(password, email=email, name=name)
     user = User(
         email=email, name=name.strip(), password_hash=hash_password(password), role=Role(role)
     )
@@ -52,6 +56,31 @@ def create_user(
     db.session.flush()
     audit.record("user.created", user, actor=actor, role=user.role.value)
     return user
+
+
+def check_new_password(password: str, *, email: str, name: str) -> None:
+    """Refuse a password that is short, common, or the user's e-mail address or name."""
+    if len(password) < MIN_LENGTH:
+        raise OperationError(
+            _("The password must have at least %(count)d characters.", count=MIN_LENGTH)
+        )
+    if is_common(password):
+        raise OperationError(
+            _(
+                "This password is among the most common passwords and is easy to guess. "
+                "Choose another, e.g. three or four words that do not belong together."
+            )
+        )
+    if is_personal(password, email, name):
+        raise OperationError(_("The password must not be your e-mail address or your name."))
+
+
+def set_password(user: User, password: str, *, actor=None) -> None:
+    """Give ``user`` a new password; every login session of the user ends."""
+    check_new_password(password, email=user.email, name=user.name)
+    user.password_hash = hash_password(password)
+    user.end_sessions()
+    audit.record("user.password_changed", user, actor=actor)
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -1,6 +1,11 @@
 """Rate limiting of failed attempts per client, shared by every process (kept in the database).
 
-Clients are told apart by a keyed hash of their address, so no address is stored.
+Clients are told apart by a keyed hash of their address (``request.remote_addr``: behind a
+proxy, the address ``factory.trust_proxies`` takes from ``X-Forwarded-For``), so no address is
+stored. Every limit has its own scope: failures in one (unknown links) never count in another
+(logins). Only failures are counted and refused: a link that works is looked up first and
+never refused, so one client's mistyped links (or a whole office's, behind one NAT address)
+cannot lock anybody out of a link that works.
 """
 
 from __future__ import annotations
@@ -46,8 +51,11 @@ def hit(scope: str, client: str, window: timedelta) -> None:
 class FailureLimit:
     """Failed attempts (unknown links, wrong passwords) allowed per client in one scope.
 
-    ``guard`` decorates the view: a client over the limit gets ``refuse()`` instead; the view
-    calls ``failed()`` for each failed attempt it sees.
+    A link view looks the token up first and answers a failure with ``failure(refuse,
+    unknown)``. ``guard`` decorates a view that must refuse before it checks anything (the
+    login, where checking a password is what is being limited); such a view calls
+    ``failed()`` for each failed attempt it sees. ``subject`` (e.g. an e-mail address) keys a
+    count on something other than the client.
     """
 
     def __init__(self, scope: str, limit: int, window: timedelta) -> None:
@@ -55,13 +63,23 @@ class FailureLimit:
         self.limit = limit
         self.window = window
 
-    def exceeded(self) -> bool:
-        """Whether the current client has had ``limit`` failures within ``window``."""
-        return too_many(self.scope, _client(), self.limit, self.window)
+    def exceeded(self, subject: str | None = None) -> bool:
+        """Whether the current client (or ``subject``) has had ``limit`` failures within
+        ``window``."""
+        return too_many(self.scope, _key(subject), self.limit, self.window)
 
-    def failed(self) -> None:
-        """Count one failed attempt by the current client."""
-        hit(self.scope, _client(), self.window)
+    def failed(self, subject: str | None = None) -> None:
+        """Count one failed attempt by the current client (or against ``subject``)."""
+        hit(self.scope, _key(subject), self.window)
+
+    def failure(self, refuse: Callable[[], Any], unknown: Callable[[], Any]) -> Any:
+        """The answer to a failed attempt: ``refuse()`` when the client is over the limit
+        (not counted again, so the refusal ends ``window`` after the failures), else count
+        it and answer ``unknown()``."""
+        if self.exceeded():
+            return refuse()
+        self.failed()
+        return unknown()
 
     def guard(
         self, refuse: Callable[[], Any], methods: tuple[str, ...] | None = None
@@ -82,3 +100,7 @@ class FailureLimit:
 
 def _client() -> str:
     return request.remote_addr or "unknown"
+
+
+def _key(subject: str | None) -> str:
+    return _client() if subject is None else f"subject|{subject}"

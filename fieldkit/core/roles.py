@@ -54,6 +54,7 @@ ENDPOINTS: dict[str, Rule] = {
     "core.index": Rule.USER,
     "core.new_project": Rule.USER,
     "core.job_status": Rule.USER,
+    "core.change_password": Rule.USER,
     "core.project": Rule.MEMBER,
     "core.add_member": Rule.RESEARCHER,
     "core.remove_member": Rule.RESEARCHER,

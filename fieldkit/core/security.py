@@ -1,8 +1,8 @@
-"""Security headers on every response."""
+"""Security headers on every response, and no caching of anything but static files."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,4 +35,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config["BASE_URL"].startswith("https://"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and "no-store" not in headers.get("Cache-Control", ""):
+            # Staff pages, respondents' pages and downloads hold personal data: no copy in the
+            # browser's cache (a shared computer's back button) or a proxy's. Only the static
+            # files (styles, scripts, fonts) may be kept.
+            headers["Cache-Control"] = "no-store"
         return response

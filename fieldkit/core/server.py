@@ -18,13 +18,18 @@ class RedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time) -> dict[str, Any]:
         atoms = super().atoms(resp, req, environ, request_time)
+        # Every atom a format could name that holds a path or URL (the request line, the
+        # path, ``{raw_uri}e``, the Referer, a Location…) goes through ``redact``.
+        for key, value in atoms.items():
+            if isinstance(value, str) and value.startswith(("/", "http://", "https://")):
+                atoms[key] = redact(value)
         path = redact(environ.get("PATH_INFO", ""))
         atoms["U"] = path
         atoms["r"] = (
             f"{environ.get('REQUEST_METHOD', '')} {path} {environ.get('SERVER_PROTOCOL', '')}"
         )
         atoms["q"] = ""
-        atoms["{raw_uri}e"] = path
+        atoms["{query_string}e"] = ""
         return atoms
 
 

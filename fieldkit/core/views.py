@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -21,14 +22,27 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from fieldkit.core import access, audit, i18n, jobs, mail, operations, ratelimit
-from fieldkit.core.forms import EmptyForm, LanguageForm, LoginForm, MemberForm, ProjectForm
+from fieldkit.core.forms import (
+    EmptyForm,
+    LanguageForm,
+    LoginForm,
+    MemberForm,
+    PasswordForm,
+    ProjectForm,
+)
 from fieldkit.core.models import JobStatus, Project, Role, User
 from fieldkit.extensions import csrf, db, login_manager
 
 bp = Blueprint("core", __name__)
 
-#: Failed logins allowed per client within the window, before it must wait.
-FAILED_LOGINS = ratelimit.FailureLimit("login", limit=10, window=timedelta(minutes=10))
+#: Failed logins allowed per client within the window, before it must wait (high enough for
+#: an office behind one address: guessing one account's password is limited per account).
+FAILED_LOGINS = ratelimit.FailureLimit("login", limit=30, window=timedelta(minutes=10))
+#: Failed logins allowed per e-mail address (known or not, keyed hash) within the window,
+#: before that address must wait, from every client.
+FAILED_ACCOUNT_LOGINS = ratelimit.FailureLimit(
+    "login-account", limit=5, window=timedelta(minutes=15)
+)
 
 login_manager.login_view = "core.login"
 login_manager.login_message = None
@@ -36,8 +50,13 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The user of a login session, while its session token is the user's current one."""
+    user_id, _sep, token = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not token or not hmac.compare_digest(token, user.session_token):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -66,6 +85,17 @@ def _too_many_logins():
     return render_template("core/login.html", form=form), 429
 
 
+def _too_many_account_logins(form: LoginForm):
+    # The same answer whether or not a user has the address: every address is counted.
+    form.password.errors = [
+        _(
+            "Too many failed attempts to log in with this e-mail address. Wait 15 minutes "
+            "and try again."
+        )
+    ]
+    return render_template("core/login.html", form=form), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @FAILED_LOGINS.guard(_too_many_logins, methods=("POST",))
 def login():
@@ -74,9 +104,13 @@ def login():
         return redirect(url_for("core.index"))
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
+        account = operations.normalise_email(form.email.data)
+        if FAILED_ACCOUNT_LOGINS.exceeded(account):
+            return _too_many_account_logins(form)
         user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
             FAILED_LOGINS.failed()
+            FAILED_ACCOUNT_LOGINS.failed(account)
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
             login_user(user)
@@ -90,9 +124,36 @@ def login():
 def logout():
     """Log out (a POST with CSRF token, so no other site can log a user out)."""
     EmptyForm().validate_on_submit() or abort(400)
+    if current_user.is_authenticated:
+        # A copy of the session cookie (another tab, a stolen cookie) stops working too.
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("core.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; every other session of the user ends."""
+    form = PasswordForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if operations.authenticate(user.email, form.current_password.data) is None:
+            form.current_password.errors.append(_("Wrong password."))
+        else:
+            try:
+                operations.set_password(user, form.new_password.data, actor=user)
+            except operations.OperationError as exc:
+                form.new_password.errors.append(str(exc))
+            else:
+                db.session.commit()
+                login_user(user)  # this session goes on with the new session token
+                flash(_("Your password is changed."), "success")
+                return redirect(url_for("core.index"))
+    status = 200 if not form.is_submitted() or not form.errors else 422
+    return render_template("core/password.html", form=form), status
 
 
 @bp.route("/language", methods=["POST"])

@@ -58,3 +58,12 @@ def lose_the_database() -> None:
     raise sa.exc.OperationalError(
         "SELECT 1", {}, Exception("terminating connection due to administrator command")
     )
+
+
+def add_user_twice(email: str) -> None:
+    """Fail on the unique e-mail address, with the address in the statement's values."""
+    from fieldkit.core.models import User
+
+    for name in ("Kari Nordmann", "Kari Nordmann igjen"):
+        db.session.add(User(email=email, name=name, password_hash="x"))
+        db.session.flush()

@@ -1,8 +1,11 @@
 """Logging in and out, and who may see which project."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
-from fieldkit.core.models import AuditEvent, Membership, Role, User
+from fieldkit.core import ratelimit
+from fieldkit.core.models import AuditEvent, Membership, Role, User, utcnow
 from fieldkit.extensions import db
 from tests.conftest import PASSWORD
 
@@ -70,6 +73,65 @@ def test_next_goes_to_local_pages_only(client, make_user, make_project):
     client.post("/logout")
     response = client.post("/login", data={**data, "next": "/p/storby/"})
     assert response.headers["Location"] == "/p/storby/"
+
+
+def test_logout_ends_a_copied_session_cookie(app, client, make_user, login):
+    """A session cookie copied before logout (another tab, a shared computer, a thief) does
+    not open anything after it."""
+    user = make_user()
+    login(user)
+    copied = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/").status_code == 200
+    assert client.post("/logout").status_code == 302
+    replayed = thief.get("/")
+    assert replayed.status_code == 302
+    assert replayed.headers["Location"].startswith("/login")
+    # Logging in again gives a session that works, and the old copy still does not.
+    login(user)
+    assert client.get("/").status_code == 200
+    assert thief.get("/").status_code == 302
+
+
+def test_changing_the_password_refuses_easy_ones_and_ends_other_sessions(
+    app, client, make_user, login
+):
+    user = make_user("kari@example.no", name="Kari Nordmann")
+    login(user)
+    copied = client.get_cookie("session").value
+    other_device = app.test_client()
+    other_device.set_cookie("session", copied)
+    page = client.get("/account/password")
+    assert page.status_code == 200
+    assert "Bytt passord" in page.get_data(as_text=True)
+
+    def change(current, new, repeated=None):
+        data = {"current_password": current, "new_password": new, "repeated": repeated or new}
+        return client.post("/account/password", data=data)
+
+    for easy, message in [
+        ("passord123", "Dette passordet er blant de vanligste passordene"),
+        ("sommer2024", "Dette passordet er blant de vanligste passordene"),
+        ("kort", "minst 10 tegn"),
+        ("kari nordmann", "Passordet kan ikke være e-postadressen eller navnet ditt."),
+        ("kari@example.no", "Passordet kan ikke være e-postadressen eller navnet ditt."),
+    ]:
+        refused = change(PASSWORD, easy)
+        assert refused.status_code == 422
+        assert message in refused.get_data(as_text=True)
+    assert change("gjetning", "tre tilfeldige ord").status_code == 422
+    assert change(PASSWORD, "tre tilfeldige ord", "noe annet").status_code == 422
+    assert other_device.get("/").status_code == 200  # nothing changed yet
+    done = change(PASSWORD, "tre tilfeldige ord")
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200  # this session goes on
+    assert other_device.get("/").status_code == 302  # the other one has ended
+    client.post("/logout")
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 422
+    )
+    login(user, "tre tilfeldige ord")
 
 
 def test_logout_needs_post(client, make_user, login):
@@ -161,16 +223,14 @@ def test_outbox_is_for_administrators(client, make_user, login):
 
 def test_failed_logins_are_rate_limited(app, client, make_user):
     user = make_user("kari@example.no")
-    for _ in range(10):
-        assert (
-            client.post("/login", data={"email": user.email, "password": "gjetning"}).status_code
-            == 422
-        )
+    for number in range(30):
+        guess = {"email": f"gjest{number}@example.no", "password": "gjetning"}
+        assert client.post("/login", data=guess).status_code == 422
     blocked = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert blocked.status_code == 429
-    assert "For mange mislykkede forsøk" in blocked.get_data(as_text=True)
+    assert "For mange mislykkede forsøk fra denne forbindelsen" in blocked.get_data(as_text=True)
     assert client.get("/").status_code == 302  # not logged in
-    # Another address is not limited by this one's failures, nor this one by its.
+    # Another address is not limited by this one's failures.
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     wrong = other.post("/login", data={"email": user.email, "password": "gjetning"})
@@ -178,15 +238,46 @@ def test_failed_logins_are_rate_limited(app, client, make_user):
     right = other.post("/login", data={"email": user.email, "password": PASSWORD})
     assert right.status_code == 302
     assert other.get("/").status_code == 200  # logged in
-    again = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert again.status_code == 429
+
+
+def test_failed_logins_slow_down_one_account_from_every_client(app, make_user, monkeypatch):
+    """Five wrong passwords for one e-mail address (from any clients) make that address wait
+    15 minutes, right password or not; an unknown address gets the very same answer."""
+    user = make_user("kari@example.no")
+    make_user("ola@example.no")
+    for number in range(5):
+        guesser = app.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = f"192.0.2.{number + 10}"
+        wrong = {"email": "Kari@Example.no", "password": f"gjetning{number}"}
+        assert guesser.post("/login", data=wrong).status_code == 422
+        unknown = {"email": "finnes.ikke@example.no", "password": f"gjetning{number}"}
+        assert guesser.post("/login", data=unknown).status_code == 422
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    refused = owner.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert refused.status_code == 429
+    text = refused.get_data(as_text=True)
+    assert "For mange mislykkede forsøk med denne e-postadressen. Vent 15 minutter" in text
+    assert owner.get("/").status_code == 302  # not logged in
+    unknown = owner.post("/login", data={"email": "finnes.ikke@example.no", "password": "x"})
+    assert unknown.status_code == 429
+    assert unknown.get_data(as_text=True) == text.replace(user.email, "finnes.ikke@example.no")
+    # Other accounts, from the same clients, are not slowed down.
+    other = owner.post("/login", data={"email": "ola@example.no", "password": PASSWORD})
+    assert other.status_code == 302
+    later = utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr(ratelimit, "utcnow", lambda: later)
+    again = app.test_client()
+    again.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    assert again.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
 
 def _fail_logins(app, user, times, **environ):
+    """``times`` failed logins, each with another address (no account is slowed down)."""
     client = app.test_client()
     client.environ_base.update(environ)
-    for _ in range(times):
-        client.post("/login", data={"email": user.email, "password": "gjetning"})
+    for number in range(times):
+        client.post("/login", data={"email": f"gjest{number}@example.no", "password": "gjetning"})
     return client
 
 
@@ -201,7 +292,7 @@ def test_behind_a_trusted_proxy_clients_are_told_apart_by_their_forwarded_addres
     with app.app_context():
         user = make_user()
         proxy = {"REMOTE_ADDR": "127.0.0.1"}
-        _fail_logins(app, user, 10, **proxy, HTTP_X_FORWARDED_FOR="198.51.100.4")
+        _fail_logins(app, user, 30, **proxy, HTTP_X_FORWARDED_FOR="198.51.100.4")
         locked = app.test_client()
         locked.environ_base.update(proxy, HTTP_X_FORWARDED_FOR="198.51.100.4")
         assert (
@@ -229,9 +320,9 @@ def test_without_trusted_proxies_forwarded_addresses_are_ignored(app, make_user)
     user = make_user()
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.50"
-    for number in range(10):
+    for number in range(30):
         client.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.0.0.{number}"
-        client.post("/login", data={"email": user.email, "password": "gjetning"})
+        client.post("/login", data={"email": f"gjest{number}@example.no", "password": "x"})
     client.environ_base["HTTP_X_FORWARDED_FOR"] = "10.0.0.99"
     assert (
         client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 429

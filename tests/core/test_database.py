@@ -41,7 +41,7 @@ def test_the_migration_history_has_one_head():
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_PATH))
-    assert ScriptDirectory.from_config(config).get_heads() == ["m004"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["m005"]
 
 
 def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):

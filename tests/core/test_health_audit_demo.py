@@ -1,5 +1,6 @@
 """Health check, audit log, the demo and the account commands."""
 
+import pytest
 import sqlalchemy as sa
 
 from fieldkit.core import audit
@@ -67,6 +68,52 @@ def test_user_create_refuses_a_short_password(runner):
     assert result.exit_code == 1
     assert "minst 10 tegn" in result.output
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("passord123", "blant de vanligste passordene"),
+        ("Sommer2024", "blant de vanligste passordene"),
+        ("Passord2025!", "blant de vanligste passordene"),
+        ("qwertyuiop", "blant de vanligste passordene"),
+        ("Kari Nordmann", "kan ikke være e-postadressen eller navnet ditt"),
+        ("KARI.NORDMANN@example.no", "kan ikke være e-postadressen eller navnet ditt"),
+    ],
+)
+def test_user_create_refuses_a_common_or_personal_password(runner, password, message):
+    result = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "kari.nordmann@example.no",
+            "--name",
+            "Kari Nordmann",
+            "--password",
+            password,
+        ]
+    )
+    assert result.exit_code == 1
+    assert message in result.output
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_user_set_password_applies_the_same_rules_and_logs_out(runner, make_user):
+    user = make_user("kari@example.no")
+    old_hash, old_session = user.password_hash, user.session_token
+    refused = runner.invoke(args=["user", "set-password", user.email, "--password", "sommer2024"])
+    assert refused.exit_code == 1
+    assert "blant de vanligste passordene" in refused.output
+    db.session.refresh(user)
+    assert user.password_hash == old_hash
+    done = runner.invoke(
+        args=["user", "set-password", user.email, "--password", "tre tilfeldige ord"]
+    )
+    assert done.exit_code == 0, done.output
+    db.session.refresh(user)
+    assert user.password_hash != old_hash and user.session_token != old_session
+    unknown = runner.invoke(args=["user", "set-password", "nei@example.no", "--password", "x"])
+    assert unknown.exit_code == 1
 
 
 def test_demo_twice_changes_nothing(runner, client):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fieldkit.core.jobs import enqueue, execute, func_path
 from fieldkit.core.models import AuditEvent, Job, JobStatus
 from fieldkit.extensions import db
-from tests.core.job_functions import count_to, explode
+from tests.core.job_functions import add_user_twice, count_to, explode
 from tests.paths import ROOT
 
 REDIS_URL = os.environ.get("FIELDKIT_TEST_REDIS_URL")
@@ -72,6 +72,38 @@ def test_a_job_end_the_database_refuses_is_recorded_without_details(app, monkeyp
     assert job.status == JobStatus.FAILED
     assert job.error == "RuntimeError: noe gikk galt"
     assert "Traceback" not in (job.message or "")
+
+
+def test_a_failed_job_logs_no_personal_data_from_its_database_error(app, caplog):
+    """A unique e-mail address taken twice: SQLAlchemy puts the values in the message (and
+    PostgreSQL the key: ``Key (email)=(…) already exists``); neither reaches the log or the
+    job's record of the failure."""
+    email = "kari.nordmann@example.no"
+    with caplog.at_level("INFO"):
+        job = enqueue(add_user_twice, email)
+    assert job.status == JobStatus.FAILED
+    assert "IntegrityError" in caplog.text
+    assert "job_functions.py" in caplog.text  # where it failed is still logged
+    assert "INSERT INTO users" in caplog.text
+    assert email not in caplog.text and "Kari Nordmann" not in caplog.text
+    assert job.error.startswith("IntegrityError")
+    assert email not in job.error and email not in job.message
+    assert "Kari Nordmann" not in job.message
+
+
+def test_a_failing_request_logs_no_personal_data_from_its_database_error(app, caplog):
+    email = "ola.nordmann@example.no"
+
+    @app.route("/boom")
+    def boom():
+        add_user_twice(email)
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with caplog.at_level("INFO"):
+        assert app.test_client().get("/boom").status_code == 500
+    assert "Exception on /boom [GET]" in caplog.text
+    assert "IntegrityError" in caplog.text
+    assert email not in caplog.text and "Kari Nordmann" not in caplog.text
 
 
 def test_job_status_page_reports_progress(client, app, make_user, login):

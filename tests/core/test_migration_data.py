@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from fieldkit import create_app
+from fieldkit.core import tokens
 from fieldkit.extensions import db
 from fieldkit.surveys.questionnaires import native
 from fieldkit.surveys.respond.operations import completeness
@@ -237,3 +238,70 @@ def test_upgrading_unties_anonymous_responses_already_submitted_from_their_cases
     answers = {k: json.loads(v) if isinstance(v, str) else v for k, v in answers.items()}
     assert answers == given
     assert [row.entered_by_id for row in stored] == [None] * 12
+
+
+def test_upgrading_gives_existing_cases_decline_links_of_their_own(scratch_url, tmp_path):
+    """``m005`` gives every case a decline-link hash, the one its links would give today, so
+    reminders to cases made before it carry a decline link that opens no questionnaire."""
+    from fieldkit.surveys.models import Case
+    from fieldkit.surveys.respond import links
+
+    app = create_app(make_config(scratch_url, tmp_path / "instance"))
+    with app.app_context():
+        drop_everything()
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="m003")
+        metadata = sa.MetaData()
+        metadata.reflect(db.engine)
+        tables = metadata.tables
+        with db.engine.begin() as connection:
+            user = insert(connection, tables["users"], email="a@b.no", name="A")
+            project = insert(connection, tables["projects"], slug="old", name="Old")
+            record = insert(connection, tables["questionnaires"], project_id=project, title="S")
+            version = insert(
+                connection,
+                tables["questionnaire_versions"],
+                questionnaire_id=record,
+                number=1,
+                definition_json=native.to_json(native.load(FORM.read_text())),
+            )
+            survey = insert(
+                connection,
+                tables["surveys"],
+                project_id=project,
+                questionnaire_version_id=version,
+                title="Gammel undersøkelse",
+            )
+            for key in ("a", "b"):
+                case = insert(connection, tables["cases"], survey_id=survey, external_id=key)
+                insert(
+                    connection,
+                    tables["responses"],
+                    id=str(uuid.uuid4()),
+                    mode="web",
+                    survey_id=survey,
+                    case_id=case,
+                    status="submitted",
+                    answers={"q1": 1},
+                )
+            insert(connection, tables["memberships"], project_id=project, user_id=user)
+        db.engine.dispose()
+
+        upgrade(directory=directory)
+
+        cases = db.session.scalars(sa.select(Case).order_by(Case.external_id)).all()
+        assert [c.decline_hash for c in cases] == [
+            tokens.token_hash(links.decline_token(c)) for c in cases
+        ]
+        assert cases[0].decline_hash != cases[1].decline_hash
+        assert all(links.case_for_decline_token(links.decline_token(c)) == c for c in cases)
+        session_token = db.session.scalar(
+            sa.text(f"SELECT session_token FROM users WHERE id = {user}")
+        )
+        assert len(session_token) == 32
+        # Nothing that points at the altered tables went (SQLite's batch mode would drop them).
+        count = "SELECT count(*) FROM {} WHERE {} IS NOT NULL"
+        assert db.session.scalar(sa.text(count.format("responses", "case_id"))) == 2
+        assert db.session.scalar(sa.text(count.format("memberships", "user_id"))) == 1
+        db.session.remove()
+        db.engine.dispose()

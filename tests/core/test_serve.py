@@ -139,6 +139,75 @@ def test_the_access_log_never_holds_a_link_token(served):
     assert token not in log and "kilde" not in log
 
 
+def test_every_token_route_is_redacted_in_the_access_log(served, tmp_path):
+    """Each route with a token (read from ``app.url_map``: personal, open, resume, decline and
+    download links) and the referent's ``/g?t=`` reach gunicorn's log without the token."""
+    from fieldkit import create_app
+    from fieldkit.core import redaction
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": tmp_path / "x"}
+    )
+    rules = redaction.token_rules(app)
+    assert {"/s/<token>", "/o/<token>", "/r/<token>", "/n/<token>", "/d/<token>"} <= set(rules)
+    prefixes = [rule.removesuffix("<token>") for rule in rules]
+    assert all("<" not in prefix for prefix in prefixes)
+    base, _output, _env, process = served
+    tokens = {}
+    for number, prefix in enumerate([*prefixes, "/g?t="]):
+        token = f"Tok{number}en" + "z" * 37
+        tokens[prefix] = token
+        request = urllib.request.Request(
+            f"{base}{prefix}{token}", headers={"Referer": f"{base}/s/{token}?kilde=epost"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(request)
+        assert failed.value.code == 404
+    process.send_signal(signal.SIGTERM)
+    log, _ = process.communicate(timeout=30)
+    for prefix, token in tokens.items():
+        assert token not in log
+        if prefix != "/g?t=":
+            assert f'"GET {prefix}… HTTP/1.1" 404' in log
+    assert '"GET /g HTTP/1.1" 404' in log
+    assert "kilde" not in log
+
+
+def test_a_new_token_route_is_redacted_without_a_change_to_redaction(app):
+    from fieldkit.core import redaction
+
+    app.add_url_rule("/x/<int:number>/<token>/pdf", "new_link", lambda number, token: "")
+    redaction.init_app(app)
+    assert redaction.redact("/x/7/" + "A" * 43 + "/pdf") == "/x/7/…/pdf"
+    assert redaction.redact("/d/" + "B" * 43) == "/d/…"
+    assert redaction.redact("/p/storby/surveys/3") == "/p/storby/surveys/3"
+
+
+def test_the_development_server_log_holds_no_token(app, caplog):
+    """``fieldkit run`` (Flask's development server) logs each request through werkzeug."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    token = "Tok3n" + "w" * 38
+    with caplog.at_level("INFO", logger="werkzeug"):
+        thread.start()
+        try:
+            for path in (f"/d/{token}", f"/n/{token}", f"/g?t={token}"):
+                with pytest.raises(urllib.error.HTTPError):
+                    urllib.request.urlopen(f"http://127.0.0.1:{server.port}{path}")
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("GET /d/… HTTP/1.1" in line for line in lines), lines
+    assert any("GET /n/… HTTP/1.1" in line for line in lines), lines
+    assert any("GET /g HTTP/1.1" in line for line in lines), lines
+    assert token not in caplog.text
+
+
 def test_a_failing_request_is_logged_without_its_link_token(app, caplog):
     """Flask logs ``Exception on <path>``; under a personal link that path is the token."""
     token = "Tok3n" + "y" * 38
@@ -151,5 +220,6 @@ def test_a_failing_request_is_logged_without_its_link_token(app, caplog):
     with caplog.at_level("ERROR"):
         assert app.test_client().get(f"/s/{token}/boom").status_code == 500
     (record,) = [r for r in caplog.records if r.getMessage().startswith("Exception on")]
-    assert record.getMessage() == "Exception on /s/…/boom [GET]"
+    assert record.getMessage().startswith("Exception on /s/…/boom [GET]\nTraceback")
+    assert "RuntimeError (the message is not logged)" in record.getMessage()
     assert token not in caplog.text

@@ -24,7 +24,8 @@ bp = Blueprint("referent", __name__, url_prefix="/g")
 
 #: Session key: group id → referent link id, for the links this browser has opened.
 SESSION_KEY = "referent_links"
-#: Failed link lookups allowed per client within the window before it is refused for a while.
+#: Failed link lookups allowed per client within the window before its failures are refused
+#: for a while (a link that works is looked up first and never refused).
 FAILED_LINKS = ratelimit.FailureLimit("referent-link", limit=20, window=timedelta(minutes=10))
 
 
@@ -33,13 +34,14 @@ def _too_many():
 
 
 @bp.route("")
-@FAILED_LINKS.guard(_too_many)
 def entry():
     """Open a referent link: remember it in this browser's session and go to the group."""
     link = link_for_token(request.args.get("t", ""))
     if link is None:
-        FAILED_LINKS.failed()
-        return render_template("conferences/referent/invalid.html", too_many=False), 404
+        return FAILED_LINKS.failure(
+            _too_many,
+            lambda: (render_template("conferences/referent/invalid.html", too_many=False), 404),
+        )
     links = dict(session.get(SESSION_KEY, {}))
     links[str(link.group_id)] = link.id
     session[SESSION_KEY] = links

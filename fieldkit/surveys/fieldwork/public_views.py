@@ -8,16 +8,15 @@ from flask_wtf import FlaskForm
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import cases as case_ops
 from fieldkit.surveys.respond import links
-from fieldkit.surveys.respond.views import too_many, unknown_link
+from fieldkit.surveys.respond.views import unknown_link
 
 public_bp = Blueprint("fieldwork_public", __name__)
 
 
 @public_bp.route("/n/<token>", methods=["GET", "POST"])
-@links.FAILED_LINKS.guard(too_many)
 def decline(token: str):
     """The decline link of every message: confirm, then no more mail."""
-    case = links.case_for_token(token)
+    case = links.case_for_decline_token(token)
     if case is None:
         return unknown_link()
     form = FlaskForm()

@@ -162,7 +162,7 @@ PREVIEW_LINK_TOKEN = "personlig-lenke"
 
 def decline_url(case: Case) -> str:
     """The case's decline (opt-out) link."""
-    return f"{links.base_url()}/n/{links.personal_token(case)}"
+    return f"{links.base_url()}/n/{links.decline_token(case)}"
 
 
 def deadline_text(survey: Survey, language: str = "nb") -> str:

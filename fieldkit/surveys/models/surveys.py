@@ -133,6 +133,11 @@ class Case(db.Model):
     link_nonce: so.Mapped[str] = so.mapped_column(sa.String(64), nullable=False)
     #: SHA-256 of the personal-link token: finds the case from a link; reveals no link itself.
     link_hash: so.Mapped[str] = so.mapped_column(sa.String(64), nullable=False, unique=True)
+    #: SHA-256 of the decline-link token (derived from the same nonce for another purpose):
+    #: a decline link declines, it does not open the questionnaire.
+    decline_hash: so.Mapped[str] = so.mapped_column(
+        sa.String(64), nullable=False, server_default="", unique=True, index=True
+    )
     #: For anonymous surveys only: the response in progress, forgotten at submission.
     open_response_id: so.Mapped[str | None] = so.mapped_column(sa.String(36), nullable=True)
     #: When the case's response was submitted (for anonymous surveys: the date only).

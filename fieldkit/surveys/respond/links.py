@@ -31,14 +31,20 @@ def personal_token(case: Case) -> str:
     return _derive(b"case-link", case.link_nonce)
 
 
+def decline_token(case: Case) -> str:
+    """The token of the case's decline link: it declines, it opens no questionnaire."""
+    return _derive(b"decline-link", case.link_nonce)
+
+
 def open_token(survey: Survey) -> str:
     return _derive(b"open-link", survey.open_link_nonce)
 
 
 def assign_personal_link(case: Case) -> None:
-    """Give ``case`` a (new) personal link; an earlier link stops working."""
+    """Give ``case`` a (new) personal link and decline link; earlier ones stop working."""
     case.link_nonce = tokens.new_nonce()
     case.link_hash = tokens.token_hash(personal_token(case))
+    case.decline_hash = tokens.token_hash(decline_token(case))
 
 
 def assign_open_link(survey: Survey) -> None:
@@ -65,10 +71,25 @@ def resume_url(token: str) -> str:
 
 
 def case_for_token(token: str) -> Case | None:
-    """The case whose personal link (or decline link) carries ``token``, or None."""
+    """The case whose personal link carries ``token``, or None."""
     if not re.fullmatch(tokens.TOKEN_PATTERN, token):
         return None
     return db.session.scalar(sa.select(Case).where(Case.link_hash == tokens.token_hash(token)))
+
+
+def case_for_decline_token(token: str) -> Case | None:
+    """The case whose decline link carries ``token``, or None.
+
+    Messages sent before decline links had their own token carried the personal link's
+    token in the decline link too; it still declines (whoever holds it can open the
+    questionnaire with it anyway), while a decline link of today opens nothing else.
+    """
+    if not re.fullmatch(tokens.TOKEN_PATTERN, token):
+        return None
+    digest = tokens.token_hash(token)
+    return db.session.scalar(
+        sa.select(Case).where(sa.or_(Case.decline_hash == digest, Case.link_hash == digest))
+    )
 
 
 def survey_for_open_token(token: str) -> Survey | None:

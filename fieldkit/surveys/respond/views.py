@@ -44,8 +44,12 @@ SESSION_KEY = "respondent"
 
 def unknown_link():
     """The same page for every respondent link that does not work (personal, open, resume,
-    decline): nothing says whether it existed. Counts a failure against the client."""
-    links.FAILED_LINKS.failed()
+    decline): nothing says whether it existed. Counts a failure against the client, or, when
+    it has had too many, refuses it for a while (a link that works is never refused)."""
+    return links.FAILED_LINKS.failure(too_many, _unknown_page)
+
+
+def _unknown_page():
     return render_template(
         "surveys/respond/message.html", kind="unknown", survey=None, language="nb"
     ), 404
@@ -78,14 +82,12 @@ def _case_for_token(token: str) -> Case | None:
 
 
 @respond_bp.route("/s/<token>")
-@links.FAILED_LINKS.guard(too_many)
 def personal_link(token: str):
     """A personal link: the case it belongs to."""
     return _enter(token, _case_for_token, lambda case: {"survey": case.survey_id, "case": case.id})
 
 
 @respond_bp.route("/o/<token>")
-@links.FAILED_LINKS.guard(too_many)
 def open_link(token: str):
     """A survey's open link: anyone may start a response."""
     return _enter(
@@ -94,7 +96,6 @@ def open_link(token: str):
 
 
 @respond_bp.route("/r/<token>")
-@links.FAILED_LINKS.guard(too_many)
 def resume_link(token: str):
     """An open-link respondent's resume link."""
     return _enter(

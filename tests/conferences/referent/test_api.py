@@ -44,11 +44,15 @@ def test_link_guessing_is_rate_limited(client, group):
     for _ in range(20):
         assert client.get("/g?t=" + "B" * 43).status_code == 404
     assert db.session.scalar(db.select(db.func.count(RateLimitHit.id))) == 20
-    # Refused for a while, even with a working link.
-    refused = client.get(f"/g?t={token}")
+    # Further failures are refused for a while (and not counted)...
+    refused = client.get("/g?t=" + "C" * 43)
     assert refused.status_code == 429
     assert "Vent noen minutter" in refused.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(RateLimitHit.id))) == 20
     assert client.get(f"/g/{group.id}").status_code == 403  # nothing was remembered
+    # ...but a working link is looked up first and never refused.
+    assert client.get(f"/g?t={token}").status_code == 302
+    assert client.get(f"/g/{group.id}").status_code == 200
 
 
 def test_tokens_are_stored_only_as_keyed_hashes(app, conference, group):

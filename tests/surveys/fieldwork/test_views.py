@@ -263,6 +263,77 @@ def test_the_decline_link_asks_then_stops_mail(client, app, make_survey):
     assert client.get("/n/" + "x" * 43).status_code == 404
 
 
+def test_pages_with_personal_data_are_not_cached_but_static_files_are(
+    app, client, make_survey, make_user, login
+):
+    """``Cache-Control: no-store`` on staff pages, respondents' pages and the decline page
+    (a shared computer's back button or a proxy must not keep them); static files cacheable."""
+    survey = make_survey()
+    from fieldkit.surveys.fieldwork import operations as surveys
+
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    respondent = app.test_client()
+    for path in (f"/s/{links.personal_token(case)}", "/svar", texts.decline_url(case)):
+        page = respondent.get(path.removeprefix("http://fieldkit.test"))
+        assert page.status_code in (200, 302), path
+        assert page.headers["Cache-Control"] == "no-store", path
+    user = make_user()
+    from fieldkit.core import operations
+
+    operations.add_member(survey.project, user)
+    db.session.commit()
+    login(user)
+    for path in ("/", f"/p/{survey.project.slug}/", "/account/password", "/login"):
+        page = client.get(path)
+        assert page.status_code in (200, 302), path
+        assert page.headers["Cache-Control"] == "no-store", path
+    style = client.get("/static/css/fieldkit.css")
+    assert style.status_code == 200
+    assert "no-store" not in style.headers.get("Cache-Control", "")
+    style.close()
+
+
+def test_a_decline_link_declines_and_opens_no_questionnaire(client, make_survey):
+    """A decline link in a log or a forwarded mail lets nobody answer in the respondent's
+    name: it has a token of its own, which the personal-link route does not know."""
+    survey = make_survey()
+    from fieldkit.surveys.fieldwork import operations as surveys
+
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    token = texts.decline_url(case).rsplit("/", 1)[1]
+    assert token != links.personal_token(case)
+    message = texts.render(survey, case, "invitation")
+    assert message.decline_link.endswith(f"/n/{token}")
+    assert message.link.endswith(f"/s/{links.personal_token(case)}")
+    assert client.get(f"/s/{token}").status_code == 404
+    assert client.get("/svar").status_code == 404
+    assert client.get(f"/n/{token}").status_code == 200
+    client.post(f"/n/{token}")
+    db.session.refresh(case)
+    assert case.declined_at is not None
+    # A new personal link (revoking the old one) gives a new decline link too.
+    old_decline = token
+    links.assign_personal_link(case)
+    db.session.commit()
+    assert client.get(f"/n/{old_decline}").status_code == 404
+
+
+def test_decline_links_sent_before_they_had_a_token_of_their_own_still_decline(client, make_survey):
+    """Messages already sent carry the personal link's token in their decline link."""
+    survey = make_survey()
+    from fieldkit.surveys.fieldwork import operations as surveys
+
+    case = surveys.add_case(survey, "S1", name="NAV Vadsø", email="vadso@nav.no")
+    db.session.commit()
+    old_link = f"/n/{links.personal_token(case)}"
+    assert "Jeg ønsker ikke å delta" in client.get(old_link).get_data(as_text=True)
+    client.post(old_link)
+    db.session.refresh(case)
+    assert case.declined_at is not None
+
+
 def test_decline_links_share_the_limit_of_respondent_links(client, make_survey):
     survey = make_survey()
     from fieldkit.surveys.fieldwork import operations as surveys
@@ -275,12 +346,12 @@ def test_decline_links_share_the_limit_of_respondent_links(client, make_survey):
     assert unknown.get_data() == client.get("/s/abc").get_data()  # every dead link alike
     for _ in range(18):
         assert client.get("/n/abc").status_code == 404
-    # 20 failures (decline and personal links together): even a right link waits now.
-    assert client.get(path).status_code == 429
-    assert client.post(path).status_code == 429
-    assert client.get(f"/s/{links.personal_token(case)}").status_code == 429
-    db.session.refresh(case)
-    assert case.declined_at is None
+    # 20 failures (decline and personal links together): further failures are refused...
+    assert client.get("/n/" + "y" * 43).status_code == 429
+    assert client.get("/s/abc").status_code == 429
+    # ...but a link that works is never refused.
+    assert client.get(path).status_code == 200
+    assert client.get(f"/s/{links.personal_token(case)}").status_code == 302
 
 
 def test_reminder_schedule_is_saved_from_the_mail_page(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from fieldkit.core.models import AuditEvent, utcnow
+from fieldkit.core.models import AuditEvent, RateLimitHit, utcnow
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import operations as surveys
 from fieldkit.surveys.models import Case, Response, ResponseMode, ResponseStatus
@@ -174,15 +174,63 @@ def test_unknown_links_look_alike_and_are_rate_limited(app, client, field_survey
     for _ in range(18):
         client.get("/s/abc")
     assert client.get("/s/abc").status_code == 429
-    # Even a right link waits while the client is limited.
-    assert client.get(f"/s/{token}").status_code == 429
-    assert client.get("/svar").status_code == 404
-    # Another address is not limited by this one's failures, nor this one by its.
+    assert client.get("/r/" + "x" * 43).status_code == 429
+    # Refusals are not counted: the client waits ten minutes from its 20th failure.
+    assert db.session.scalar(sa.select(sa.func.count(RateLimitHit.id))) == 20
+    # A link that works is looked up first and never refused, not even after one's own
+    # failures.
+    assert client.get(f"/s/{token}").status_code == 302
+    assert client.get("/svar").status_code == 200
+    # Another address is not limited by this one's failures.
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert other.get("/s/abc").status_code == 404
-    assert other.get(f"/s/{token}").status_code == 302
-    assert client.get(f"/s/{token}").status_code == 429
+
+
+def test_behind_one_office_address_mistyped_links_do_not_block_working_links(
+    app_config, make_project
+):
+    """Behind nginx and an office NAT, 20 mistyped links from colleagues (all one address)
+    leave every working link open: personal, open, resume and decline links."""
+    from fieldkit import create_app
+    from fieldkit.surveys.fieldwork import texts
+
+    app = create_app({**app_config, "TRUSTED_PROXIES": 1})
+    with app.app_context():
+        record = questionnaires.import_questionnaire(
+            make_project(),
+            "ansatteskjema_storbysatsingen.yaml",
+            (FIXTURES / "ansatteskjema_storbysatsingen.yaml").read_bytes(),
+        )
+        survey = surveys.create_survey(
+            record,
+            "Kartlegging 2004",
+            contact_name="Kari",
+            contact_email="kari@afi.no",
+            open_link=True,
+        )
+        surveys.launch(survey)
+        cases = [surveys.add_case(survey, str(number)) for number in range(3)]
+        db.session.commit()
+        office = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.4"}
+        colleague = app.test_client()
+        colleague.environ_base.update(office)
+        for number in range(20):
+            assert colleague.get(f"/s/{'A' * 42}{number % 10}").status_code == 404
+        assert colleague.get("/s/" + "B" * 43).status_code == 429
+        assert colleague.get("/n/" + "B" * 43).status_code == 429
+        respondent = app.test_client()
+        respondent.environ_base.update(office)
+        assert respondent.get(f"/s/{links.personal_token(cases[0])}").status_code == 302
+        assert respondent.get(f"/o/{links.open_token(survey)}").status_code == 302
+        decline = texts.decline_url(cases[1]).removeprefix("http://fieldkit.test")
+        assert respondent.get(decline).status_code == 200
+        assert colleague.get(f"/s/{links.personal_token(cases[2])}").status_code == 302
+        # The office is one client: its failures are refused, a client elsewhere is not.
+        assert respondent.get("/s/" + "C" * 43).status_code == 429
+        elsewhere = app.test_client()
+        elsewhere.environ_base.update(office, HTTP_X_FORWARDED_FOR="203.0.113.9")
+        assert elsewhere.get("/s/" + "C" * 43).status_code == 404
 
 
 def test_not_yet_open_and_closed(client, field_survey):
