@@ -208,13 +208,17 @@ def test_the_development_server_log_holds_no_token(app, caplog):
     assert token not in caplog.text
 
 
-def test_a_failing_request_is_logged_without_its_link_token(app, caplog):
+def test_a_failing_request_is_logged_without_its_link_token(app, caplog, monkeypatch):
     """Flask logs ``Exception on <path>``; under a personal link that path is the token."""
+    from fieldkit.core import roles
+
     token = "Tok3n" + "y" * 38
 
     @app.route("/s/<token>/boom")
     def boom(token):
         raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(roles.ENDPOINTS, "boom", roles.Rule.TOKEN)
 
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with caplog.at_level("ERROR"):
