@@ -25,6 +25,7 @@ from fieldkit.conferences.models import (
 from fieldkit.conferences.setup import design as designs
 from fieldkit.conferences.setup.links import create_referent_link
 from fieldkit.core import audit, uploads
+from fieldkit.core import columns as column_limits
 from fieldkit.core.models import Project, User
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
@@ -298,6 +299,15 @@ def add_participant(
 #: Rows of a participant list (openpyxl reads some 5 000 rows a second).
 MAX_PARTICIPANTS = 5_000
 
+#: The field each column of a participant list fills (its length bounds the cells).
+PARTICIPANT_FIELDS = {
+    "name": Participant.name,
+    "organisation": Participant.organisation,
+    "category": ParticipantCategory.name,
+    "kommune": Participant.kommune,
+    "email": Participant.email,
+}
+
 
 def import_participants(
     conference: Conference, filename: str, content: bytes, *, actor: User | None = None
@@ -319,6 +329,18 @@ def import_participants(
     records = []
     for number, row in table.rows:
         record = {key: row[index].strip() for key, index in columns.items()}
+        for key, index in columns.items():
+            problem = column_limits.too_long(record[key], PARTICIPANT_FIELDS[key])
+            if problem:
+                errors.append(
+                    _(
+                        "%(where)s, row %(row)d, %(column)s: %(problem)s.",
+                        where=where,
+                        row=number,
+                        column=table.headers[index].strip(),
+                        problem=problem,
+                    )
+                )
         if not record.get("name"):
             errors.append(_("%(where)s, row %(row)d: the name is empty.", where=where, row=number))
         email = record.get("email", "")

@@ -21,7 +21,7 @@ import orjson
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from fieldkit.core import audit, retention, uploads
+from fieldkit.core import audit, columns, retention, uploads
 from fieldkit.core.models import User
 from fieldkit.core.operations import OperationError
 from fieldkit.core.uploads import Table
@@ -32,6 +32,13 @@ from fieldkit.surveys.respond import links
 #: The roles a column can have; every other column is a stratum or ignored.
 ROLES = ("id", "name", "email", "contact_person")
 STRATUM = "stratum"
+#: The case's field each role fills (its length bounds the cells).
+FIELDS = {
+    "id": Case.external_id,
+    "name": Case.name,
+    "email": Case.email,
+    "contact_person": Case.contact_person,
+}
 IGNORE = "ignore"
 
 #: Header names (normalised: lower case, no spaces, dashes or dots) and the role they suggest.
@@ -190,6 +197,11 @@ def preview(
             )
             continue
         seen_ids[external_id] = number
+        for role, case_field in FIELDS.items():
+            problem = columns.too_long(value(role), case_field)
+            if problem:
+                message = problem[0].upper() + problem[1:] + "."
+                issues.append(Issue("error", message, number, column_of[role]))
         email = value("email").lower() or None
         if email is not None:
             if not EMAIL_PATTERN.match(email):

@@ -63,3 +63,20 @@ def test_a_list_without_names_or_of_another_kind_is_refused(conference, filename
         operations.import_participants(conference, filename, content)
     assert str(info.value) == message
     assert db.session.query(Participant).count() == 0
+
+
+def test_a_cell_longer_than_its_field_is_refused_by_row_and_column(conference):
+    """PostgreSQL refuses a name over 200 characters with a server error; the list is refused
+    with the row and column instead, and nobody is added (on every database)."""
+    content = workbook(
+        ["Navn", "Organisasjon", "Kommune"],
+        ["Eva", "NAV", "Bergen"],
+        ["N" * 201, "NAV", "K" * 101],
+    )
+    with pytest.raises(OperationError) as info:
+        operations.import_participants(conference, "deltakere.xlsx", content)
+    assert str(info.value) == (
+        "deltakere.xlsx, ark Deltakere, rad 3, Navn: lengre enn 200 tegn (201). "
+        "deltakere.xlsx, ark Deltakere, rad 3, Kommune: lengre enn 100 tegn (101)."
+    )
+    assert db.session.query(Participant).count() == 0

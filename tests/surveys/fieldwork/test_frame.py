@@ -114,6 +114,24 @@ def test_a_broken_windows_1252_frame_is_reported_by_row_and_stores_nothing(make_
     assert count_cases(survey) == 0
 
 
+def test_a_cell_longer_than_its_field_is_an_error_of_its_row_and_column(make_survey):
+    """A case's name holds 300 characters, its id 100: longer is an error of the row (on
+    PostgreSQL it was a server error at the import), and nothing is imported."""
+    survey = make_survey()
+    content = f"Nr;Navn;E-post\n1;NAV Bodø;bodo@nav.no\n{'9' * 101};{'N' * 301};x@nav.no\n"
+    table = uploads.read_table("utvalg.csv", content.encode())
+    preview = frame.preview(survey, table)
+    found = [(i.severity, i.row, i.column, i.message) for i in preview.issues]
+    assert found == [
+        ("error", 3, "Nr", "Lengre enn 100 tegn (101)."),
+        ("error", 3, "Navn", "Lengre enn 300 tegn (301)."),
+    ]
+    with pytest.raises(OperationError, match="2 feil; ingenting ble importert"):
+        frame.import_frame(survey, table)
+    db.session.rollback()
+    assert count_cases(survey) == 0
+
+
 def test_xlsx_frames_report_sheet_and_row(make_survey):
     survey = make_survey()
     workbook = openpyxl.Workbook()
