@@ -122,7 +122,7 @@ def tab_to(page, selector: str, limit: int = 60) -> None:
 def test_complete_the_preview_by_keyboard_only(page, preview_url):
     log_in(page, "kari@example.no", PASSWORD)
     page.goto(preview_url)
-    tab_to(page, "a.button")
+    tab_to(page, "main a.button")
     page.keyboard.press("Enter")
     page.wait_for_url("**/page/om_kontoret")
     tab_to(page, "#f-q1--1-choice")
