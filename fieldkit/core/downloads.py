@@ -110,19 +110,31 @@ def send(area: str, result: Any, *, attachment: bool = True) -> Response | None:
     return response
 
 
-def prune(area: str, *, now: float | None = None) -> int:
-    """Delete the area's files older than the retention period; returns how many."""
-    hours = float(current_app.config.get("DOWNLOAD_RETENTION_HOURS", 72))
-    limit = (time.time() if now is None else now) - hours * 3600
+def prune_folder(
+    path: Path, max_age_seconds: float, now: float | None = None, suffixes: tuple[str, ...] = ()
+) -> int:
+    """Delete the files in ``path`` (those ending in ``suffixes``, if given) older than
+    ``max_age_seconds``; returns how many. Downloads, the outbox and upload previews."""
+    if not path.is_dir():
+        return 0
+    limit = (time.time() if now is None else now) - max_age_seconds
     removed = 0
-    for path in folder(area).iterdir():
+    for item in path.iterdir():
+        if suffixes and not item.name.endswith(suffixes):
+            continue
         try:
-            if path.is_file() and path.stat().st_mtime < limit:
-                path.unlink()
+            if item.is_file() and item.stat().st_mtime < limit:
+                item.unlink()
                 removed += 1
         except FileNotFoundError:  # another process pruned it first
             continue
     return removed
+
+
+def prune(area: str, *, now: float | None = None) -> int:
+    """Delete the area's files older than the retention period; returns how many."""
+    hours = float(current_app.config.get("DOWNLOAD_RETENTION_HOURS", 72))
+    return prune_folder(folder(area), hours * 3600, now)
 
 
 def prune_all(*, now: float | None = None) -> int:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import email.policy
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from pathlib import Path
@@ -165,14 +165,19 @@ JOB_TEXT_COLUMNS = ("args", "kwargs", "result", "message", "error")
 def scrub_jobs(identifiers: Identifiers, *, project_id: int | None) -> int:
     """Remove the person from the arguments, results, messages and errors of the project's job
     records; returns how many jobs changed."""
-    changed = 0
     query = sa.select(Job).where(_in_project(Job.project_id, project_id))
-    for job in db.session.scalars(query):
+    return scrub_rows(identifiers, db.session.scalars(query), JOB_TEXT_COLUMNS)
+
+
+def scrub_rows(identifiers: Identifiers, rows: Iterable[Any], columns: Sequence[str]) -> int:
+    """Remove the person from ``columns`` of ``rows``; returns how many rows changed."""
+    changed = 0
+    for row in rows:
         touched = False
-        for column in JOB_TEXT_COLUMNS:
-            value, scrubbed = identifiers.scrub(getattr(job, column))
+        for column in columns:
+            value, scrubbed = identifiers.scrub(getattr(row, column))
             if scrubbed:
-                setattr(job, column, value)
+                setattr(row, column, value)
                 touched = True
         changed += touched
     return changed

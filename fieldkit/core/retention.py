@@ -13,7 +13,6 @@ Age is the file's modification time.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from flask import current_app
@@ -33,28 +32,11 @@ def preview_folder(area: str) -> Path:
     return path
 
 
-def _prune_folder(folder: Path, max_age_seconds: float, now: float | None, suffixes) -> int:
-    if not folder.is_dir():
-        return 0
-    limit = (time.time() if now is None else now) - max_age_seconds
-    removed = 0
-    for path in folder.iterdir():
-        if not path.name.endswith(suffixes):
-            continue
-        try:
-            if path.is_file() and path.stat().st_mtime < limit:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # another process pruned it first
-            continue
-    return removed
-
-
 def prune_previews(*, now: float | None = None) -> int:
     """Delete the uploads awaiting confirmation older than ``PREVIEW_RETENTION_HOURS``."""
     hours = float(current_app.config["PREVIEW_RETENTION_HOURS"])
     return sum(
-        _prune_folder(preview_folder(area), hours * 3600, now, (".bin", ".name", ".table"))
+        downloads.prune_folder(preview_folder(area), hours * 3600, now, (".bin", ".name", ".table"))
         for area in PREVIEW_AREAS
     )
 
@@ -63,7 +45,7 @@ def prune_outbox(*, now: float | None = None) -> int:
     """Delete the outbox messages older than ``OUTBOX_RETENTION_DAYS``."""
     days = float(current_app.config["OUTBOX_RETENTION_DAYS"])
     folder = Path(current_app.config["OUTBOX_PATH"])
-    return _prune_folder(folder, days * 86400, now, (".eml", ".tmp"))
+    return downloads.prune_folder(folder, days * 86400, now, (".eml", ".tmp"))
 
 
 def prune_all(*, now: float | None = None) -> dict[str, int]:

@@ -10,9 +10,6 @@ municipality) and are kept as documents of record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 import sqlalchemy as sa
 
 from fieldkit.conferences.models import (
@@ -27,22 +24,9 @@ from fieldkit.conferences.models import (
     SummarySend,
 )
 from fieldkit.core import erasure
-from fieldkit.core.erasure import Erasure, Identifiers
+from fieldkit.core.erasure import Erasure, Identifiers, scrub_rows
 from fieldkit.core.models import User
 from fieldkit.extensions import db
-
-
-def _scrub_rows(identifiers: Identifiers, rows: Iterable[Any], columns: tuple[str, ...]) -> int:
-    changed = 0
-    for row in rows:
-        touched = False
-        for column in columns:
-            value, scrubbed = identifiers.scrub(getattr(row, column))
-            if scrubbed:
-                setattr(row, column, value)
-                touched = True
-        changed += touched
-    return changed
 
 
 def erase_participant(participant: Participant, *, actor: User | None = None) -> Erasure:
@@ -59,7 +43,7 @@ def erase_participant(participant: Participant, *, actor: User | None = None) ->
     sends = list(db.session.scalars(sa.select(SummarySend).where(of_participant)))
     for send in sends:
         send.participant_id = None
-    _scrub_rows(identifiers, sends, ("error",))
+    scrub_rows(identifiers, sends, ("error",))
     result.add("summary_sends_anonymised", len(sends))
     db.session.delete(participant)
     db.session.flush()
@@ -70,23 +54,23 @@ def erase_participant(participant: Participant, *, actor: User | None = None) ->
     group_ids = [g.id for g in groups]
     points = list(db.session.scalars(sa.select(Point).where(Point.group_id.in_(group_ids))))
     point_ids = [p.id for p in points]
-    texts = _scrub_rows(
+    texts = scrub_rows(
         identifiers,
         groups,
         ("referent_label", "chair_label", "minutes", "minutes_conflict"),
     )
-    texts += _scrub_rows(identifiers, points, ("text", "original_text", "justification"))
-    texts += _scrub_rows(
+    texts += scrub_rows(identifiers, points, ("text", "original_text", "justification"))
+    texts += scrub_rows(
         identifiers,
         db.session.scalars(sa.select(PointConflict).where(PointConflict.point_id.in_(point_ids))),
         ("text", "justification"),
     )
-    texts += _scrub_rows(
+    texts += scrub_rows(
         identifiers,
         db.session.scalars(sa.select(PointEdit).where(PointEdit.point_id.in_(point_ids))),
         ("corrected_text",),
     )
-    texts += _scrub_rows(
+    texts += scrub_rows(
         identifiers,
         db.session.scalars(sa.select(GroupNote).where(GroupNote.group_id.in_(group_ids))),
         ("text",),

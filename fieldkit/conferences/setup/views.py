@@ -25,8 +25,8 @@ from fieldkit.conferences.setup.forms import (
     RoundForm,
 )
 from fieldkit.core.access import require_project_access, roles_required
-from fieldkit.core.erasure import forget_erased
-from fieldkit.core.forms import EmptyForm, EraseForm
+from fieldkit.core.confirm import erase_after_confirmation
+from fieldkit.core.forms import EmptyForm
 from fieldkit.core.loaders import acting_user, owned_or_404
 from fieldkit.core.models import Role
 from fieldkit.core.operations import OperationError
@@ -229,25 +229,20 @@ def erase_participant(project, conference_id: int, participant_id: int):
     """Erase a participant for good (GDPR), after a confirmation; researchers and admins only."""
     conference = owned_or_404(Conference, conference_id, project)
     participant = owned_or_404(Participant, participant_id, conference, by="conference_id")
-    form = EraseForm()
-    if form.validate_on_submit():
-        erasure.erase_participant(participant, actor=acting_user())
-        db.session.commit()
-        forget_erased()
-        flash(_("The participant is erased for good."), "success")
-        return redirect(url_for(".participants", slug=project.slug, conference_id=conference.id))
-    return render_template(
-        "core/erase.html",
-        form=form,
+    participants_page = url_for(".participants", slug=project.slug, conference_id=conference.id)
+    return erase_after_confirmation(
+        lambda: erasure.erase_participant(participant, actor=acting_user()),
+        done=_("The participant is erased for good."),
+        then=participants_page,
         heading=_("Erase participant %(name)s for good", name=participant.name),
-        back=url_for(".participants", slug=project.slug, conference_id=conference.id),
+        back=participants_page,
         what=_(
             "The participant, their places in groups and the messages to them in the outbox "
             "are deleted; their name and e-mail address are removed from the audit log, the "
             "job records, the send log of summaries and what the groups wrote (role labels, "
             "minutes, points, notes). Backups already made are not changed."
         ),
-    ), 422 if form.errors else 200
+    )
 
 
 @bp.route("/<int:conference_id>/rounds/<int:round_id>/groups", methods=["GET", "POST"])

@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from fieldkit.core import access, uploads
-from fieldkit.core import erasure as core_erasure
-from fieldkit.core.forms import EraseForm
+from fieldkit.core.confirm import erase_after_confirmation
 from fieldkit.core.jobs import enqueue
 from fieldkit.core.loaders import acting_user, object_job_or_404, owned_or_404
 from fieldkit.core.models import JobStatus, Role
@@ -384,18 +383,10 @@ def case_erase(project, sid: int, cid: int):
     """Erase a case for good (GDPR), after a confirmation; researchers and admins only."""
     survey = owned_or_404(Survey, sid, project)
     case = owned_or_404(Case, cid, survey, by="survey_id")
-    form = EraseForm()
-    if form.validate_on_submit():
-        erasure.erase_case(case, actor=acting_user())
-        db.session.commit()
-        core_erasure.forget_erased()
-        flash(_("The case is erased for good."), "success")
-        return redirect(url_for(".cases", slug=project.slug, sid=survey.id))
-    return render_template(
-        "core/erase.html",
-        project=project,
-        survey=survey,
-        form=form,
+    return erase_after_confirmation(
+        lambda: erasure.erase_case(case, actor=acting_user()),
+        done=_("The case is erased for good."),
+        then=url_for(".cases", slug=project.slug, sid=survey.id),
         heading=_("Erase case %(id)s for good", id=case.external_id),
         back=url_for(".case", slug=project.slug, sid=survey.id, cid=case.id),
         what=_(
@@ -405,7 +396,9 @@ def case_erase(project, sid: int, cid: int):
             "The counts of mailings and the audit log keep only numbers. Backups already made "
             "are not changed."
         ),
-    ), 422 if form.errors else 200
+        project=project,
+        survey=survey,
+    )
 
 
 @bp.route("/surveys/<int:sid>/responses/<rid>/erase", methods=["GET", "POST"])
@@ -416,25 +409,15 @@ def response_erase(project, sid: int, rid: str):
     survey = owned_or_404(Survey, sid, project)
     response = owned_or_404(Response, rid, survey, by="survey_id")
     case_id = response.case_id
-    form = EraseForm()
-    if form.validate_on_submit():
-        erasure.erase_response(response, actor=acting_user())
-        db.session.commit()
-        core_erasure.forget_erased()
-        flash(_("The response is erased for good."), "success")
-        if case_id is not None:
-            return redirect(url_for(".case", slug=project.slug, sid=survey.id, cid=case_id))
-        return redirect(url_for(".cases", slug=project.slug, sid=survey.id))
     back = (
         url_for(".case", slug=project.slug, sid=survey.id, cid=case_id)
         if case_id is not None
         else url_for(".cases", slug=project.slug, sid=survey.id)
     )
-    return render_template(
-        "core/erase.html",
-        project=project,
-        survey=survey,
-        form=form,
+    return erase_after_confirmation(
+        lambda: erasure.erase_response(response, actor=acting_user()),
+        done=_("The response is erased for good."),
+        then=back,
         heading=_("Erase the response for good"),
         back=back,
         what=_(
@@ -442,4 +425,6 @@ def response_erase(project, sid: int, rid: str):
             "again), and the answers' texts are removed from the audit log and the job "
             "records. The case stays in the frame. Backups already made are not changed."
         ),
-    ), 422 if form.errors else 200
+        project=project,
+        survey=survey,
+    )
