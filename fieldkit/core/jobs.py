@@ -574,6 +574,18 @@ def sweep() -> int:
     return count
 
 
+def refusal(job: Job) -> str | None:
+    """Why a finished job that reads an uploaded file did not take it, or None when it did.
+
+    A file the job refuses is not a failure of the job: its result carries the message as
+    ``{"error": ...}``; a job that failed (a bug, a lost worker) says so too.
+    """
+    if job.status is JobStatus.FAILED:
+        return gettext("The file could not be read: %(error)s", error=job.error)
+    result = job.result if isinstance(job.result, dict) else {}
+    return result.get("error")
+
+
 def retry(job: Job, actor: Any = None) -> Job:
     """Start a failed job again: a new job running the same function with the same arguments,
     started by ``actor`` (the caller checks that ``actor`` may start it, as for the first run).

@@ -3,8 +3,9 @@
 - One-off downloads made by jobs (``core.downloads``): ``DOWNLOAD_RETENTION_HOURS``.
 - The mail outbox (``.eml`` files in ``OUTBOX_PATH``, written when no SMTP server is set):
   ``OUTBOX_RETENTION_DAYS``. They hold names, addresses and personal links.
-- Uploads kept between their preview and their confirmation (a sampling frame awaiting
-  import, in ``UPLOAD_PATH/frames``): ``PREVIEW_RETENTION_HOURS``.
+- Uploads kept between the request that received them and their use (``core.pending_uploads``:
+  a sampling frame awaiting import, in ``UPLOAD_PATH/frames``; a questionnaire file awaiting
+  the job that reads it, in ``UPLOAD_PATH/questionnaires``): ``PREVIEW_RETENTION_HOURS``.
 
 ``prune_all`` removes what is past its time; ``fieldkit prune-downloads`` runs it (nightly from
 ``fieldkit-maintenance.timer``), and each store also prunes its own kind when it adds a file.
@@ -19,8 +20,8 @@ from flask import current_app
 
 from fieldkit.core import downloads
 
-#: Folders under ``UPLOAD_PATH`` of uploads awaiting confirmation.
-PREVIEW_AREAS = ("frames",)
+#: Folders under ``UPLOAD_PATH`` of uploads awaiting confirmation or their job.
+PREVIEW_AREAS = ("frames", "questionnaires")
 
 
 def preview_folder(area: str) -> Path:

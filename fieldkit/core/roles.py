@@ -86,6 +86,7 @@ ENDPOINTS: dict[str, Rule] = {
     "surveys.questionnaires.questionnaire": Rule.RESEARCHER,
     "surveys.questionnaires.questionnaire_import": Rule.RESEARCHER,
     "surveys.questionnaires.questionnaire_upload": Rule.RESEARCHER,
+    "surveys.questionnaires.questionnaire_job": Rule.RESEARCHER,
     "surveys.questionnaires.questionnaire_export": Rule.RESEARCHER,
     "surveys.editor.questionnaire_new": Rule.RESEARCHER,
     "surveys.editor.questionnaire_editor": Rule.RESEARCHER,

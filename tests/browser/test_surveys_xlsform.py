@@ -68,3 +68,49 @@ def test_import_an_xlsform_in_the_browser(page, make_user, make_project, tmp_pat
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     assert read_xlsform(target.read_bytes()) == read_xlsform(STAFF_XLSFORM.read_bytes())
+
+
+def test_on_the_embedded_default_the_import_waits_for_its_job_then_goes_on(
+    page, app, make_user, make_project, tmp_path, monkeypatch
+):
+    """Without Redis a thread of the app parses the file: the page shows the reading, then the
+    form again with the refusal, or the new questionnaire."""
+    import threading
+
+    from fieldkit.core import jobs
+    from fieldkit.surveys.questionnaires import operations
+
+    app.config["JOBS_MODE"] = "thread"  # the default without Redis (the suite runs inline)
+    kari = make_user("kari@example.no", "Kari Nordmann")
+    make_project("storby", "Storbysatsingen", members=[kari])
+    db.session.commit()
+    gate = threading.Event()
+    real_parse = operations.parse_upload
+
+    def held_parse(*args, **kwargs):
+        gate.wait(30)  # held until the test has seen the job's page
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "parse_upload", held_parse)
+    log_in(page, "kari@example.no", PASSWORD)
+    page.goto("/p/storby/questionnaires/import")
+    page.get_by_label("Fil med spørreskjema").set_input_files(
+        broken_copy(tmp_path / "ansatteskjema.xlsx")
+    )
+    page.get_by_role("button", name="Importer").click()
+    page.wait_for_url("**/questionnaires/jobs/*")
+    page.get_by_text("Leser filen …").wait_for()
+    shot(page, "surveys-xlsform-import-reading")
+    assert axe_violations(page) == []
+    gate.set()
+    message = "ansatteskjema.xlsx, ark «survey», rad 8, kolonne «type»: «calculate» støttes ikke"
+    page.get_by_text(message).first.wait_for()  # the page reloaded itself when done
+    assert questionnaire_count() == 0
+
+    page.get_by_label("Fil med spørreskjema").set_input_files(STAFF_XLSFORM)
+    page.get_by_role("button", name="Importer").click()
+    page.wait_for_url("**/questionnaires/*/")
+    assert "Spørreskjema til NAV-kontorene om Storbysatsingen" in page.locator("main").inner_text()
+    assert questionnaire_count() == 1
+    for job_id in list(jobs._threads):
+        assert jobs.wait(job_id, timeout=30)

@@ -11,7 +11,6 @@ uploaded file is read once, by a background job (``read_upload_job``), within th
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ import orjson
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from fieldkit.core import audit, columns, retention, uploads
+from fieldkit.core import audit, columns, pending_uploads, uploads
 from fieldkit.core.models import User
 from fieldkit.core.operations import OperationError
 from fieldkit.core.uploads import Table
@@ -321,61 +320,36 @@ def import_frame(
 
 # --- Uploads kept between the preview and the import ------------------------------------------
 
-UPLOAD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+#: Where frames wait for their confirmation (``core.pending_uploads``).
+UPLOAD_AREA = "frames"
 
 
 def _upload_folder() -> Path:
-    return retention.preview_folder("frames")
+    return pending_uploads.folder(UPLOAD_AREA)
 
 
 def store_upload(survey: Survey, filename: str, content: bytes) -> str:
     """Keep an uploaded frame until the researcher confirms the import (at most
     PREVIEW_RETENTION_HOURS); returns its token."""
-    token = secrets.token_urlsafe(24)
-    folder = _upload_folder()
-    retention.prune_previews()  # previews nobody confirmed in time
-    safe_name = re.sub(r"[^\w.\- ]+", "_", filename)[-120:] or "frame.csv"
-    (folder / f"{token}.name").write_text(f"{survey.id}\n{safe_name}", encoding="utf-8")
-    (folder / f"{token}.bin").write_bytes(content)
-    return token
+    return pending_uploads.store(UPLOAD_AREA, survey.id, filename, content, "frame.csv")
 
 
 def load_upload(survey: Survey, token: str) -> tuple[str, bytes]:
     """The (file name, content) of a stored upload of ``survey``; FrameError if it is gone."""
-    if not UPLOAD_TOKEN.match(token or ""):
-        raise FrameError(_("The uploaded file is no longer available; upload it again."))
-    folder = _upload_folder()
     try:
-        survey_id, name = (folder / f"{token}.name").read_text(encoding="utf-8").split("\n", 1)
-        content = (folder / f"{token}.bin").read_bytes()
-    except (OSError, ValueError) as exc:
-        raise FrameError(_("The uploaded file is no longer available; upload it again.")) from exc
-    if survey_id != str(survey.id):
-        raise FrameError(_("The uploaded file is no longer available; upload it again."))
-    return name, content
+        return pending_uploads.load(UPLOAD_AREA, survey.id, token)
+    except pending_uploads.UploadGone as exc:
+        raise FrameError(str(exc)) from None
 
 
 def discard_upload(token: str) -> None:
     """Delete a stored upload (imported, or given up)."""
-    if UPLOAD_TOKEN.match(token or ""):
-        folder = _upload_folder()
-        for suffix in (".name", ".bin", ".table"):
-            (folder / f"{token}{suffix}").unlink(missing_ok=True)
+    pending_uploads.discard(UPLOAD_AREA, token)
 
 
 def discard_uploads_of(survey: Survey) -> int:
     """Delete every stored upload of ``survey`` awaiting confirmation; returns how many."""
-    removed = 0
-    folder = _upload_folder()
-    for name_file in folder.glob("*.name"):
-        try:
-            survey_id = name_file.read_text(encoding="utf-8").split("\n", 1)[0]
-        except OSError:
-            continue
-        if survey_id == str(survey.id):
-            discard_upload(name_file.stem)
-            removed += 1
-    return removed
+    return pending_uploads.discard_all_of(UPLOAD_AREA, survey.id)
 
 
 def read_upload(survey: Survey, token: str, sheet: str | None) -> Table:

@@ -6,11 +6,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from fieldkit.core import access, uploads
+from fieldkit.core import access, jobs, uploads
 from fieldkit.core.confirm import erase_after_confirmation
-from fieldkit.core.jobs import enqueue
 from fieldkit.core.loaders import acting_user, object_job_or_404, owned_or_404
-from fieldkit.core.models import JobStatus, Role
+from fieldkit.core.models import Role
 from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.fieldwork import cases as case_ops
@@ -50,7 +49,7 @@ def frame_upload(project, sid: int):
             form.file.errors.append(str(exc))
         else:
             token = frame.store_upload(survey, upload.filename, content)
-            job = enqueue(
+            job = jobs.enqueue(
                 frame.read_upload_job,
                 survey.id,
                 token,
@@ -62,7 +61,7 @@ def frame_upload(project, sid: int):
                 return redirect(
                     url_for(".frame_job", slug=project.slug, sid=survey.id, job_id=job.id)
                 )
-            refusal = _frame_job_refusal(job)
+            refusal = jobs.refusal(job)
             if refusal is None:
                 return redirect(_frame_preview_url(project, survey, token, sheet))
             form.file.errors.append(refusal)
@@ -80,20 +79,13 @@ def _frame_preview_url(project, survey, token: str, sheet: str | None) -> str:
     return url_for(".frame_preview", slug=project.slug, sid=survey.id, upload=token, sheet=sheet)
 
 
-def _frame_job_refusal(job) -> str | None:
-    """Why the finished job reading a frame did not read it, or None when it did."""
-    if job.status is JobStatus.FAILED:
-        return _("The file could not be read: %(error)s", error=job.error)
-    return (job.result or {}).get("error")
-
-
 @bp.route("/surveys/<int:sid>/frame/jobs/<job_id>")
 @access.require_project_access
 def frame_job(project, sid: int, job_id: str):
     """The reading of an uploaded frame: its progress, then the preview or why it was refused."""
     survey = owned_or_404(Survey, sid, project)
     job = object_job_or_404(project, job_id, [frame.read_upload_job], survey.id)
-    refusal = _frame_job_refusal(job) if job.finished else None
+    refusal = jobs.refusal(job) if job.finished else None
     if job.finished and refusal is None:
         _sid, token, sheet = job.args
         return redirect(_frame_preview_url(project, survey, token, sheet))

@@ -6,31 +6,41 @@ Called by views, the CLI and (for freezing) the survey module; nothing here read
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 
-from fieldkit.core import audit
+from fieldkit.core import audit, pending_uploads
 from fieldkit.core.i18n import N_
 from fieldkit.core.models import Project, User, utcnow
+from fieldkit.core.operations import OperationError
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Questionnaire, QuestionnaireVersion
 from fieldkit.surveys.questionnaires import definition
 from fieldkit.surveys.questionnaires.definition import DefinitionError
-from fieldkit.surveys.questionnaires.xlsform import read_xlsform, write_xlsform
+from fieldkit.surveys.questionnaires.xlsform import check_archive, read_xlsform, write_xlsform
 
 NATIVE_SUFFIXES = (".yaml", ".yml", ".json")
 XLSFORM_SUFFIXES = (".xlsx",)
 YAML = "application/yaml"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: A native YAML/JSON file's size: PyYAML reads some 150 KB a second (in the request), and
+#: A native YAML/JSON file's size: PyYAML reads some 150 KB a second (in the job), and
 #: the 30-question staff questionnaire is 11 KB.
 MAX_NATIVE_BYTES = 256 * 1024
 
 
-def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
-    """A definition from an uploaded file: native YAML/JSON, or an XLSForm workbook.
+def _placed(filename: str, exc: DefinitionError) -> DefinitionError:
+    """``exc`` with the file's name in front of its place."""
+    where = f"{filename}, {exc.path}" if exc.path else filename
+    return DefinitionError(where, exc.template, **exc.params)
 
-    Raises ``DefinitionError`` whose message names the file and the place in it.
+
+def check_upload(filename: str, content: bytes) -> None:
+    """The checks of ``parse_upload`` that cost nothing (the kind of file, a native file's
+    size, an XLSForm's zip archive), for a request to make before a job parses the file.
+
+    Raises ``DefinitionError`` with the same message ``parse_upload`` would give.
     """
     suffix = PurePath(filename).suffix.lower()
     try:
@@ -41,19 +51,33 @@ def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
                     N_("the file is larger than %(max)d KB"),
                     max=MAX_NATIVE_BYTES // 1024,
                 )
-            try:
-                text = content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise DefinitionError("", N_("the file is not UTF-8 text")) from None
-            return definition.load(text)
+            return
         if suffix in XLSFORM_SUFFIXES:
-            return read_xlsform(content)
+            check_archive(content)
+            return
     except DefinitionError as exc:
-        where = f"{filename}, {exc.path}" if exc.path else filename
-        raise DefinitionError(where, exc.template, **exc.params) from None
+        raise _placed(filename, exc) from None
     raise DefinitionError(
         filename, N_("unknown file type: use .yaml, .yml or .json (native) or .xlsx (XLSForm)")
     )
+
+
+def parse_upload(filename: str, content: bytes) -> definition.Questionnaire:
+    """A definition from an uploaded file: native YAML/JSON, or an XLSForm workbook.
+
+    Raises ``DefinitionError`` whose message names the file and the place in it.
+    """
+    check_upload(filename, content)
+    try:
+        if PurePath(filename).suffix.lower() in XLSFORM_SUFFIXES:
+            return read_xlsform(content)
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DefinitionError("", N_("the file is not UTF-8 text")) from None
+        return definition.load(text)
+    except DefinitionError as exc:
+        raise _placed(filename, exc) from None
 
 
 def create_questionnaire(
@@ -108,6 +132,58 @@ def save_definition(
     db.session.flush()
     audit.record(action, record, actor=actor, version=target.number)
     return target
+
+
+# --- Uploaded files, parsed by a background job --------------------------------------------
+
+#: Where an uploaded file waits for the job that parses it (``core.pending_uploads``).
+UPLOAD_AREA = "questionnaires"
+
+
+def store_upload(project: Project, filename: str, content: bytes) -> str:
+    """Keep an uploaded questionnaire file of ``project`` for ``import_upload_job``; its token."""
+    return pending_uploads.store(UPLOAD_AREA, project.id, filename, content, "questionnaire")
+
+
+def import_upload_job(
+    project_id: int,
+    token: str,
+    language: str,
+    user_id: int | None = None,
+    questionnaire_id: int | None = None,
+) -> dict[str, Any]:
+    """Background job: parse an uploaded file (an XLSForm takes seconds) and store it as a new
+    questionnaire of the project, or as the next definition of ``questionnaire_id``.
+
+    A refused file is not a failure of the job: nothing is stored, the upload is discarded and
+    the result carries the message (in ``language``, the uploader's), as the request said it
+    before. The upload is discarded once used; a job that fails midway stores nothing and
+    leaves it for a retry (and for retention).
+    """
+    project = db.session.get(Project, project_id)
+    record = None
+    if questionnaire_id is not None:
+        record = db.session.get(Questionnaire, questionnaire_id)
+    actor = db.session.get(User, user_id) if user_id is not None else None
+    with force_locale(language):
+        try:
+            if project is None or (
+                questionnaire_id is not None and (record is None or record.project_id != project.id)
+            ):
+                raise OperationError(gettext("The questionnaire no longer exists."))
+            filename, content = pending_uploads.load(UPLOAD_AREA, project.id, token)
+            parsed = parse_upload(filename, content)
+            if record is None:
+                record = create_questionnaire(project, parsed, actor=actor)
+                number = 1
+            else:
+                number = save_definition(record, parsed, actor=actor).number
+        except (DefinitionError, OperationError) as exc:
+            db.session.rollback()
+            pending_uploads.discard(UPLOAD_AREA, token)
+            return {"error": str(exc)}
+    pending_uploads.discard(UPLOAD_AREA, token)
+    return {"questionnaire": record.id, "version": number}
 
 
 def freeze(version: QuestionnaireVersion) -> None:

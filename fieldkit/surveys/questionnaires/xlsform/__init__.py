@@ -22,7 +22,7 @@ or written.
 
 from __future__ import annotations
 
-from fieldkit.surveys.questionnaires.xlsform.reading import read_xlsform
+from fieldkit.surveys.questionnaires.xlsform.reading import check_archive, read_xlsform
 from fieldkit.surveys.questionnaires.xlsform.writing import write_xlsform
 
-__all__ = ["read_xlsform", "write_xlsform"]
+__all__ = ["check_archive", "read_xlsform", "write_xlsform"]

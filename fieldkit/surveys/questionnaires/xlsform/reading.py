@@ -129,6 +129,17 @@ def _check_bounds(data: Any) -> None:
                     )
 
 
+def check_archive(content: bytes) -> None:
+    """Refuse a workbook from its zip archive alone (its directory's sizes, a DOCTYPE), before
+    it is opened: cheap enough for a request, which leaves the reading to a job."""
+    try:
+        uploads.check_xlsx_archive("XLSForm", content, max_unpacked=MAX_UNPACKED)
+    except uploads.UploadError as exc:
+        raise DefinitionError(
+            "", N_("the file is not a readable .xlsx workbook (%(reason)s)"), reason=str(exc)
+        ) from None
+
+
 def read_xlsform(content: bytes) -> d.Questionnaire:
     """A questionnaire from an XLSForm workbook (.xlsx), read and validated by pyxform.
 
@@ -141,12 +152,7 @@ def read_xlsform(content: bytes) -> d.Questionnaire:
 
     # What pyxform raises on a form it cannot convert (besides its own error, on odd input).
     pyxform_errors = (PyXFormError, ValueError, KeyError, TypeError, AttributeError)
-    try:
-        uploads.check_xlsx_archive("XLSForm", content, max_unpacked=MAX_UNPACKED)
-    except uploads.UploadError as exc:
-        raise DefinitionError(
-            "", N_("the file is not a readable .xlsx workbook (%(reason)s)"), reason=str(exc)
-        ) from None
+    check_archive(content)
     try:
         data = get_xlsform(io.BytesIO(content), file_type=".xlsx")
     except (PyXFormError, ValueError, OSError) as exc:

@@ -1,4 +1,4 @@
-// Shows the progress of a mailing that a background worker is sending; reloads when done.
+// Shows the progress of a background job (a mailing, the reading of an uploaded file); reloads when done.
 (function () {
   "use strict";
   document.querySelectorAll(".job-progress[data-job-url]").forEach(function (box) {
