@@ -171,7 +171,7 @@ def worker_command(burst: bool) -> None:
     the jobs that died with an earlier worker failed."""
     if not current_app.config.get("REDIS_URL"):
         fail("FIELDKIT_REDIS_URL is not set: jobs run in the app and no worker is needed")
-    jobs.run_worker(burst=burst)
+    run_worker(burst=burst)
 
 
 jobs_cli = click.Group("jobs", help="Background jobs.")
@@ -278,3 +278,20 @@ def register_commands(app: Flask) -> None:
     )  # fmt: skip
     for command in commands:
         app.cli.add_command(command)
+
+
+def run_worker(burst: bool = False) -> None:
+    """Run an RQ worker on the app's queue (the ``fieldkit worker`` command), after marking
+    the jobs that died with an earlier worker failed."""
+    from rq import Worker
+
+    if not current_app.config.get("REDIS_URL"):
+        raise RuntimeError(
+            "FIELDKIT_REDIS_URL is not set: jobs run in the app, no worker is needed"
+        )
+    jobs.sweep()
+    # The worker forks a child per job; the child must not reuse the parent's connections.
+    db.session.remove()
+    db.engine.dispose()
+    worker = Worker([jobs.queue()], connection=jobs.redis_connection())
+    worker.work(burst=burst, with_scheduler=False)

@@ -574,18 +574,6 @@ def sweep() -> int:
     return count
 
 
-def refusal(job: Job) -> str | None:
-    """Why a finished job that reads an uploaded file did not take it, or None when it did.
-
-    A file the job refuses is not a failure of the job: its result carries the message as
-    ``{"error": ...}``; a job that failed (a bug, a lost worker) says so too.
-    """
-    if job.status is JobStatus.FAILED:
-        return gettext("The file could not be read: %(error)s", error=job.error)
-    result = job.result if isinstance(job.result, dict) else {}
-    return result.get("error")
-
-
 def retry(job: Job, actor: Any = None) -> Job:
     """Start a failed job again: a new job running the same function with the same arguments,
     started by ``actor`` (the caller checks that ``actor`` may start it, as for the first run).
@@ -605,20 +593,3 @@ def retry(job: Job, actor: Any = None) -> Job:
     new = enqueue(func, *args, created_by=actor, project=job.project_id, **kwargs)
     logger.info("job %s started again as %s", job.id, new.id)
     return new
-
-
-def run_worker(burst: bool = False) -> None:
-    """Run an RQ worker on the app's queue (the ``fieldkit worker`` command), after marking
-    the jobs that died with an earlier worker failed."""
-    from rq import Worker
-
-    if not current_app.config.get("REDIS_URL"):
-        raise RuntimeError(
-            "FIELDKIT_REDIS_URL is not set: jobs run in the app, no worker is needed"
-        )
-    sweep()
-    # The worker forks a child per job; the child must not reuse the parent's connections.
-    db.session.remove()
-    db.engine.dispose()
-    worker = Worker([queue()], connection=redis_connection())
-    worker.work(burst=burst, with_scheduler=False)

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from fieldkit.core import retention
+from fieldkit.core.models import Job, JobStatus
 from fieldkit.core.operations import OperationError
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -81,3 +82,15 @@ def discard_all_of(area: str, owner_id: int) -> int:
             discard(area, name_file.stem)
             removed += 1
     return removed
+
+
+def refusal(job: Job) -> str | None:
+    """Why a finished job that reads an uploaded file did not take it, or None when it did.
+
+    A file the job refuses is not a failure of the job: its result carries the message as
+    ``{"error": ...}``; a job that failed (a bug, a lost worker) says so too.
+    """
+    if job.status is JobStatus.FAILED:
+        return _("The file could not be read: %(error)s", error=job.error)
+    result = job.result if isinstance(job.result, dict) else {}
+    return result.get("error")

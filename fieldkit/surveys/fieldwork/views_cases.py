@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from fieldkit.core import access, jobs, uploads
+from fieldkit.core import access, jobs, pending_uploads, uploads
 from fieldkit.core.confirm import erase_after_confirmation
 from fieldkit.core.loaders import acting_user, object_job_or_404, owned_or_404
 from fieldkit.core.models import Role
@@ -61,7 +61,7 @@ def frame_upload(project, sid: int):
                 return redirect(
                     url_for(".frame_job", slug=project.slug, sid=survey.id, job_id=job.id)
                 )
-            refusal = jobs.refusal(job)
+            refusal = pending_uploads.refusal(job)
             if refusal is None:
                 return redirect(_frame_preview_url(project, survey, token, sheet))
             form.file.errors.append(refusal)
@@ -85,7 +85,7 @@ def frame_job(project, sid: int, job_id: str):
     """The reading of an uploaded frame: its progress, then the preview or why it was refused."""
     survey = owned_or_404(Survey, sid, project)
     job = object_job_or_404(project, job_id, [frame.read_upload_job], survey.id)
-    refusal = jobs.refusal(job) if job.finished else None
+    refusal = pending_uploads.refusal(job) if job.finished else None
     if job.finished and refusal is None:
         _sid, token, sheet = job.args
         return redirect(_frame_preview_url(project, survey, token, sheet))

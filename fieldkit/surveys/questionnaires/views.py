@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, send_file,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from fieldkit.core import access, jobs
+from fieldkit.core import access, jobs, pending_uploads
 from fieldkit.core.loaders import acting_user, object_job_or_404, owned_or_404
 from fieldkit.extensions import db
 from fieldkit.surveys.models import Questionnaire
@@ -78,7 +78,7 @@ def questionnaire_import(project):
         if job is not None:
             if not job.finished:
                 return redirect(url_for(".questionnaire_job", slug=project.slug, job_id=job.id))
-            refusal = jobs.refusal(job)
+            refusal = pending_uploads.refusal(job)
             if refusal is None:
                 return _imported(project, job)
             form.file.errors.append(refusal)
@@ -91,7 +91,7 @@ def questionnaire_job(project, job_id: str):
     """The parsing of an uploaded file: its progress, then the questionnaire, or the form it
     came from with the reason it was refused."""
     job = object_job_or_404(project, job_id, [questionnaires.import_upload_job], project.id)
-    refusal = jobs.refusal(job) if job.finished else None
+    refusal = pending_uploads.refusal(job) if job.finished else None
     if job.finished and refusal is None:
         return _imported(project, job)
     qid = job.args[4]
@@ -138,7 +138,7 @@ def questionnaire_upload(project, qid: int):
         if job is not None:
             if not job.finished:
                 return redirect(url_for(".questionnaire_job", slug=project.slug, job_id=job.id))
-            refusal = jobs.refusal(job)
+            refusal = pending_uploads.refusal(job)
             if refusal is None:
                 return _imported(project, job)
             form.file.errors.append(refusal)
