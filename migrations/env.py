@@ -92,6 +92,10 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("render_item", render_item)
+    # Each revision in a transaction of its own: a data migration (m004 re-mixes anonymous
+    # responses) shares no transaction id with another revision's writes to the cases, and a
+    # failed revision keeps those before it.
+    conf_args.setdefault("transaction_per_migration", True)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
